@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { AppError } from '../errors';
+
+/**
+ * Every environment variable the system reads, in one place, grouped in sections. A process parses
+ * the sections it needs once, at cold start; any bad or missing value stops it with one message that
+ * names every bad variable (never its value: some are secrets).
+ */
+
+const positiveInt = z.coerce.number().int().positive();
+const secret = z.string().min(1, 'is required');
+const url = z.url('must be a URL');
+
+export const configSections = {
+  vk: z.object({
+    /** The community's id, a positive number (no minus sign). */
+    VK_GROUP_ID: positiveInt,
+    /** Community access token with the `messages` scope. */
+    VK_GROUP_TOKEN: secret,
+    /** The secret key set in the community's Callback API settings. */
+    VK_CALLBACK_SECRET: secret,
+    /** The string VK expects in answer to a `confirmation` event. */
+    VK_CONFIRMATION_CODE: secret,
+    VK_API_URL: url.default('https://api.vk.com/method'),
+    VK_API_VERSION: z.string().regex(/^5\.\d+$/, 'must look like 5.199').default('5.199'),
+    /** Requests per second allowed with the community token (VK allows 20). */
+    VK_GROUP_RATE_LIMIT: positiveInt.max(1000).default(20),
+    VK_API_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
+  }),
+  miniApp: z.object({
+    VK_APP_ID: positiveInt,
+    /** The mini app's protected key: signs launch params. */
+    VK_APP_SECRET: secret,
+    /** The mini app's service token: sends notifications. */
+    VK_SERVICE_TOKEN: secret,
+    /** Requests per second allowed with the service token (VK: 5–60 by audience). */
+    VK_SERVICE_RATE_LIMIT: positiveInt.max(1000).default(5),
+  }),
+  storage: z.object({
+    /** `grpcs://ydb.serverless.yandexcloud.net:2135/?database=/ru-central1/…` */
+    YDB_CONNECTION_STRING: z
+      .string()
+      .regex(/^grpcs?:\/\/[^/]+(\/.*)?$/, 'must be grpc:// or grpcs:// with a database')
+      .refine((value) => /[?&]database=|:\d+\/./.test(value), 'must name the database'),
+    /** How the YDB driver authenticates: the function's IAM token, the VM metadata, a token, or none. */
+    YDB_AUTH: z.enum(['context-token', 'metadata', 'access-token', 'anonymous']).default('context-token'),
+    YDB_ACCESS_TOKEN: z.string().optional(),
+    /** Upper bound on one YDB call, retries included. */
+    YDB_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
+  }),
+  queue: z.object({
+    YMQ_ENDPOINT: url.default('https://message-queue.api.cloud.yandex.net'),
+    YMQ_REGION: z.string().min(1).default('ru-central1'),
+    /** Static access key of the function's service account (from Lockbox). */
+    YMQ_ACCESS_KEY_ID: secret,
+    YMQ_SECRET_ACCESS_KEY: secret,
+    YMQ_DEFERRED_QUEUE_URL: url,
+    YMQ_NOTIFY_QUEUE_URL: url,
+  }),
+  runtime: z.object({
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** The community's timezone, for business hours and quiet hours. */
+    APP_TIMEZONE: z
+      .string()
+      .refine((zone) => isTimeZone(zone), 'must be an IANA timezone like Europe/Moscow')
+      .default('Europe/Moscow'),
+  }),
+  local: z.object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    DATA_DIR: z.string().min(1).default('.data'),
+    /** Port of the VK sandbox; 0 picks a free one. */
+    VK_SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+  }),
+} as const;
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type ConfigSectionName = keyof typeof configSections;
+export type ConfigSection<S extends ConfigSectionName> = z.infer<(typeof configSections)[S]>;
+export type Config<S extends ConfigSectionName> = { [K in S]: ConfigSection<K> };
+
+/** Which sections each process reads: Terraform sets exactly these for each function. */
+export const functionConfigSections = {
+  'vk-callback': ['vk', 'storage', 'queue', 'runtime'],
+  'ticket-api': ['vk', 'miniApp', 'storage', 'queue', 'runtime'],
+  'notify-dispatcher': ['miniApp', 'storage', 'queue', 'runtime'],
+  'csat-followup': ['vk', 'miniApp', 'storage', 'queue', 'runtime'],
+} as const satisfies Record<string, readonly ConfigSectionName[]>;
+
+export class ConfigError extends AppError {
+  readonly variables: readonly string[];
+
+  constructor(problems: ReadonlyArray<{ variable: string; message: string }>) {
+    const lines = problems.map((problem) => `  ${problem.variable}: ${problem.message}`);
+    super('config', `Invalid environment configuration:\n${lines.join('\n')}`);
+    this.variables = problems.map((problem) => problem.variable);
+  }
+}
+
+type Environment = Record<string, string | undefined>;
+
+/**
+ * Parses the named sections from the environment. Empty strings count as unset, so an empty
+ * variable falls back to its default or is reported as missing.
+ */
+export function loadConfig<const S extends ConfigSectionName>(
+  environment: Environment,
+  sections: readonly S[],
+): Config<S> {
+  const cleaned: Environment = {};
+  for (const [key, value] of Object.entries(environment)) {
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const problems: Array<{ variable: string; message: string }> = [];
+  const config: Partial<Record<ConfigSectionName, unknown>> = {};
+  for (const section of sections) {
+    const result = configSections[section].safeParse(cleaned);
+    if (result.success) {
+      config[section] = result.data;
+      continue;
+    }
+    for (const issue of result.error.issues) {
+      const variable = String(issue.path[0] ?? section);
+      const message = issue.code === 'invalid_type' && cleaned[variable] === undefined ? 'is required' : issue.message;
+      problems.push({ variable, message });
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config as Config<S>;
+}
+
+/** Every variable name the schema knows, with its section: for the README table and Terraform checks. */
+export function configVariables(): Array<{ section: ConfigSectionName; variable: string; required: boolean }> {
+  return Object.entries(configSections).flatMap(([section, schema]) =>
+    Object.entries(schema.shape).map(([variable, field]) => ({
+      section: section as ConfigSectionName,
+      variable,
+      required: !(field as z.ZodType).safeParse(undefined).success,
+    })),
+  );
+}

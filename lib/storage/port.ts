@@ -1,0 +1,304 @@
+/**
+ * The storage port: one repository per aggregate, reached through short transactions.
+ *
+ * Shaped for YDB: every read is a point read by primary key or a bounded range over a key or a
+ * secondary index, every list is paginated by key, and every read-modify-write happens inside a
+ * serializable transaction. The embedded SQLite adapter keeps the same contract
+ * (test/storage/contract.ts runs against both).
+ *
+ * Times are epoch milliseconds. Ids of VK users and peers are numbers (VK ids fit in 2^53).
+ */
+
+export type Language = 'ru' | 'en';
+
+export interface NotificationPreferences {
+  ticketUpdates: boolean;
+  reminders: boolean;
+  news: boolean;
+}
+
+/** Local times "HH:MM" in the user's (or the community's) timezone; `from` may be after `to`. */
+export interface QuietHours {
+  from: string;
+  to: string;
+}
+
+export interface UserRecord {
+  userId: number;
+  language: Language | null;
+  /** From `message_allow` / `message_deny`; null while unknown. */
+  messagesAllowed: boolean | null;
+  /** Mini app notifications: `VKWebAppAllowNotifications` or `vk_are_notifications_enabled`. */
+  notificationsAllowed: boolean;
+  notificationTypes: NotificationPreferences;
+  quietHours: QuietHours | null;
+  firstName: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface UserRepository {
+  get(userId: number): Promise<UserRecord | null>;
+  /** Inserts or replaces the whole record. */
+  put(user: UserRecord): Promise<void>;
+  delete(userId: number): Promise<void>;
+  /** Users who allow notifications, by ascending id after `afterUserId`: the dispatcher's stream. */
+  listNotifiable(page: { afterUserId: number; limit: number }): Promise<UserRecord[]>;
+}
+
+export interface DialogRecord {
+  /** The VK peer: a user id for a private dialog. */
+  peerId: number;
+  userId: number;
+  /** Where the conversation is: `idle`, `choosing_category`, `describing`, … (the bot's state machine). */
+  state: string;
+  /** What the current step has collected so far. */
+  data: Record<string, unknown>;
+  /** While an operator is talking the bot is silent until this time. */
+  operatorSilentUntil: number | null;
+  updatedAt: number;
+}
+
+export interface DialogRepository {
+  get(peerId: number): Promise<DialogRecord | null>;
+  put(dialog: DialogRecord): Promise<void>;
+  delete(peerId: number): Promise<void>;
+}
+
+export type TicketStatus = 'new' | 'in_progress' | 'waiting_for_user' | 'resolved' | 'closed';
+export type TicketChannel = 'chat' | 'app' | 'operator';
+
+export interface TicketRecord {
+  ticketId: string;
+  /** Short, readable and unique, e.g. `A-1042`. Never an access key: ownership is checked. */
+  number: string;
+  /** null once the user's data was erased (the ticket stays, anonymised, for statistics). */
+  userId: number | null;
+  channel: TicketChannel;
+  category: string;
+  subject: string;
+  status: TicketStatus;
+  assigneeId: number | null;
+  /** Whatever else the features record (screen, app version, platform, contact, SLA marks). */
+  details: Record<string, unknown>;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type MessageAuthor = 'user' | 'operator' | 'bot';
+
+export interface TicketMessageRecord {
+  ticketId: string;
+  /** Position in the thread, from 1. */
+  seq: number;
+  author: MessageAuthor;
+  authorId: number | null;
+  text: string;
+  /** VK attachment references (`photo123_456_key`). */
+  attachments: string[];
+  internal: boolean;
+  createdAt: number;
+}
+
+export interface StatusChangeRecord {
+  ticketId: string;
+  seq: number;
+  from: TicketStatus | null;
+  to: TicketStatus;
+  /** Who changed it: `user:<id>`, `operator:<id>`, `system`. */
+  changedBy: string;
+  changedAt: number;
+}
+
+export interface TicketPage {
+  tickets: TicketRecord[];
+  /** Pass back as `before` for the next, older page; null on the last page. */
+  nextCursor: { createdAt: number; ticketId: string } | null;
+}
+
+export interface TicketRepository {
+  /** Creates a ticket; false (and nothing written) if its id or number exists already. */
+  create(ticket: TicketRecord): Promise<boolean>;
+  get(ticketId: string): Promise<TicketRecord | null>;
+  getByNumber(number: string): Promise<TicketRecord | null>;
+  update(ticket: TicketRecord): Promise<void>;
+  /** A user's tickets, newest first, paginated by (createdAt, ticketId). */
+  listByUser(userId: number, page: { limit: number; before?: { createdAt: number; ticketId: string } }): Promise<TicketPage>;
+  addMessage(message: TicketMessageRecord): Promise<void>;
+  listMessages(ticketId: string): Promise<TicketMessageRecord[]>;
+  addStatusChange(change: StatusChangeRecord): Promise<void>;
+  listStatusChanges(ticketId: string): Promise<StatusChangeRecord[]>;
+}
+
+export interface EventRecord {
+  userId: number;
+  /** Client-side id: a batch re-sent by an offline client is stored once. */
+  eventId: string;
+  name: string;
+  occurredAt: number;
+  screen: string | null;
+  props: Record<string, string | number | boolean>;
+}
+
+export interface EventRepository {
+  /** Stores events; ones already stored (same user and eventId) are skipped. Returns how many were new. */
+  append(events: readonly EventRecord[]): Promise<number>;
+  /** A user's events in `[since, until)`, oldest first, at most `limit`. */
+  listByUser(userId: number, range: { since: number; until: number; limit: number }): Promise<EventRecord[]>;
+  deleteByUser(userId: number): Promise<void>;
+}
+
+export type NotificationStatus =
+  | 'claimed'
+  | 'sent'
+  | 'notifications_off'
+  | 'hourly_limit'
+  | 'daily_limit'
+  | 'app_not_installed'
+  | 'failed';
+
+export interface NotificationRecord {
+  userId: number;
+  /** The UTC day the send was claimed for, `YYYY-MM-DD`: the key of "at most once a day". */
+  day: string;
+  kind: 'campaign' | 'ticket_update';
+  campaign: string | null;
+  variant: string | null;
+  text: string;
+  status: NotificationStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NotificationRepository {
+  /** Claims the send key (user, day) before the VK call; false if already claimed. */
+  claim(notification: NotificationRecord): Promise<boolean>;
+  setStatus(userId: number, day: string, status: NotificationStatus, updatedAt: number): Promise<void>;
+  get(userId: number, day: string): Promise<NotificationRecord | null>;
+  /** A user's latest notifications, newest first (for "never the same text twice in a row"). */
+  listByUser(userId: number, limit: number): Promise<NotificationRecord[]>;
+  deleteByUser(userId: number): Promise<void>;
+}
+
+export type SurveyStatus = 'scheduled' | 'sent' | 'answered' | 'cancelled';
+
+export interface SurveyRecord {
+  /** `csat:<ticketId>:<resolution number>`: one survey per resolution. */
+  surveyId: string;
+  ticketId: string;
+  userId: number | null;
+  /** The operator credited, fixed when the survey is scheduled. */
+  operatorId: number | null;
+  status: SurveyStatus;
+  rating: number | null;
+  reason: string | null;
+  remindersSent: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface SurveyRepository {
+  /** Creates the survey; false if one with this id exists. */
+  create(survey: SurveyRecord): Promise<boolean>;
+  get(surveyId: string): Promise<SurveyRecord | null>;
+  update(survey: SurveyRecord): Promise<void>;
+  listByTicket(ticketId: string): Promise<SurveyRecord[]>;
+}
+
+export interface ClaimRecord {
+  key: string;
+  /** What the first claimant recorded (e.g. the ticket an Idempotency-Key created). */
+  value: Record<string, unknown>;
+  createdAt: number;
+  /** After this the claim may be forgotten (TTL). */
+  expiresAt: number;
+}
+
+/**
+ * Idempotency keys: `vk-event:<event_id>`, `idem:<user>:<Idempotency-Key>`, `dispatch:<day>`.
+ * A claim is taken in the same transaction as the effect it guards.
+ */
+export interface ClaimRepository {
+  /** Takes the key; false if an unexpired claim holds it. */
+  claim(claim: ClaimRecord): Promise<boolean>;
+  /** The unexpired claim at `now`, if any. */
+  get(key: string, now: number): Promise<ClaimRecord | null>;
+  /** Replaces the value of an existing claim (e.g. a poison event's failure count). */
+  put(claim: ClaimRecord): Promise<void>;
+}
+
+export type JobStatus = 'pending' | 'done' | 'cancelled';
+
+export interface DeferredJobRecord {
+  /** Deterministic, e.g. `csat:<ticketId>:1` or `csat-reminder:<surveyId>`. */
+  jobId: string;
+  kind: string;
+  payload: Record<string, unknown>;
+  dueAt: number;
+  status: JobStatus;
+  /** How many queue hops the job has made toward `dueAt` (see lib/queue/deferred.ts). */
+  hop: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DeferredJobRepository {
+  /** Creates the job; false if a job with this id exists (whatever its status). */
+  create(job: DeferredJobRecord): Promise<boolean>;
+  get(jobId: string): Promise<DeferredJobRecord | null>;
+  update(job: DeferredJobRecord): Promise<void>;
+  /** Pending jobs due before `dueBefore`, oldest first, paginated by (dueAt, jobId). */
+  listPendingDue(dueBefore: number, page: { limit: number; after?: { dueAt: number; jobId: string } }): Promise<DeferredJobRecord[]>;
+}
+
+export interface CounterRepository {
+  /** Increments the named counter and returns the new value (1 on first use). */
+  next(name: string): Promise<number>;
+}
+
+/** Everything a transaction can reach. */
+export interface Repositories {
+  users: UserRepository;
+  dialogs: DialogRepository;
+  tickets: TicketRepository;
+  events: EventRepository;
+  notifications: NotificationRepository;
+  surveys: SurveyRepository;
+  claims: ClaimRepository;
+  jobs: DeferredJobRepository;
+  counters: CounterRepository;
+}
+
+export interface TransactionOptions {
+  /** Bounds the transaction, its retries included. */
+  signal?: AbortSignal;
+}
+
+export interface Store {
+  /**
+   * Runs `work` in one serializable transaction and commits it. On a conflict the adapter may run
+   * `work` again from the start, so `work` must only touch the repositories: no calls to VK or the
+   * queue inside. Throwing rolls everything back.
+   */
+  transaction<T>(work: (repositories: Repositories) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Runs read-only `work` on a consistent snapshot. */
+  read<T>(work: (repositories: Repositories) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** A cheap round trip to the database. */
+  ping(options?: TransactionOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Every table the schema holds: the erasure test walks each one. */
+export const tableNames = [
+  'users',
+  'dialogs',
+  'tickets',
+  'ticket_messages',
+  'ticket_status_changes',
+  'events',
+  'notifications',
+  'csat_surveys',
+  'claims',
+  'deferred_jobs',
+  'counters',
+] as const;

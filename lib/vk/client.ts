@@ -1,0 +1,216 @@
+import { type Clock, sleep, systemClock } from '../clock';
+import type { Logger } from '../log/logger';
+import { VkTransportError, isRetryableVkError, vkApiError } from './errors';
+import { randomIdFor } from './random-id';
+import { TokenBucket } from './rate-limiter';
+
+export type VkParamValue = string | number | boolean | undefined | null;
+
+export interface VkClientOptions {
+  apiUrl: string;
+  version: string;
+  token: string;
+  /** Requests per second for this token (20 for a community token). */
+  rateLimitPerSecond: number;
+  timeoutMs: number;
+  /** Attempts per call, the first included. */
+  maxAttempts?: number;
+  /** First backoff step; doubles each retry, with jitter, up to `maxBackoffMs`. */
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  clock?: Clock;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  logger?: Logger;
+  /** Share one bucket between clients of the same token. */
+  bucket?: TokenBucket;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * The VK API over HTTPS: form-encoded POST, `v` pinned, errors mapped to typed errors by code,
+ * retries with backoff for 6, 10, 5xx and timeouts (never for 9 or 900–902), and a token bucket
+ * per token. Sends derive `random_id` from the outgoing message's key.
+ */
+export class VkClient {
+  readonly #options: Required<Omit<VkClientOptions, 'logger' | 'bucket'>> & { logger?: Logger };
+  readonly #bucket: TokenBucket;
+
+  constructor(options: VkClientOptions) {
+    this.#options = {
+      maxAttempts: 4,
+      baseBackoffMs: 200,
+      maxBackoffMs: 3000,
+      clock: systemClock,
+      sleep,
+      ...options,
+    };
+    this.#bucket =
+      options.bucket ??
+      new TokenBucket(options.rateLimitPerSecond, { clock: this.#options.clock, sleep: this.#options.sleep });
+  }
+
+  /** One API method with retries. Resolves with `response`, throws a `VkApiError` or `VkTransportError`. */
+  async call<T>(method: string, params: Record<string, VkParamValue>, options: CallOptions = {}): Promise<T> {
+    const { maxAttempts, baseBackoffMs, maxBackoffMs } = this.#options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#callOnce<T>(method, params, options.signal);
+      } catch (error) {
+        if (!isRetryableVkError(error) || attempt >= maxAttempts || options.signal?.aborted) throw error;
+        const backoff = Math.min(maxBackoffMs, baseBackoffMs * 2 ** (attempt - 1));
+        const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
+        this.#options.logger?.warn('vk call retried', { method, attempt, delayMs: delay, error: errorCode(error) });
+        await this.#options.sleep(delay, options.signal);
+      }
+    }
+  }
+
+  async #callOnce<T>(method: string, params: Record<string, VkParamValue>, signal?: AbortSignal): Promise<T> {
+    await this.#bucket.take(signal);
+    const form = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined && value !== null) form.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+    }
+    form.set('v', this.#options.version);
+    const timeout = AbortSignal.timeout(this.#options.timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(`${this.#options.apiUrl}/${method}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Bearer ${this.#options.token}`,
+        },
+        body: form,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new VkTransportError(method, timeout.aborted ? 'timed out' : 'network failure', { cause: error });
+    }
+    if (response.status >= 500) {
+      await response.body?.cancel();
+      throw new VkTransportError(method, `HTTP ${response.status}`);
+    }
+    let payload: { response?: T; error?: { error_code?: number; error_msg?: string } };
+    try {
+      payload = (await response.json()) as typeof payload;
+    } catch (error) {
+      throw new VkTransportError(method, `unreadable answer (HTTP ${response.status})`, { cause: error });
+    }
+    if (payload.error) {
+      throw vkApiError(method, Number(payload.error.error_code ?? 0), String(payload.error.error_msg ?? 'unknown'));
+    }
+    if (!('response' in payload)) throw new VkTransportError(method, 'answer without response');
+    return payload.response as T;
+  }
+
+  /** `messages.send` to one peer. `messageKey` identifies this outgoing message: it becomes `random_id`. */
+  async sendMessage(
+    message: {
+      peerId: number;
+      messageKey: string;
+      text: string;
+      keyboard?: object;
+      attachment?: string;
+      disableMentions?: boolean;
+    },
+    options?: CallOptions,
+  ): Promise<number> {
+    const result = await this.call<number | Array<{ message_id: number }>>(
+      'messages.send',
+      {
+        peer_id: message.peerId,
+        random_id: randomIdFor(message.messageKey),
+        message: message.text,
+        keyboard: message.keyboard ? JSON.stringify(message.keyboard) : undefined,
+        attachment: message.attachment,
+        disable_mentions: message.disableMentions,
+        dont_parse_links: undefined,
+      },
+      options,
+    );
+    return typeof result === 'number' ? result : (result[0]?.message_id ?? 0);
+  }
+
+  /** `messages.edit` of a message the community sent, by its conversation message id. */
+  async editMessage(
+    edit: { peerId: number; conversationMessageId: number; text: string; keyboard?: object },
+    options?: CallOptions,
+  ): Promise<void> {
+    await this.call<number>(
+      'messages.edit',
+      {
+        peer_id: edit.peerId,
+        conversation_message_id: edit.conversationMessageId,
+        message: edit.text,
+        keyboard: edit.keyboard ? JSON.stringify(edit.keyboard) : undefined,
+      },
+      options,
+    );
+  }
+
+  /** Answers a callback-button press (valid about a minute after the press). */
+  async answerMessageEvent(
+    answer: { eventId: string; userId: number; peerId: number; snackbarText: string },
+    options?: CallOptions,
+  ): Promise<void> {
+    await this.call<number>(
+      'messages.sendMessageEventAnswer',
+      {
+        event_id: answer.eventId,
+        user_id: answer.userId,
+        peer_id: answer.peerId,
+        event_data: JSON.stringify({ type: 'show_snackbar', text: answer.snackbarText }),
+      },
+      options,
+    );
+  }
+
+  async isMessagesFromGroupAllowed(groupId: number, userId: number, options?: CallOptions): Promise<boolean> {
+    const result = await this.call<{ is_allowed: number }>(
+      'messages.isMessagesFromGroupAllowed',
+      { group_id: groupId, user_id: userId },
+      options,
+    );
+    return result.is_allowed === 1;
+  }
+
+  async getUsers(
+    userIds: readonly number[],
+    language?: 'ru' | 'en',
+    options?: CallOptions,
+  ): Promise<Array<{ id: number; first_name: string; last_name: string }>> {
+    return this.call('users.get', { user_ids: userIds.join(','), lang: language }, options);
+  }
+
+  /**
+   * `notifications.sendMessage` with the mini app's service token: up to 100 users, one text.
+   * Returns VK's per-user results (status, and error code 1–4 where it failed).
+   */
+  async sendNotification(
+    notification: { userIds: readonly number[]; text: string; fragment?: string; sendKey: string },
+    options?: CallOptions,
+  ): Promise<Array<{ user_id: number; status: boolean; error?: { code: number; description?: string } }>> {
+    if (notification.userIds.length < 1 || notification.userIds.length > 100) {
+      throw new RangeError('notifications.sendMessage takes 1 to 100 users');
+    }
+    return this.call(
+      'notifications.sendMessage',
+      {
+        user_ids: notification.userIds.join(','),
+        message: notification.text,
+        fragment: notification.fragment,
+        random_id: randomIdFor(notification.sendKey),
+      },
+      options,
+    );
+  }
+}
+
+function errorCode(error: unknown): string {
+  return error instanceof Error && 'code' in error ? String(error.code) : 'unknown';
+}

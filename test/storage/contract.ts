@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  DeferredJobRecord,
+  NotificationRecord,
+  Store,
+  SurveyRecord,
+  TicketRecord,
+  UserRecord,
+} from '../../lib/storage/port';
+
+/**
+ * The storage port's contract, run against every adapter: SQLite always, YDB when
+ * YDB_CONNECTION_STRING is set. Ids are unique per run so the suite can run against a shared
+ * database that already holds data.
+ */
+export function describeStoreContract(adapterName: string, openStore: () => Promise<Store>): void {
+  describe(`storage contract: ${adapterName}`, () => {
+    let store: Store;
+    const run = randomUUID().slice(0, 8);
+    // VK ids are below 2^31; these are far above any real one and unique per run.
+    let nextId = 9_000_000_000 + Math.floor(Math.random() * 1_000_000) * 1000;
+    const freshId = () => ++nextId;
+    const t0 = Date.UTC(2026, 5, 1, 12, 0, 0);
+
+    beforeAll(async () => {
+      store = await openStore();
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    const user = (overrides: Partial<UserRecord> = {}): UserRecord => ({
+      userId: freshId(),
+      language: 'ru',
+      messagesAllowed: null,
+      notificationsAllowed: false,
+      notificationTypes: { ticketUpdates: true, reminders: true, news: false },
+      quietHours: null,
+      firstName: 'Анна',
+      createdAt: t0,
+      updatedAt: t0,
+      ...overrides,
+    });
+
+    const ticket = (overrides: Partial<TicketRecord> = {}): TicketRecord => ({
+      ticketId: randomUUID(),
+      number: `T${run}-${freshId()}`,
+      userId: freshId(),
+      channel: 'app',
+      category: 'bug',
+      subject: 'Не открывается экран',
+      status: 'new',
+      assigneeId: null,
+      details: { screen: 'profile', platform: 'android' },
+      createdAt: t0,
+      updatedAt: t0,
+      ...overrides,
+    });
+
+    describe('users', () => {
+      it('stores, reads back and replaces a user', async () => {
+        const original = user({ quietHours: { from: '22:00', to: '09:00' }, messagesAllowed: true });
+        await store.transaction((r) => r.users.put(original));
+        expect(await store.read((r) => r.users.get(original.userId))).toEqual(original);
+
+        const changed = { ...original, language: 'en' as const, messagesAllowed: false, updatedAt: t0 + 1 };
+        await store.transaction((r) => r.users.put(changed));
+        expect(await store.read((r) => r.users.get(original.userId))).toEqual(changed);
+      });
+
+      it('answers null for an unknown user and forgets a deleted one', async () => {
+        const someone = user();
+        expect(await store.read((r) => r.users.get(someone.userId))).toBeNull();
+        await store.transaction((r) => r.users.put(someone));
+        await store.transaction((r) => r.users.delete(someone.userId));
+        expect(await store.read((r) => r.users.get(someone.userId))).toBeNull();
+      });
+
+      it('pages through notifiable users by id, skipping those without consent', async () => {
+        const first = user({ notificationsAllowed: true });
+        const off = user({ notificationsAllowed: false });
+        const second = user({ notificationsAllowed: true });
+        const third = user({ notificationsAllowed: true });
+        await store.transaction(async (r) => {
+          for (const u of [first, off, second, third]) await r.users.put(u);
+        });
+        const pageOne = await store.read((r) => r.users.listNotifiable({ afterUserId: first.userId - 1, limit: 2 }));
+        expect(pageOne.map((u) => u.userId)).toEqual([first.userId, second.userId]);
+        const pageTwo = await store.read((r) => r.users.listNotifiable({ afterUserId: second.userId, limit: 2 }));
+        expect(pageTwo[0]?.userId).toBe(third.userId);
+        expect(pageTwo.every((u) => u.notificationsAllowed)).toBe(true);
+      });
+    });
+
+    describe('dialogs', () => {
+      it('keeps a dialog per peer with its state and data, and deletes it', async () => {
+        const peerId = freshId();
+        const dialog = {
+          peerId,
+          userId: peerId,
+          state: 'describing',
+          data: { category: 'bug', photos: ['photo1_2_abc'] },
+          operatorSilentUntil: t0 + 30 * 60_000,
+          updatedAt: t0,
+        };
+        await store.transaction((r) => r.dialogs.put(dialog));
+        expect(await store.read((r) => r.dialogs.get(peerId))).toEqual(dialog);
+        await store.transaction((r) => r.dialogs.put({ ...dialog, state: 'idle', data: {}, operatorSilentUntil: null }));
+        expect(await store.read((r) => r.dialogs.get(peerId))).toMatchObject({ state: 'idle', operatorSilentUntil: null });
+        await store.transaction((r) => r.dialogs.delete(peerId));
+        expect(await store.read((r) => r.dialogs.get(peerId))).toBeNull();
+      });
+    });
+
+    describe('tickets', () => {
+      it('creates a ticket once, readable by id and by number', async () => {
+        const created = ticket();
+        expect(await store.transaction((r) => r.tickets.create(created))).toBe(true);
+        expect(await store.transaction((r) => r.tickets.create(created))).toBe(false);
+        expect(await store.transaction((r) => r.tickets.create({ ...ticket(), number: created.number }))).toBe(false);
+        expect(await store.read((r) => r.tickets.get(created.ticketId))).toEqual(created);
+        expect(await store.read((r) => r.tickets.getByNumber(created.number))).toEqual(created);
+        expect(await store.read((r) => r.tickets.getByNumber(`${created.number}-none`))).toBeNull();
+      });
+
+      it('updates status, assignee and details', async () => {
+        const created = ticket();
+        await store.transaction((r) => r.tickets.create(created));
+        const updated = { ...created, status: 'in_progress' as const, assigneeId: 77, details: { sla: 'ok' }, updatedAt: t0 + 5 };
+        await store.transaction((r) => r.tickets.update(updated));
+        expect(await store.read((r) => r.tickets.get(created.ticketId))).toEqual(updated);
+      });
+
+      it("lists a user's tickets newest first with a cursor, and no one else's", async () => {
+        const owner = freshId();
+        const mine = [0, 1, 2, 3, 4].map((i) => ticket({ userId: owner, createdAt: t0 + i * 1000 }));
+        const sameTime = ticket({ userId: owner, createdAt: t0 + 4000 });
+        await store.transaction(async (r) => {
+          for (const t of [...mine, sameTime, ticket()]) await r.tickets.create(t);
+        });
+        const expectedOrder = [...mine, sameTime]
+          .sort((a, b) => b.createdAt - a.createdAt || (a.ticketId < b.ticketId ? 1 : -1))
+          .map((t) => t.ticketId);
+
+        const seen: string[] = [];
+        let cursor: { createdAt: number; ticketId: string } | undefined;
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await store.read((r) => r.tickets.listByUser(owner, { limit: 4, ...(cursor ? { before: cursor } : {}) }));
+          seen.push(...page.tickets.map((t) => t.ticketId));
+          if (!page.nextCursor) break;
+          cursor = page.nextCursor;
+        }
+        expect(seen).toEqual(expectedOrder);
+      });
+
+      it('keeps the thread and the status history in order', async () => {
+        const created = ticket();
+        await store.transaction(async (r) => {
+          await r.tickets.create(created);
+          await r.tickets.addMessage({
+            ticketId: created.ticketId,
+            seq: 1,
+            author: 'user',
+            authorId: created.userId,
+            text: 'Экран белый',
+            attachments: ['photo1_2_abc'],
+            internal: false,
+            createdAt: t0,
+          });
+          await r.tickets.addMessage({
+            ticketId: created.ticketId,
+            seq: 2,
+            author: 'operator',
+            authorId: 5,
+            text: 'Смотрим',
+            attachments: [],
+            internal: true,
+            createdAt: t0 + 1,
+          });
+          await r.tickets.addStatusChange({ ticketId: created.ticketId, seq: 1, from: null, to: 'new', changedBy: 'user:1', changedAt: t0 });
+          await r.tickets.addStatusChange({
+            ticketId: created.ticketId,
+            seq: 2,
+            from: 'new',
+            to: 'in_progress',
+            changedBy: 'operator:5',
+            changedAt: t0 + 1,
+          });
+        });
+        const messages = await store.read((r) => r.tickets.listMessages(created.ticketId));
+        expect(messages.map((m) => [m.seq, m.author, m.text, m.attachments, m.internal])).toEqual([
+          [1, 'user', 'Экран белый', ['photo1_2_abc'], false],
+          [2, 'operator', 'Смотрим', [], true],
+        ]);
+        const history = await store.read((r) => r.tickets.listStatusChanges(created.ticketId));
+        expect(history.map((h) => [h.from, h.to, h.changedBy])).toEqual([
+          [null, 'new', 'user:1'],
+          ['new', 'in_progress', 'operator:5'],
+        ]);
+      });
+
+      it('rejects a second message with the same position in the thread, writing nothing', async () => {
+        const created = ticket();
+        const message = {
+          ticketId: created.ticketId,
+          seq: 1,
+          author: 'user' as const,
+          authorId: 1,
+          text: 'a',
+          attachments: [],
+          internal: false,
+          createdAt: t0,
+        };
+        await store.transaction(async (r) => {
+          await r.tickets.create(created);
+          await r.tickets.addMessage(message);
+        });
+        await expect(
+          store.transaction(async (r) => {
+            await r.tickets.update({ ...created, status: 'closed' });
+            await r.tickets.addMessage({ ...message, text: 'b' });
+          }),
+        ).rejects.toThrow();
+        expect((await store.read((r) => r.tickets.get(created.ticketId)))?.status).toBe('new');
+        expect((await store.read((r) => r.tickets.listMessages(created.ticketId))).map((m) => m.text)).toEqual(['a']);
+      });
+    });
+
+    describe('events', () => {
+      it('appends events once per event id and lists a time window oldest first', async () => {
+        const userId = freshId();
+        const event = (i: number) => ({
+          userId,
+          eventId: `e${i}`,
+          name: i % 2 ? 'quiz_start' : 'screen_view',
+          occurredAt: t0 + i * 60_000,
+          screen: i === 0 ? null : 'home',
+          props: { step: i, ok: true, label: 'x' },
+        });
+        expect(await store.transaction((r) => r.events.append([event(0), event(1), event(2)]))).toBe(3);
+        expect(await store.transaction((r) => r.events.append([event(2), event(3)]))).toBe(1);
+        const window = await store.read((r) => r.events.listByUser(userId, { since: t0 + 60_000, until: t0 + 3 * 60_000, limit: 10 }));
+        expect(window).toEqual([event(1), event(2)]);
+        const limited = await store.read((r) => r.events.listByUser(userId, { since: 0, until: t0 * 2, limit: 2 }));
+        expect(limited.map((e) => e.eventId)).toEqual(['e0', 'e1']);
+        await store.transaction((r) => r.events.deleteByUser(userId));
+        expect(await store.read((r) => r.events.listByUser(userId, { since: 0, until: t0 * 2, limit: 10 }))).toEqual([]);
+      });
+    });
+
+    describe('notifications', () => {
+      const notification = (userId: number, day: string): NotificationRecord => ({
+        userId,
+        day,
+        kind: 'campaign',
+        campaign: 'quiz-comeback',
+        variant: 'A',
+        text: 'Вернитесь к квизу',
+        status: 'claimed',
+        createdAt: t0,
+        updatedAt: t0,
+      });
+
+      it('claims a (user, day) once and records the send result', async () => {
+        const userId = freshId();
+        expect(await store.transaction((r) => r.notifications.claim(notification(userId, '2026-06-01')))).toBe(true);
+        expect(await store.transaction((r) => r.notifications.claim({ ...notification(userId, '2026-06-01'), text: 'other' }))).toBe(false);
+        await store.transaction((r) => r.notifications.setStatus(userId, '2026-06-01', 'sent', t0 + 10));
+        expect(await store.read((r) => r.notifications.get(userId, '2026-06-01'))).toMatchObject({
+          status: 'sent',
+          text: 'Вернитесь к квизу',
+          updatedAt: t0 + 10,
+        });
+      });
+
+      it('lists the latest notifications first and deletes them with the user', async () => {
+        const userId = freshId();
+        await store.transaction(async (r) => {
+          for (const day of ['2026-06-01', '2026-06-03', '2026-06-02']) await r.notifications.claim(notification(userId, day));
+        });
+        const latest = await store.read((r) => r.notifications.listByUser(userId, 2));
+        expect(latest.map((n) => n.day)).toEqual(['2026-06-03', '2026-06-02']);
+        await store.transaction((r) => r.notifications.deleteByUser(userId));
+        expect(await store.read((r) => r.notifications.listByUser(userId, 10))).toEqual([]);
+      });
+    });
+
+    describe('csat surveys', () => {
+      it('creates one survey per id, updates it and lists by ticket', async () => {
+        const ticketId = randomUUID();
+        const survey: SurveyRecord = {
+          surveyId: `csat:${ticketId}:1`,
+          ticketId,
+          userId: freshId(),
+          operatorId: 42,
+          status: 'scheduled',
+          rating: null,
+          reason: null,
+          remindersSent: 0,
+          createdAt: t0,
+          updatedAt: t0,
+        };
+        expect(await store.transaction((r) => r.surveys.create(survey))).toBe(true);
+        expect(await store.transaction((r) => r.surveys.create({ ...survey, operatorId: 7 }))).toBe(false);
+        const answered = { ...survey, status: 'answered' as const, rating: 2, reason: 'slow', remindersSent: 1, updatedAt: t0 + 1 };
+        await store.transaction((r) => r.surveys.update(answered));
+        expect(await store.read((r) => r.surveys.get(survey.surveyId))).toEqual(answered);
+        const second = { ...survey, surveyId: `csat:${ticketId}:2`, createdAt: t0 + 2 };
+        await store.transaction((r) => r.surveys.create(second));
+        expect((await store.read((r) => r.surveys.listByTicket(ticketId))).map((s) => s.surveyId)).toEqual([
+          survey.surveyId,
+          second.surveyId,
+        ]);
+      });
+    });
+
+    describe('claims', () => {
+      it('lets the first claim of a key win until it expires', async () => {
+        const key = `test:${run}:${freshId()}`;
+        const claim = { key, value: { ticket: 'A-1' }, createdAt: t0, expiresAt: t0 + 1000 };
+        expect(await store.transaction((r) => r.claims.claim(claim))).toBe(true);
+        expect(await store.transaction((r) => r.claims.claim({ ...claim, value: { ticket: 'A-2' } }))).toBe(false);
+        expect(await store.read((r) => r.claims.get(key, t0 + 999))).toEqual(claim);
+        expect(await store.read((r) => r.claims.get(key, t0 + 1000))).toBeNull();
+        expect(await store.transaction((r) => r.claims.claim({ ...claim, createdAt: t0 + 1000, expiresAt: t0 + 5000 }))).toBe(true);
+      });
+
+      it('replaces the value of a claim', async () => {
+        const key = `test:${run}:${freshId()}`;
+        await store.transaction((r) => r.claims.claim({ key, value: { failures: 1 }, createdAt: t0, expiresAt: t0 + 10_000 }));
+        await store.transaction((r) => r.claims.put({ key, value: { failures: 2 }, createdAt: t0, expiresAt: t0 + 10_000 }));
+        expect((await store.read((r) => r.claims.get(key, t0)))?.value).toEqual({ failures: 2 });
+      });
+
+      it('lets exactly one of two concurrent claims of one key win', async () => {
+        for (let round = 0; round < 5; round++) {
+          const key = `test:${run}:race:${freshId()}`;
+          const results = await Promise.all(
+            [1, 2].map((contender) =>
+              store.transaction((r) => r.claims.claim({ key, value: { contender }, createdAt: t0, expiresAt: t0 + 60_000 })),
+            ),
+          );
+          expect(results.filter(Boolean)).toHaveLength(1);
+        }
+      });
+
+      it('rolls a claim back with the effect it guards when the transaction fails', async () => {
+        const key = `test:${run}:${freshId()}`;
+        const someone = user();
+        await expect(
+          store.transaction(async (r) => {
+            await r.claims.claim({ key, value: {}, createdAt: t0, expiresAt: t0 + 60_000 });
+            await r.users.put(someone);
+            throw new Error('effect failed');
+          }),
+        ).rejects.toThrow('effect failed');
+        expect(await store.read((r) => r.claims.get(key, t0))).toBeNull();
+        expect(await store.read((r) => r.users.get(someone.userId))).toBeNull();
+      });
+    });
+
+    describe('deferred jobs', () => {
+      const job = (overrides: Partial<DeferredJobRecord> = {}): DeferredJobRecord => ({
+        jobId: `test:${run}:${freshId()}`,
+        kind: 'csat',
+        payload: { ticketId: 'x' },
+        dueAt: t0 + 86_400_000,
+        status: 'pending',
+        hop: 0,
+        createdAt: t0,
+        updatedAt: t0,
+        ...overrides,
+      });
+
+      it('creates a job once and updates its hop and status', async () => {
+        const created = job();
+        expect(await store.transaction((r) => r.jobs.create(created))).toBe(true);
+        expect(await store.transaction((r) => r.jobs.create({ ...created, kind: 'other' }))).toBe(false);
+        const advanced = { ...created, hop: 3, status: 'cancelled' as const, updatedAt: t0 + 1 };
+        await store.transaction((r) => r.jobs.update(advanced));
+        expect(await store.read((r) => r.jobs.get(created.jobId))).toEqual(advanced);
+      });
+
+      it('pages through pending jobs that are due, oldest first', async () => {
+        // Far in the past, so rows other runs left behind in a shared database sort after these.
+        const base = 1_000_000 + (nextId % 1_000_000) * 10;
+        const due = [job({ dueAt: base + 1 }), job({ dueAt: base + 2 }), job({ dueAt: base + 2 }), job({ dueAt: base + 3 })];
+        const done = job({ dueAt: base + 1, status: 'done' });
+        const later = job({ dueAt: base + 9 });
+        await store.transaction(async (r) => {
+          for (const j of [...due, done, later]) await r.jobs.create(j);
+        });
+        const expected = [...due].sort((a, b) => a.dueAt - b.dueAt || (a.jobId < b.jobId ? -1 : 1)).map((j) => j.jobId);
+        const first = await store.read((r) => r.jobs.listPendingDue(base + 5, { limit: 2, after: { dueAt: base, jobId: '' } }));
+        const lastOfFirst = first[first.length - 1]!;
+        const second = await store.read((r) =>
+          r.jobs.listPendingDue(base + 5, { limit: 10, after: { dueAt: lastOfFirst.dueAt, jobId: lastOfFirst.jobId } }),
+        );
+        const seen = [...first, ...second].filter((j) => j.dueAt <= base + 5).map((j) => j.jobId);
+        expect(seen).toEqual(expected);
+      });
+    });
+
+    describe('counters and transactions', () => {
+      it('counts from 1 and never hands out a value twice under concurrency', async () => {
+        const name = `test:${run}:${freshId()}`;
+        expect(await store.transaction((r) => r.counters.next(name))).toBe(1);
+        const values = await Promise.all(Array.from({ length: 10 }, () => store.transaction((r) => r.counters.next(name))));
+        expect(new Set(values).size).toBe(10);
+        expect(Math.max(...values)).toBe(11);
+      });
+
+      it('loses no update when concurrent transactions read, modify and write one record', async () => {
+        const peerId = freshId();
+        await store.transaction((r) =>
+          r.dialogs.put({ peerId, userId: peerId, state: 'idle', data: { count: 0 }, operatorSilentUntil: null, updatedAt: t0 }),
+        );
+        await Promise.all(
+          Array.from({ length: 8 }, () =>
+            store.transaction(async (r) => {
+              const dialog = await r.dialogs.get(peerId);
+              if (!dialog) throw new Error('dialog vanished');
+              await new Promise((resolve) => setTimeout(resolve, 1));
+              await r.dialogs.put({ ...dialog, data: { count: Number(dialog.data.count) + 1 } });
+            }),
+          ),
+        );
+        expect((await store.read((r) => r.dialogs.get(peerId)))?.data).toEqual({ count: 8 });
+      });
+
+      it('answers a ping', async () => {
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}
