@@ -1,0 +1,600 @@
+import type { CredentialsProvider } from '@ydbjs/auth';
+import { Driver } from '@ydbjs/core';
+import { type QueryClient, query, type TX } from '@ydbjs/query';
+import type { Value } from '@ydbjs/value';
+import type {
+  ClaimRecord,
+  DeferredJobRecord,
+  DialogRecord,
+  EventRecord,
+  NotificationRecord,
+  Repositories,
+  StatusChangeRecord,
+  Store,
+  SurveyRecord,
+  TicketMessageRecord,
+  TicketRecord,
+  TransactionOptions,
+  UserRecord,
+} from '../port';
+import { read, yv } from './values';
+
+type Row = Record<string, unknown>;
+type Sql = TX | QueryClient;
+
+export interface YdbStoreOptions {
+  connectionString: string;
+  credentialsProvider?: CredentialsProvider;
+  /** Bounds every transaction, its conflict retries included (the SDK's own budget is unlimited). */
+  timeoutMs: number;
+  /**
+   * Discovery is off by default: a function instance is frozen between calls, and a driver that
+   * kept background discovery and pooled channels across a freeze hangs (YDB's serverless example).
+   */
+  enableDiscovery?: boolean;
+}
+
+/**
+ * The production store on YDB. Every transaction is serializable with optimistic locks: a conflict
+ * aborts at commit and the SDK runs the work again, which is why `work` must not call out.
+ */
+export class YdbStore implements Store {
+  readonly driver: Driver;
+  readonly sql: QueryClient;
+  readonly #timeoutMs: number;
+
+  constructor(options: YdbStoreOptions) {
+    this.driver = new Driver(options.connectionString, {
+      ...(options.credentialsProvider ? { credentialsProvider: options.credentialsProvider } : {}),
+      'ydb.sdk.enable_discovery': options.enableDiscovery ?? false,
+      'ydb.sdk.ready_timeout_ms': options.timeoutMs,
+    });
+    this.sql = query(this.driver);
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  transaction<T>(work: (repositories: Repositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.sql.begin({ isolation: 'serializableReadWrite', idempotent: true, signal: this.#signal(options) }, (tx) =>
+      work(createRepositories(tx)),
+    );
+  }
+
+  read<T>(work: (repositories: Repositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return this.sql.begin({ isolation: 'snapshotReadOnly', idempotent: true, signal: this.#signal(options) }, (tx) =>
+      work(createRepositories(tx)),
+    );
+  }
+
+  async ping(options: TransactionOptions = {}): Promise<void> {
+    await this.driver.ready(this.#signal(options));
+    await this.sql`SELECT 1 AS ok`.timeout(this.#timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    this.driver.close();
+  }
+
+  #signal(options: TransactionOptions): AbortSignal {
+    const timeout = AbortSignal.timeout(this.#timeoutMs);
+    return options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  }
+}
+
+/** Runs one query and returns the rows of its first result set. */
+async function rows(sql: Sql, text: string, params: Record<string, Value> = {}): Promise<Row[]> {
+  let statement = sql(text);
+  for (const [name, value] of Object.entries(params)) statement = statement.parameter(name, value);
+  const resultSets = (await statement) as unknown as Row[][];
+  return resultSets[0] ?? [];
+}
+
+async function first(sql: Sql, text: string, params: Record<string, Value>): Promise<Row | undefined> {
+  return (await rows(sql, text, params))[0];
+}
+
+const toUser = (row: Row): UserRecord => ({
+  userId: read.num(row.user_id),
+  language: read.optText(row.language) as UserRecord['language'],
+  messagesAllowed: read.optBool(row.messages_allowed),
+  notificationsAllowed: Boolean(row.notifications_allowed),
+  notificationTypes: read.json(row.notification_types),
+  quietHours: row.quiet_hours === null || row.quiet_hours === undefined ? null : read.json(row.quiet_hours),
+  firstName: read.optText(row.first_name),
+  createdAt: read.time(row.created_at),
+  updatedAt: read.time(row.updated_at),
+});
+const toDialog = (row: Row): DialogRecord => ({
+  peerId: read.num(row.peer_id),
+  userId: read.num(row.user_id),
+  state: read.text(row.state),
+  data: read.json(row.data),
+  operatorSilentUntil: read.optTime(row.operator_silent_until),
+  updatedAt: read.time(row.updated_at),
+});
+const toTicket = (row: Row): TicketRecord => ({
+  ticketId: read.text(row.ticket_id),
+  number: read.text(row.number),
+  userId: read.optNum(row.user_id),
+  channel: read.text(row.channel) as TicketRecord['channel'],
+  category: read.text(row.category),
+  subject: read.text(row.subject),
+  status: read.text(row.status) as TicketRecord['status'],
+  assigneeId: read.optNum(row.assignee_id),
+  details: read.json(row.details),
+  createdAt: read.time(row.created_at),
+  updatedAt: read.time(row.updated_at),
+});
+const toMessage = (row: Row): TicketMessageRecord => ({
+  ticketId: read.text(row.ticket_id),
+  seq: read.num(row.seq),
+  author: read.text(row.author) as TicketMessageRecord['author'],
+  authorId: read.optNum(row.author_id),
+  text: read.text(row.text),
+  attachments: read.json(row.attachments),
+  internal: Boolean(row.internal),
+  createdAt: read.time(row.created_at),
+});
+const toStatusChange = (row: Row): StatusChangeRecord => ({
+  ticketId: read.text(row.ticket_id),
+  seq: read.num(row.seq),
+  from: read.optText(row.from_status) as StatusChangeRecord['from'],
+  to: read.text(row.to_status) as StatusChangeRecord['to'],
+  changedBy: read.text(row.changed_by),
+  changedAt: read.time(row.changed_at),
+});
+const toEvent = (row: Row): EventRecord => ({
+  userId: read.num(row.user_id),
+  eventId: read.text(row.event_id),
+  name: read.text(row.name),
+  occurredAt: read.time(row.occurred_at),
+  screen: read.optText(row.screen),
+  props: read.json(row.props),
+});
+const toNotification = (row: Row): NotificationRecord => ({
+  userId: read.num(row.user_id),
+  day: read.text(row.day),
+  kind: read.text(row.kind) as NotificationRecord['kind'],
+  campaign: read.optText(row.campaign),
+  variant: read.optText(row.variant),
+  text: read.text(row.text),
+  status: read.text(row.status) as NotificationRecord['status'],
+  createdAt: read.time(row.created_at),
+  updatedAt: read.time(row.updated_at),
+});
+const toSurvey = (row: Row): SurveyRecord => ({
+  surveyId: read.text(row.survey_id),
+  ticketId: read.text(row.ticket_id),
+  userId: read.optNum(row.user_id),
+  operatorId: read.optNum(row.operator_id),
+  status: read.text(row.status) as SurveyRecord['status'],
+  rating: read.optNum(row.rating),
+  reason: read.optText(row.reason),
+  remindersSent: read.num(row.reminders_sent),
+  createdAt: read.time(row.created_at),
+  updatedAt: read.time(row.updated_at),
+});
+const toClaim = (row: Row): ClaimRecord => ({
+  key: read.text(row.key),
+  value: read.json(row.value),
+  createdAt: read.time(row.created_at),
+  expiresAt: read.time(row.expires_at),
+});
+const toJob = (row: Row): DeferredJobRecord => ({
+  jobId: read.text(row.job_id),
+  kind: read.text(row.kind),
+  payload: read.json(row.payload),
+  dueAt: read.time(row.due_at),
+  status: read.text(row.status) as DeferredJobRecord['status'],
+  hop: read.num(row.hop),
+  createdAt: read.time(row.created_at),
+  updatedAt: read.time(row.updated_at),
+});
+
+/** Finished jobs are kept 30 days after they finish, then TTL removes them. */
+const jobExpiry = (job: DeferredJobRecord) => (job.status === 'pending' ? null : job.updatedAt);
+
+function createRepositories(sql: Sql): Repositories {
+  const userParams = (user: UserRecord) => ({
+    $user_id: yv.int64(user.userId),
+    $language: yv.optText(user.language),
+    $messages_allowed: yv.optBool(user.messagesAllowed),
+    $notifications_allowed: yv.bool(user.notificationsAllowed),
+    $notification_types: yv.json(user.notificationTypes),
+    $quiet_hours: yv.optJson(user.quietHours),
+    $first_name: yv.optText(user.firstName),
+    $created_at: yv.time(user.createdAt),
+    $updated_at: yv.time(user.updatedAt),
+  });
+  const ticketParams = (ticket: TicketRecord) => ({
+    $ticket_id: yv.text(ticket.ticketId),
+    $number: yv.text(ticket.number),
+    $user_id: yv.optInt64(ticket.userId),
+    $channel: yv.text(ticket.channel),
+    $category: yv.text(ticket.category),
+    $subject: yv.text(ticket.subject),
+    $status: yv.text(ticket.status),
+    $assignee_id: yv.optInt64(ticket.assigneeId),
+    $details: yv.json(ticket.details),
+    $created_at: yv.time(ticket.createdAt),
+    $updated_at: yv.time(ticket.updatedAt),
+  });
+  const surveyParams = (survey: SurveyRecord) => ({
+    $survey_id: yv.text(survey.surveyId),
+    $ticket_id: yv.text(survey.ticketId),
+    $user_id: yv.optInt64(survey.userId),
+    $operator_id: yv.optInt64(survey.operatorId),
+    $status: yv.text(survey.status),
+    $rating: yv.optInt32(survey.rating),
+    $reason: yv.optText(survey.reason),
+    $reminders_sent: yv.int32(survey.remindersSent),
+    $created_at: yv.time(survey.createdAt),
+    $updated_at: yv.time(survey.updatedAt),
+  });
+  const jobParams = (job: DeferredJobRecord) => ({
+    $job_id: yv.text(job.jobId),
+    $kind: yv.text(job.kind),
+    $payload: yv.json(job.payload),
+    $due_at: yv.time(job.dueAt),
+    $status: yv.text(job.status),
+    $hop: yv.int32(job.hop),
+    $created_at: yv.time(job.createdAt),
+    $updated_at: yv.time(job.updatedAt),
+    $expires_at: yv.optTime(jobExpiry(job)),
+  });
+  const upsertUser = `UPSERT INTO users (user_id, language, messages_allowed, notifications_allowed, notification_types,
+      quiet_hours, first_name, created_at, updated_at)
+    VALUES ($user_id, $language, $messages_allowed, $notifications_allowed, $notification_types, $quiet_hours,
+      $first_name, $created_at, $updated_at)`;
+  const upsertTicket = `UPSERT INTO tickets (ticket_id, number, user_id, channel, category, subject, status, assignee_id,
+      details, created_at, updated_at)
+    VALUES ($ticket_id, $number, $user_id, $channel, $category, $subject, $status, $assignee_id, $details, $created_at,
+      $updated_at)`;
+  const upsertSurvey = `UPSERT INTO csat_surveys (survey_id, ticket_id, user_id, operator_id, status, rating, reason,
+      reminders_sent, created_at, updated_at)
+    VALUES ($survey_id, $ticket_id, $user_id, $operator_id, $status, $rating, $reason, $reminders_sent, $created_at,
+      $updated_at)`;
+  const upsertJob = `UPSERT INTO deferred_jobs (job_id, kind, payload, due_at, status, hop, created_at, updated_at, expires_at)
+    VALUES ($job_id, $kind, $payload, $due_at, $status, $hop, $created_at, $updated_at, $expires_at)`;
+
+  return {
+    users: {
+      async get(userId) {
+        const row = await first(sql, 'SELECT * FROM users WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
+        return row ? toUser(row) : null;
+      },
+      async put(user) {
+        await rows(sql, upsertUser, userParams(user));
+      },
+      async delete(userId) {
+        await rows(sql, 'DELETE FROM users WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
+      },
+      async listNotifiable({ afterUserId, limit }) {
+        return (
+          await rows(
+            sql,
+            `SELECT u.* FROM users VIEW users_notifiable AS i
+             INNER JOIN users AS u ON u.user_id = i.user_id
+             WHERE i.notifications_allowed = true AND i.user_id > $after
+             ORDER BY u.user_id LIMIT $limit`,
+            { $after: yv.int64(afterUserId), $limit: yv.int32(limit) },
+          )
+        ).map((row) => toUser(stripAlias(row)));
+      },
+    },
+    dialogs: {
+      async get(peerId) {
+        const row = await first(sql, 'SELECT * FROM dialogs WHERE peer_id = $peer_id', { $peer_id: yv.int64(peerId) });
+        return row ? toDialog(row) : null;
+      },
+      async put(dialog) {
+        await rows(
+          sql,
+          `UPSERT INTO dialogs (peer_id, user_id, state, data, operator_silent_until, updated_at)
+           VALUES ($peer_id, $user_id, $state, $data, $operator_silent_until, $updated_at)`,
+          {
+            $peer_id: yv.int64(dialog.peerId),
+            $user_id: yv.int64(dialog.userId),
+            $state: yv.text(dialog.state),
+            $data: yv.json(dialog.data),
+            $operator_silent_until: yv.optTime(dialog.operatorSilentUntil),
+            $updated_at: yv.time(dialog.updatedAt),
+          },
+        );
+      },
+      async delete(peerId) {
+        await rows(sql, 'DELETE FROM dialogs WHERE peer_id = $peer_id', { $peer_id: yv.int64(peerId) });
+      },
+    },
+    tickets: {
+      async create(ticket) {
+        const existing = await rows(
+          sql,
+          `SELECT ticket_id FROM tickets WHERE ticket_id = $ticket_id
+           UNION ALL SELECT ticket_id FROM tickets VIEW tickets_by_number WHERE number = $number`,
+          { $ticket_id: yv.text(ticket.ticketId), $number: yv.text(ticket.number) },
+        );
+        if (existing.length > 0) return false;
+        await rows(sql, upsertTicket, ticketParams(ticket));
+        return true;
+      },
+      async get(ticketId) {
+        const row = await first(sql, 'SELECT * FROM tickets WHERE ticket_id = $ticket_id', { $ticket_id: yv.text(ticketId) });
+        return row ? toTicket(row) : null;
+      },
+      async getByNumber(number) {
+        const row = await first(sql, 'SELECT * FROM tickets VIEW tickets_by_number WHERE number = $number', {
+          $number: yv.text(number),
+        });
+        return row ? toTicket(row) : null;
+      },
+      async update(ticket) {
+        await rows(sql, upsertTicket, ticketParams(ticket));
+      },
+      async listByUser(userId, { limit, before }) {
+        const params = { $user_id: yv.int64(userId), $limit: yv.int32(limit + 1) };
+        const found = before
+          ? await rows(
+              sql,
+              `SELECT * FROM tickets VIEW tickets_by_user
+               WHERE user_id = $user_id AND (created_at < $before_at OR (created_at = $before_at AND ticket_id < $before_id))
+               ORDER BY user_id DESC, created_at DESC, ticket_id DESC LIMIT $limit`,
+              { ...params, $before_at: yv.time(before.createdAt), $before_id: yv.text(before.ticketId) },
+            )
+          : await rows(
+              sql,
+              `SELECT * FROM tickets VIEW tickets_by_user WHERE user_id = $user_id
+               ORDER BY user_id DESC, created_at DESC, ticket_id DESC LIMIT $limit`,
+              params,
+            );
+        const tickets = found.slice(0, limit).map(toTicket);
+        const last = tickets[tickets.length - 1];
+        return {
+          tickets,
+          nextCursor: found.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
+        };
+      },
+      async addMessage(message) {
+        // INSERT, not UPSERT: a second message at the same position is a bug and fails the transaction.
+        await rows(
+          sql,
+          `INSERT INTO ticket_messages (ticket_id, seq, author, author_id, text, attachments, internal, created_at)
+           VALUES ($ticket_id, $seq, $author, $author_id, $text, $attachments, $internal, $created_at)`,
+          {
+            $ticket_id: yv.text(message.ticketId),
+            $seq: yv.int32(message.seq),
+            $author: yv.text(message.author),
+            $author_id: yv.optInt64(message.authorId),
+            $text: yv.text(message.text),
+            $attachments: yv.json(message.attachments),
+            $internal: yv.bool(message.internal),
+            $created_at: yv.time(message.createdAt),
+          },
+        );
+      },
+      async listMessages(ticketId) {
+        return (
+          await rows(sql, 'SELECT * FROM ticket_messages WHERE ticket_id = $ticket_id ORDER BY ticket_id, seq', {
+            $ticket_id: yv.text(ticketId),
+          })
+        ).map(toMessage);
+      },
+      async addStatusChange(change) {
+        await rows(
+          sql,
+          `INSERT INTO ticket_status_changes (ticket_id, seq, from_status, to_status, changed_by, changed_at)
+           VALUES ($ticket_id, $seq, $from_status, $to_status, $changed_by, $changed_at)`,
+          {
+            $ticket_id: yv.text(change.ticketId),
+            $seq: yv.int32(change.seq),
+            $from_status: yv.optText(change.from),
+            $to_status: yv.text(change.to),
+            $changed_by: yv.text(change.changedBy),
+            $changed_at: yv.time(change.changedAt),
+          },
+        );
+      },
+      async listStatusChanges(ticketId) {
+        return (
+          await rows(sql, 'SELECT * FROM ticket_status_changes WHERE ticket_id = $ticket_id ORDER BY ticket_id, seq', {
+            $ticket_id: yv.text(ticketId),
+          })
+        ).map(toStatusChange);
+      },
+    },
+    events: {
+      async append(events) {
+        let stored = 0;
+        const seen = new Set<string>();
+        for (const event of events) {
+          const key = `${event.userId}\u0000${event.eventId}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          const params = { $user_id: yv.int64(event.userId), $event_id: yv.text(event.eventId) };
+          if (await first(sql, 'SELECT event_id FROM events WHERE user_id = $user_id AND event_id = $event_id', params)) {
+            continue;
+          }
+          await rows(
+            sql,
+            `UPSERT INTO events (user_id, event_id, occurred_at, name, screen, props)
+             VALUES ($user_id, $event_id, $occurred_at, $name, $screen, $props)`,
+            {
+              ...params,
+              $occurred_at: yv.time(event.occurredAt),
+              $name: yv.text(event.name),
+              $screen: yv.optText(event.screen),
+              $props: yv.json(event.props),
+            },
+          );
+          stored++;
+        }
+        return stored;
+      },
+      async listByUser(userId, { since, until, limit }) {
+        return (
+          await rows(
+            sql,
+            `SELECT * FROM events VIEW events_by_time
+             WHERE user_id = $user_id AND occurred_at >= $since AND occurred_at < $until
+             ORDER BY user_id, occurred_at, event_id LIMIT $limit`,
+            { $user_id: yv.int64(userId), $since: yv.time(since), $until: yv.time(until), $limit: yv.int32(limit) },
+          )
+        ).map(toEvent);
+      },
+      async deleteByUser(userId) {
+        await rows(sql, 'DELETE FROM events WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
+      },
+    },
+    notifications: {
+      async claim(notification) {
+        const key = { $user_id: yv.int64(notification.userId), $day: yv.text(notification.day) };
+        if (await first(sql, 'SELECT day FROM notifications WHERE user_id = $user_id AND day = $day', key)) return false;
+        await rows(
+          sql,
+          `UPSERT INTO notifications (user_id, day, kind, campaign, variant, text, status, created_at, updated_at)
+           VALUES ($user_id, $day, $kind, $campaign, $variant, $text, $status, $created_at, $updated_at)`,
+          {
+            ...key,
+            $kind: yv.text(notification.kind),
+            $campaign: yv.optText(notification.campaign),
+            $variant: yv.optText(notification.variant),
+            $text: yv.text(notification.text),
+            $status: yv.text(notification.status),
+            $created_at: yv.time(notification.createdAt),
+            $updated_at: yv.time(notification.updatedAt),
+          },
+        );
+        return true;
+      },
+      async setStatus(userId, day, status, updatedAt) {
+        await rows(sql, 'UPDATE notifications SET status = $status, updated_at = $updated_at WHERE user_id = $user_id AND day = $day', {
+          $user_id: yv.int64(userId),
+          $day: yv.text(day),
+          $status: yv.text(status),
+          $updated_at: yv.time(updatedAt),
+        });
+      },
+      async get(userId, day) {
+        const row = await first(sql, 'SELECT * FROM notifications WHERE user_id = $user_id AND day = $day', {
+          $user_id: yv.int64(userId),
+          $day: yv.text(day),
+        });
+        return row ? toNotification(row) : null;
+      },
+      async listByUser(userId, limit) {
+        return (
+          await rows(sql, 'SELECT * FROM notifications WHERE user_id = $user_id ORDER BY user_id DESC, day DESC LIMIT $limit', {
+            $user_id: yv.int64(userId),
+            $limit: yv.int32(limit),
+          })
+        ).map(toNotification);
+      },
+      async deleteByUser(userId) {
+        await rows(sql, 'DELETE FROM notifications WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
+      },
+    },
+    surveys: {
+      async create(survey) {
+        if (await first(sql, 'SELECT survey_id FROM csat_surveys WHERE survey_id = $survey_id', { $survey_id: yv.text(survey.surveyId) })) {
+          return false;
+        }
+        await rows(sql, upsertSurvey, surveyParams(survey));
+        return true;
+      },
+      async get(surveyId) {
+        const row = await first(sql, 'SELECT * FROM csat_surveys WHERE survey_id = $survey_id', { $survey_id: yv.text(surveyId) });
+        return row ? toSurvey(row) : null;
+      },
+      async update(survey) {
+        await rows(sql, upsertSurvey, surveyParams(survey));
+      },
+      async listByTicket(ticketId) {
+        const found = await rows(sql, 'SELECT * FROM csat_surveys VIEW csat_surveys_by_ticket WHERE ticket_id = $ticket_id', {
+          $ticket_id: yv.text(ticketId),
+        });
+        return found.map(toSurvey).sort((a, b) => a.createdAt - b.createdAt || (a.surveyId < b.surveyId ? -1 : 1));
+      },
+    },
+    claims: {
+      async claim(claim) {
+        const held = await first(sql, 'SELECT expires_at FROM claims WHERE key = $key', { $key: yv.text(claim.key) });
+        // TTL deletes expired rows only about hourly: an expired claim counts as free.
+        if (held && read.time(held.expires_at) > claim.createdAt) return false;
+        await rows(sql, 'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)', {
+          $key: yv.text(claim.key),
+          $value: yv.json(claim.value),
+          $created_at: yv.time(claim.createdAt),
+          $expires_at: yv.time(claim.expiresAt),
+        });
+        return true;
+      },
+      async get(key, now) {
+        const row = await first(sql, 'SELECT * FROM claims WHERE key = $key AND expires_at > $now', {
+          $key: yv.text(key),
+          $now: yv.time(now),
+        });
+        return row ? toClaim(row) : null;
+      },
+      async put(claim) {
+        await rows(sql, 'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)', {
+          $key: yv.text(claim.key),
+          $value: yv.json(claim.value),
+          $created_at: yv.time(claim.createdAt),
+          $expires_at: yv.time(claim.expiresAt),
+        });
+      },
+    },
+    jobs: {
+      async create(job) {
+        if (await first(sql, 'SELECT job_id FROM deferred_jobs WHERE job_id = $job_id', { $job_id: yv.text(job.jobId) })) {
+          return false;
+        }
+        await rows(sql, upsertJob, jobParams(job));
+        return true;
+      },
+      async get(jobId) {
+        const row = await first(sql, 'SELECT * FROM deferred_jobs WHERE job_id = $job_id', { $job_id: yv.text(jobId) });
+        return row ? toJob(row) : null;
+      },
+      async update(job) {
+        await rows(sql, upsertJob, jobParams(job));
+      },
+      async listPendingDue(dueBefore, { limit, after }) {
+        const params = { $due_before: yv.time(dueBefore), $limit: yv.int32(limit) };
+        const found = after
+          ? await rows(
+              sql,
+              `SELECT * FROM deferred_jobs VIEW deferred_jobs_due
+               WHERE status = 'pending' AND due_at < $due_before
+                 AND (due_at > $after_at OR (due_at = $after_at AND job_id > $after_id))
+               ORDER BY status, due_at, job_id LIMIT $limit`,
+              { ...params, $after_at: yv.time(after.dueAt), $after_id: yv.text(after.jobId) },
+            )
+          : await rows(
+              sql,
+              `SELECT * FROM deferred_jobs VIEW deferred_jobs_due WHERE status = 'pending' AND due_at < $due_before
+               ORDER BY status, due_at, job_id LIMIT $limit`,
+              params,
+            );
+        return found.map(toJob);
+      },
+    },
+    counters: {
+      async next(name) {
+        const row = await first(sql, 'SELECT value FROM counters WHERE name = $name', { $name: yv.text(name) });
+        const value = (row ? read.num(row.value) : 0) + 1;
+        await rows(sql, 'UPSERT INTO counters (name, value) VALUES ($name, $value)', {
+          $name: yv.text(name),
+          $value: yv.int64(value),
+        });
+        return value;
+      },
+    },
+  };
+}
+
+/** A join returns columns as `u.user_id`; the mappers read bare names. */
+function stripAlias(row: Row): Row {
+  const plain: Row = {};
+  for (const [key, value] of Object.entries(row)) plain[key.replace(/^\w+\./, '')] = value;
+  return plain;
+}

@@ -1,0 +1,31 @@
+import { loadConfig } from '../../lib/config/schema';
+import { createLogger } from '../../lib/log/logger';
+import { ydbCredentials } from '../../lib/storage/ydb/credentials';
+import { migrateYdb } from '../../lib/storage/ydb/migrate';
+import { YdbStore } from '../../lib/storage/ydb/store';
+import { describeStoreContract } from './contract';
+
+/**
+ * The same contract against a real YDB. No YDB can run on the CI machines (no Docker engine, no
+ * binaries), so this suite runs only where YDB_CONNECTION_STRING points at one: a local YDB in
+ * Docker (YDB_AUTH=anonymous) or a cloud database (YDB_AUTH=access-token). See the README.
+ */
+const configured = Boolean(process.env.YDB_CONNECTION_STRING);
+
+if (configured) {
+  describeStoreContract('YDB', async () => {
+    const { storage } = loadConfig({ YDB_AUTH: 'anonymous', ...process.env }, ['storage']);
+    const store = new YdbStore({
+      connectionString: storage.YDB_CONNECTION_STRING,
+      credentialsProvider: ydbCredentials(storage),
+      timeoutMs: Math.max(storage.YDB_TIMEOUT_MS, 20_000),
+    });
+    await migrateYdb(store, createLogger({ level: 'warn' }));
+    return store;
+  });
+} else {
+  // Skipped on purpose where no YDB endpoint is configured; the reason is printed by the test name.
+  describe.skip('storage contract: YDB (set YDB_CONNECTION_STRING to run)', () => {
+    it('runs the shared contract', () => {});
+  });
+}
