@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { type Clock, systemClock } from '../clock';
+import { assertDelay, type MessageQueue, type OutgoingMessage, type QueueDepth, type QueueName, type ReceivedMessage } from './port';
+
+type AnyQueue = QueueName | `${QueueName}-dlq`;
+
+/**
+ * The local stack's queue: rows in the same SQLite file as the store, so a restart loses nothing.
+ * It keeps Message Queue's semantics where the code relies on them: at-least-once delivery,
+ * `DelaySeconds` ≤ 900, a visibility timeout after which an undeleted message comes back, and a
+ * redrive to `<queue>-dlq` once a message was received `maxReceiveCount` times.
+ */
+export class EmbeddedQueue implements MessageQueue {
+  readonly #db: Database.Database;
+  readonly #clock: Clock;
+  readonly #maxReceiveCount: number;
+
+  constructor(db: Database.Database, options: { clock?: Clock; maxReceiveCount?: number } = {}) {
+    this.#db = db;
+    this.#clock = options.clock ?? systemClock;
+    this.#maxReceiveCount = options.maxReceiveCount ?? 5;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS queue_messages (
+        queue TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        visible_at INTEGER NOT NULL,
+        receive_count INTEGER NOT NULL,
+        receipt TEXT,
+        sent_at INTEGER NOT NULL,
+        delayed INTEGER NOT NULL,
+        PRIMARY KEY (queue, message_id)
+      );
+      CREATE INDEX IF NOT EXISTS queue_messages_visible ON queue_messages (queue, visible_at);
+      CREATE UNIQUE INDEX IF NOT EXISTS queue_messages_receipt ON queue_messages (receipt);
+    `);
+  }
+
+  async send(queue: QueueName, message: OutgoingMessage): Promise<void> {
+    await this.sendBatch(queue, [message]);
+  }
+
+  async sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length > 10) throw new RangeError('a batch holds at most 10 messages');
+    for (const message of messages) assertDelay(message.delaySeconds);
+    const now = this.#clock.now();
+    const insert = this.#db.prepare(
+      `INSERT INTO queue_messages (queue, message_id, body, visible_at, receive_count, receipt, sent_at, delayed)
+       VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
+    );
+    this.#db.transaction(() => {
+      for (const message of messages) {
+        const delayMs = (message.delaySeconds ?? 0) * 1000;
+        insert.run(queue, randomUUID(), message.body, now + delayMs, now, delayMs > 0 ? 1 : 0);
+      }
+    })();
+  }
+
+  async receive(
+    queue: AnyQueue,
+    options: { maxMessages: number; visibilityTimeoutSeconds: number },
+  ): Promise<ReceivedMessage[]> {
+    const now = this.#clock.now();
+    const isDeadLetter = queue.endsWith('-dlq');
+    return this.#db.transaction(() => {
+      const candidates = this.#db
+        .prepare('SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?')
+        .all(queue, now, Math.min(10, options.maxMessages) * 2) as Array<Record<string, unknown>>;
+      const received: ReceivedMessage[] = [];
+      for (const row of candidates) {
+        if (received.length >= options.maxMessages) break;
+        const receiveCount = Number(row.receive_count);
+        if (!isDeadLetter && receiveCount >= this.#maxReceiveCount) {
+          // Redrive, as SQS does on the receive that would exceed maxReceiveCount.
+          this.#db
+            .prepare(
+              `UPDATE queue_messages SET queue = ?, visible_at = ?, receive_count = 0, receipt = NULL, delayed = 0
+               WHERE queue = ? AND message_id = ?`,
+            )
+            .run(`${queue}-dlq`, now, queue, row.message_id);
+          continue;
+        }
+        const receipt = randomUUID();
+        this.#db
+          .prepare(
+            `UPDATE queue_messages SET visible_at = ?, receive_count = ?, receipt = ?, delayed = 0
+             WHERE queue = ? AND message_id = ?`,
+          )
+          .run(now + options.visibilityTimeoutSeconds * 1000, receiveCount + 1, receipt, queue, row.message_id);
+        received.push({
+          messageId: String(row.message_id),
+          body: String(row.body),
+          receiptHandle: receipt,
+          receiveCount: receiveCount + 1,
+          sentAt: Number(row.sent_at),
+        });
+      }
+      return received;
+    })();
+  }
+
+  async delete(queue: AnyQueue, receiptHandle: string): Promise<void> {
+    this.#db.prepare('DELETE FROM queue_messages WHERE queue = ? AND receipt = ?').run(queue, receiptHandle);
+  }
+
+  async depth(queue: AnyQueue): Promise<QueueDepth> {
+    const now = this.#clock.now();
+    const row = this.#db
+      .prepare(
+        `SELECT
+           SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
+           SUM(CASE WHEN visible_at > ? AND delayed = 0 THEN 1 ELSE 0 END) AS in_flight,
+           SUM(CASE WHEN visible_at > ? AND delayed = 1 THEN 1 ELSE 0 END) AS delayed
+         FROM queue_messages WHERE queue = ?`,
+      )
+      .get(now, now, now, queue) as Record<string, number | null>;
+    return { visible: row.visible ?? 0, inFlight: row.in_flight ?? 0, delayed: row.delayed ?? 0 };
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The queue port for deferred and fan-out work. Production: Yandex Message Queue (SQS API);
+ * local stack: an embedded queue durable in SQLite. Both keep SQS's rules: at-least-once delivery,
+ * a delay of at most 900 s, a visibility timeout, and a dead-letter queue after `maxReceiveCount`.
+ */
+export const queueNames = ['deferred', 'notify'] as const;
+export type QueueName = (typeof queueNames)[number];
+
+/** Message Queue's cap on `DelaySeconds`; longer waits go through lib/queue/deferred.ts. */
+export const MAX_DELAY_SECONDS = 900;
+
+export interface OutgoingMessage {
+  body: string;
+  delaySeconds?: number;
+}
+
+export interface ReceivedMessage {
+  messageId: string;
+  body: string;
+  /** Pass to `delete` once the message is handled. */
+  receiptHandle: string;
+  /** How many times it was received, this time included. */
+  receiveCount: number;
+  sentAt: number;
+}
+
+export interface QueueDepth {
+  visible: number;
+  inFlight: number;
+  delayed: number;
+}
+
+export interface MessageQueue {
+  send(queue: QueueName, message: OutgoingMessage): Promise<void>;
+  /** Up to 10 messages in one call. */
+  sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void>;
+  receive(
+    queue: QueueName | `${QueueName}-dlq`,
+    options: { maxMessages: number; visibilityTimeoutSeconds: number; waitSeconds?: number },
+  ): Promise<ReceivedMessage[]>;
+  delete(queue: QueueName | `${QueueName}-dlq`, receiptHandle: string): Promise<void>;
+  depth(queue: QueueName | `${QueueName}-dlq`): Promise<QueueDepth>;
+}
+
+export function assertDelay(delaySeconds: number | undefined): void {
+  if (delaySeconds === undefined) return;
+  if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS) {
+    throw new RangeError(`delaySeconds must be an integer from 0 to ${MAX_DELAY_SECONDS}, got ${delaySeconds}`);
+  }
+}
