@@ -1,0 +1,50 @@
+import { type Config, type ConfigSectionName, loadConfig } from '../config/schema';
+import { describeError } from '../errors';
+import { createLogger, type Logger } from '../log/logger';
+import type { FunctionContext } from '../platform/types';
+import { YandexMessageQueue } from '../queue/message-queue';
+import type { MessageQueue } from '../queue/port';
+import { ydbCredentials } from '../storage/ydb/credentials';
+import { YdbStore } from '../storage/ydb/store';
+import type { Store } from '../storage/port';
+
+type CloudSections = 'storage' | 'queue' | 'runtime';
+
+/**
+ * The composition root of every deployed function: config parsed once at cold start (a bad value
+ * throws here, naming every bad variable, and the platform reports the failed start), YDB, Message
+ * Queue and the real VK API. The store is opened per invocation and closed after it, as YDB's
+ * serverless guidance asks (a connection kept across an instance freeze hangs).
+ */
+export function createCloudRuntime<const S extends ConfigSectionName>(functionName: string, sections: readonly (S | CloudSections)[]) {
+  const config = loadConfig(process.env, sections) as Config<S | CloudSections>;
+  const rootLogger = createLogger({ level: config.runtime.LOG_LEVEL, fields: { fn: functionName } });
+  const queueConfig = config.queue;
+  const queue: MessageQueue = new YandexMessageQueue({
+    endpoint: queueConfig.YMQ_ENDPOINT,
+    region: queueConfig.YMQ_REGION,
+    accessKeyId: queueConfig.YMQ_ACCESS_KEY_ID,
+    secretAccessKey: queueConfig.YMQ_SECRET_ACCESS_KEY,
+    queueUrls: { deferred: queueConfig.YMQ_DEFERRED_QUEUE_URL, notify: queueConfig.YMQ_NOTIFY_QUEUE_URL },
+  });
+
+  /** Runs one invocation with its own logger and store, and one error boundary that logs once. */
+  async function invoke<T>(context: FunctionContext, work: (scope: { store: Store; logger: Logger }) => Promise<T>): Promise<T> {
+    const logger = rootLogger.child({ requestId: context.requestId });
+    const store = new YdbStore({
+      connectionString: config.storage.YDB_CONNECTION_STRING,
+      credentialsProvider: ydbCredentials(config.storage, context.token),
+      timeoutMs: Math.min(config.storage.YDB_TIMEOUT_MS, Math.max(1000, context.getRemainingTimeInMillis() - 500)),
+    });
+    try {
+      return await work({ store, logger });
+    } catch (error) {
+      logger.error('invocation failed', { error: describeError(error) });
+      throw error;
+    } finally {
+      await store.close();
+    }
+  }
+
+  return { config, logger: rootLogger, queue, invoke };
+}
