@@ -10,7 +10,14 @@ import { zipSync } from 'fflate';
 /** The platform's limit for a zip uploaded directly. */
 export const ZIP_LIMIT_BYTES = 3.5 * 1024 * 1024;
 /** Inputs that must never reach a function bundle: the embedded stack, the sandbox, tests. */
-export const FORBIDDEN_INPUTS = [/node_modules\/better-sqlite3\//, /lib\/storage\/sqlite\//, /lib\/queue\/embedded/, /^scripts\//, /^test\//, /local-aws-sqs/];
+export const FORBIDDEN_INPUTS = [
+  /node_modules\/better-sqlite3\//,
+  /lib\/storage\/sqlite\//,
+  /lib\/queue\/embedded/,
+  /^scripts\//,
+  /^test\//,
+  /local-aws-sqs/,
+];
 
 const outdirFlag = process.argv.indexOf('--outdir');
 const outdir = outdirFlag > 0 ? process.argv[outdirFlag + 1] : 'dist';
@@ -38,13 +45,20 @@ for (const name of functionNames) {
     legalComments: 'none',
     logLevel: 'warning',
   });
-  const forbidden = Object.keys(result.metafile.inputs).filter((input) => FORBIDDEN_INPUTS.some((pattern) => pattern.test(input)));
-  const files = { 'index.js': readFileSync(join(folder, 'index.js')), 'index.js.map': readFileSync(join(folder, 'index.js.map')) };
+  const forbidden = Object.keys(result.metafile.inputs).filter((input) =>
+    FORBIDDEN_INPUTS.some((pattern) => pattern.test(input)),
+  );
+  const files = {
+    'index.js': readFileSync(join(folder, 'index.js')),
+    'index.js.map': readFileSync(join(folder, 'index.js.map')),
+  };
   const zip = zipSync(files, { level: 9, mtime: new Date('2026-01-01T00:00:00Z') });
   writeFileSync(join(outdir, `${name}.zip`), zip);
   writeFileSync(join(outdir, `${name}.zip.sha256`), createHash('sha256').update(zip).digest('hex'));
   const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
-  console.log(`${name.padEnd(18)} zip ${kb(zip.length).padStart(8)}  (index.js ${kb(files['index.js'].length)}, limit ${kb(ZIP_LIMIT_BYTES)})`);
+  console.log(
+    `${name.padEnd(18)} zip ${kb(zip.length).padStart(8)}  (index.js ${kb(files['index.js'].length)}, limit ${kb(ZIP_LIMIT_BYTES)})`,
+  );
   if (zip.length > ZIP_LIMIT_BYTES) {
     console.error(`  ✗ ${name}.zip is over the ${kb(ZIP_LIMIT_BYTES)} limit`);
     failed = true;

@@ -7,4 +7,6 @@ const runtime = createCloudRuntime('ticket-api', ['vk', 'miniApp']);
 
 /** API Gateway `/api/*` → `lib/api`. */
 export const handler: HttpHandler = (event, context) =>
-  runtime.invoke(context, ({ store, logger }) => handleApiRequest(requestFromEvent(event, context.requestId), { store, logger }));
+  runtime.invoke(context, ({ store, logger }) =>
+    handleApiRequest(requestFromEvent(event, context.requestId), { store, logger }),
+  );

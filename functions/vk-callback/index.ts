@@ -14,5 +14,10 @@ const settings = {
 /** VK Callback API → `lib/callback`. Answers `ok` only after the event's effects are committed. */
 export const handler: HttpHandler = (event, context) =>
   runtime.invoke(context, ({ store, logger }) =>
-    handleCallback(requestFromEvent(event, context.requestId), { settings, store, clock: systemClock, logger }),
+    handleCallback(requestFromEvent(event, context.requestId), {
+      settings,
+      store,
+      clock: systemClock,
+      logger,
+    }),
   );

@@ -16,7 +16,10 @@ export const MAX_API_BODY_BYTES = 64 * 1024;
  * The mini app's HTTP API. The Foundation serves only the error contract (RFC 9457 problems, 413,
  * 404 for unknown routes); the endpoints arrive with the ticket-api issue.
  */
-export async function handleApiRequest(request: HttpRequest, deps: TicketApiDependencies): Promise<HttpResult> {
+export async function handleApiRequest(
+  request: HttpRequest,
+  deps: TicketApiDependencies,
+): Promise<HttpResult> {
   try {
     if (Buffer.byteLength(request.body, 'utf8') > MAX_API_BODY_BYTES) {
       throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_API_BODY_BYTES} bytes.`);
@@ -30,7 +33,9 @@ export async function handleApiRequest(request: HttpRequest, deps: TicketApiDepe
       if (error.status >= 500) deps.logger.error('api request failed', { error: error.toJSON() });
       return problem(error, request.path);
     }
-    deps.logger.error('api request failed', { error: error instanceof Error ? error.message : String(error) });
+    deps.logger.error('api request failed', {
+      error: error instanceof Error ? error.message : String(error),
+    });
     return problem(new HttpError(500, 'internal', 'Internal error', { cause: error }), request.path);
   }
 }

@@ -36,10 +36,19 @@ export const messageNewSchema = z.object({
   client_info: clientInfoSchema.optional(),
 });
 
-export const messageAllowSchema = z.object({ user_id: z.number().int().positive(), key: z.string().max(256).optional() });
+export const messageAllowSchema = z.object({
+  user_id: z.number().int().positive(),
+  key: z.string().max(256).optional(),
+});
 export const messageDenySchema = z.object({ user_id: z.number().int().positive() });
-export const groupJoinSchema = z.object({ user_id: z.number().int().positive(), join_type: z.string().optional() });
-export const groupLeaveSchema = z.object({ user_id: z.number().int().positive(), self: z.number().int().optional() });
+export const groupJoinSchema = z.object({
+  user_id: z.number().int().positive(),
+  join_type: z.string().optional(),
+});
+export const groupLeaveSchema = z.object({
+  user_id: z.number().int().positive(),
+  self: z.number().int().optional(),
+});
 
 /** VK's `lang_id`: 0 is Russian, 3 English; everything else falls back to Russian, the default. */
 export function languageFromLangId(langId: number): 'ru' | 'en' {

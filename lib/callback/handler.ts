@@ -61,7 +61,10 @@ export async function handleCallback(request: HttpRequest, deps: CallbackDepende
   }
   const envelope = callbackEnvelopeSchema.safeParse(parsedBody);
   if (!envelope.success) {
-    logger.warn('callback rejected', { reason: 'bad_envelope', fields: envelope.error.issues.map((i) => i.path.join('.')) });
+    logger.warn('callback rejected', {
+      reason: 'bad_envelope',
+      fields: envelope.error.issues.map((i) => i.path.join('.')),
+    });
     return text(400, 'bad request');
   }
   const event = envelope.data;
@@ -101,7 +104,10 @@ export async function handleCallback(request: HttpRequest, deps: CallbackDepende
 type Outcome = 'processed' | 'duplicate' | 'ignored';
 
 /** Claims `vk-event:<event_id>` and applies the event's effects in the same transaction. */
-async function processOnce(event: CallbackEnvelope & { event_id: string }, deps: CallbackDependencies): Promise<Outcome> {
+async function processOnce(
+  event: CallbackEnvelope & { event_id: string },
+  deps: CallbackDependencies,
+): Promise<Outcome> {
   const { store, clock } = deps;
   return store.transaction(async (repositories) => {
     const now = clock.now();
@@ -117,7 +123,11 @@ async function processOnce(event: CallbackEnvelope & { event_id: string }, deps:
 }
 
 /** The effects of one event. Later issues route these into the bot; this layer keeps the user's facts. */
-async function applyEvent(event: CallbackEnvelope, repositories: Repositories, now: number): Promise<Outcome> {
+async function applyEvent(
+  event: CallbackEnvelope,
+  repositories: Repositories,
+  now: number,
+): Promise<Outcome> {
   switch (event.type) {
     case 'message_new': {
       const parsed = messageNewSchema.safeParse(event.object);
@@ -135,13 +145,19 @@ async function applyEvent(event: CallbackEnvelope, repositories: Repositories, n
     case 'message_allow': {
       const parsed = messageAllowSchema.safeParse(event.object);
       if (!parsed.success) return 'ignored';
-      await upsertUser(repositories, parsed.data.user_id, now, (user) => ({ ...user, messagesAllowed: true }));
+      await upsertUser(repositories, parsed.data.user_id, now, (user) => ({
+        ...user,
+        messagesAllowed: true,
+      }));
       return 'processed';
     }
     case 'message_deny': {
       const parsed = messageDenySchema.safeParse(event.object);
       if (!parsed.success) return 'ignored';
-      await upsertUser(repositories, parsed.data.user_id, now, (user) => ({ ...user, messagesAllowed: false }));
+      await upsertUser(repositories, parsed.data.user_id, now, (user) => ({
+        ...user,
+        messagesAllowed: false,
+      }));
       return 'processed';
     }
     case 'group_join':

@@ -22,7 +22,10 @@ export const configSections = {
     /** The string VK expects in answer to a `confirmation` event. */
     VK_CONFIRMATION_CODE: secret,
     VK_API_URL: url.default('https://api.vk.com/method'),
-    VK_API_VERSION: z.string().regex(/^5\.\d+$/, 'must look like 5.199').default('5.199'),
+    VK_API_VERSION: z
+      .string()
+      .regex(/^5\.\d+$/, 'must look like 5.199')
+      .default('5.199'),
     /** Requests per second allowed with the community token (VK allows 20). */
     VK_GROUP_RATE_LIMIT: positiveInt.max(1000).default(20),
     VK_API_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
@@ -128,7 +131,8 @@ export function loadConfig<const S extends ConfigSectionName>(
     }
     for (const issue of result.error.issues) {
       const variable = String(issue.path[0] ?? section);
-      const message = issue.code === 'invalid_type' && cleaned[variable] === undefined ? 'is required' : issue.message;
+      const message =
+        issue.code === 'invalid_type' && cleaned[variable] === undefined ? 'is required' : issue.message;
       problems.push({ variable, message });
     }
   }
@@ -137,7 +141,11 @@ export function loadConfig<const S extends ConfigSectionName>(
 }
 
 /** Every variable name the schema knows, with its section: for the README table and Terraform checks. */
-export function configVariables(): Array<{ section: ConfigSectionName; variable: string; required: boolean }> {
+export function configVariables(): Array<{
+  section: ConfigSectionName;
+  variable: string;
+  required: boolean;
+}> {
   return Object.entries(configSections).flatMap(([section, schema]) =>
     Object.entries(schema.shape).map(([variable, field]) => ({
       section: section as ConfigSectionName,

@@ -14,7 +14,11 @@ export interface DailyRunResult {
  * runs plan the day once; the claim also records when the last run happened (for `npm run doctor`).
  * Campaign planning fills in with the notify-dispatcher issue.
  */
-export async function runDailyDispatch(deps: { store: Store; clock: Clock; logger: Logger }): Promise<DailyRunResult> {
+export async function runDailyDispatch(deps: {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+}): Promise<DailyRunResult> {
   const now = deps.clock.now();
   const day = new Date(now).toISOString().slice(0, 10);
   const started = await deps.store.transaction((repositories) =>

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors';
+import type { HttpError } from '../errors';
 import type { HttpEvent, HttpResult } from '../platform/types';
 
 /** A request as the code sees it, whatever carried it (Cloud Functions, API Gateway, the local server). */
@@ -34,7 +34,11 @@ export function text(statusCode: number, body: string, headers: Record<string, s
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** RFC 9457 problem details. `type` is a stable URI per error code; `detail` is for humans. */

@@ -19,7 +19,10 @@ import { MAX_DELAY_SECONDS, type MessageQueue } from './port';
  * - Exactly-once effects are the job handler's: it claims its own keys, as every effect does.
  */
 
-export const deferredMessageSchema = z.object({ jobId: z.string().min(1).max(200), hop: z.number().int().min(0) });
+export const deferredMessageSchema = z.object({
+  jobId: z.string().min(1).max(200),
+  hop: z.number().int().min(0),
+});
 export type DeferredMessage = z.infer<typeof deferredMessageSchema>;
 
 export type NewJob = Pick<DeferredJobRecord, 'jobId' | 'kind' | 'payload' | 'dueAt'>;
@@ -83,7 +86,12 @@ export class DeferredJobs {
     const { jobId, hop } = parsed.data;
     const job = await store.read((repositories) => repositories.jobs.get(jobId));
     if (!job || job.status !== 'pending' || job.hop !== hop) {
-      logger.debug('deferred hop dropped', { jobId, hop, status: job?.status ?? 'missing', currentHop: job?.hop });
+      logger.debug('deferred hop dropped', {
+        jobId,
+        hop,
+        status: job?.status ?? 'missing',
+        currentHop: job?.hop,
+      });
       return;
     }
     const now = clock.now();
@@ -106,7 +114,8 @@ export class DeferredJobs {
     await handler(job);
     await store.transaction(async (repositories) => {
       const current = await repositories.jobs.get(jobId);
-      if (current?.status === 'pending') await repositories.jobs.update({ ...current, status: 'done', updatedAt: clock.now() });
+      if (current?.status === 'pending')
+        await repositories.jobs.update({ ...current, status: 'done', updatedAt: clock.now() });
     });
     logger.info('deferred job done', { jobId, kind: job.kind, hops: hop, lateMs: now - job.dueAt });
   }
@@ -123,7 +132,10 @@ export class DeferredJobs {
     let after: { dueAt: number; jobId: string } | undefined;
     while (rescued < limit) {
       const page = await store.read((repositories) =>
-        repositories.jobs.listPendingDue(stalledBefore, { limit: Math.min(100, limit - rescued), ...(after ? { after } : {}) }),
+        repositories.jobs.listPendingDue(stalledBefore, {
+          limit: Math.min(100, limit - rescued),
+          ...(after ? { after } : {}),
+        }),
       );
       for (const job of page) {
         if (job.updatedAt > stalledBefore) continue;

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock';
-import { assertDelay, type MessageQueue, type OutgoingMessage, type QueueDepth, type QueueName, type ReceivedMessage } from './port';
+import {
+  assertDelay,
+  type MessageQueue,
+  type OutgoingMessage,
+  type QueueDepth,
+  type QueueName,
+  type ReceivedMessage,
+} from './port';
 
 type AnyQueue = QueueName | `${QueueName}-dlq`;
 
@@ -65,7 +72,9 @@ export class EmbeddedQueue implements MessageQueue {
     const isDeadLetter = queue.endsWith('-dlq');
     return this.#db.transaction(() => {
       const candidates = this.#db
-        .prepare('SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?')
+        .prepare(
+          'SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?',
+        )
         .all(queue, now, Math.min(10, options.maxMessages) * 2) as Array<Record<string, unknown>>;
       const received: ReceivedMessage[] = [];
       for (const row of candidates) {
@@ -87,7 +96,13 @@ export class EmbeddedQueue implements MessageQueue {
             `UPDATE queue_messages SET visible_at = ?, receive_count = ?, receipt = ?, delayed = 0
              WHERE queue = ? AND message_id = ?`,
           )
-          .run(now + options.visibilityTimeoutSeconds * 1000, receiveCount + 1, receipt, queue, row.message_id);
+          .run(
+            now + options.visibilityTimeoutSeconds * 1000,
+            receiveCount + 1,
+            receipt,
+            queue,
+            row.message_id,
+          );
         received.push({
           messageId: String(row.message_id),
           body: String(row.body),

@@ -7,7 +7,14 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { AppError } from '../errors';
-import { assertDelay, type MessageQueue, type OutgoingMessage, type QueueDepth, type QueueName, type ReceivedMessage } from './port';
+import {
+  assertDelay,
+  type MessageQueue,
+  type OutgoingMessage,
+  type QueueDepth,
+  type QueueName,
+  type ReceivedMessage,
+} from './port';
 
 type AnyQueue = QueueName | `${QueueName}-dlq`;
 
@@ -36,7 +43,10 @@ export class YandexMessageQueue implements MessageQueue {
       region: options.region,
       credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
       maxAttempts: 3,
-      requestHandler: { requestTimeout: options.timeoutMs ?? 5000, connectionTimeout: options.timeoutMs ?? 5000 },
+      requestHandler: {
+        requestTimeout: options.timeoutMs ?? 5000,
+        connectionTimeout: options.timeoutMs ?? 5000,
+      },
     });
     this.#queueUrls = options.queueUrls;
   }
@@ -44,7 +54,11 @@ export class YandexMessageQueue implements MessageQueue {
   async send(queue: QueueName, message: OutgoingMessage): Promise<void> {
     assertDelay(message.delaySeconds);
     await this.client.send(
-      new SendMessageCommand({ QueueUrl: this.#url(queue), MessageBody: message.body, DelaySeconds: message.delaySeconds }),
+      new SendMessageCommand({
+        QueueUrl: this.#url(queue),
+        MessageBody: message.body,
+        DelaySeconds: message.delaySeconds,
+      }),
     );
   }
 
@@ -64,7 +78,10 @@ export class YandexMessageQueue implements MessageQueue {
     );
     if (result.Failed && result.Failed.length > 0) {
       // Nothing is retried here: the caller's retry resends the whole batch, and every consumer is idempotent.
-      throw new AppError('queue_send', `${result.Failed.length} of ${messages.length} messages were not sent to ${queue}`);
+      throw new AppError(
+        'queue_send',
+        `${result.Failed.length} of ${messages.length} messages were not sent to ${queue}`,
+      );
     }
   }
 
@@ -91,7 +108,9 @@ export class YandexMessageQueue implements MessageQueue {
   }
 
   async delete(queue: AnyQueue, receiptHandle: string): Promise<void> {
-    await this.client.send(new DeleteMessageCommand({ QueueUrl: this.#url(queue), ReceiptHandle: receiptHandle }));
+    await this.client.send(
+      new DeleteMessageCommand({ QueueUrl: this.#url(queue), ReceiptHandle: receiptHandle }),
+    );
   }
 
   async depth(queue: AnyQueue): Promise<QueueDepth> {

@@ -45,6 +45,8 @@ export interface MessageQueue {
 export function assertDelay(delaySeconds: number | undefined): void {
   if (delaySeconds === undefined) return;
   if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS) {
-    throw new RangeError(`delaySeconds must be an integer from 0 to ${MAX_DELAY_SECONDS}, got ${delaySeconds}`);
+    throw new RangeError(
+      `delaySeconds must be an integer from 0 to ${MAX_DELAY_SECONDS}, got ${delaySeconds}`,
+    );
   }
 }

@@ -4,9 +4,9 @@ import { createLogger, type Logger } from '../log/logger';
 import type { FunctionContext } from '../platform/types';
 import { YandexMessageQueue } from '../queue/message-queue';
 import type { MessageQueue } from '../queue/port';
+import type { Store } from '../storage/port';
 import { ydbCredentials } from '../storage/ydb/credentials';
 import { YdbStore } from '../storage/ydb/store';
-import type { Store } from '../storage/port';
 
 type CloudSections = 'storage' | 'queue' | 'runtime';
 
@@ -16,8 +16,16 @@ type CloudSections = 'storage' | 'queue' | 'runtime';
  * Queue and the real VK API. The store is opened per invocation and closed after it, as YDB's
  * serverless guidance asks (a connection kept across an instance freeze hangs).
  */
-export function createCloudRuntime<const S extends ConfigSectionName>(functionName: string, sections: readonly (S | CloudSections)[]) {
-  const config = loadConfig(process.env, sections) as Config<S | CloudSections>;
+export function createCloudRuntime<const S extends ConfigSectionName>(
+  functionName: string,
+  sections: readonly S[],
+) {
+  const config: Config<S | CloudSections> = loadConfig(process.env, [
+    ...sections,
+    'storage',
+    'queue',
+    'runtime',
+  ]);
   const rootLogger = createLogger({ level: config.runtime.LOG_LEVEL, fields: { fn: functionName } });
   const queueConfig = config.queue;
   const queue: MessageQueue = new YandexMessageQueue({
@@ -29,12 +37,18 @@ export function createCloudRuntime<const S extends ConfigSectionName>(functionNa
   });
 
   /** Runs one invocation with its own logger and store, and one error boundary that logs once. */
-  async function invoke<T>(context: FunctionContext, work: (scope: { store: Store; logger: Logger }) => Promise<T>): Promise<T> {
+  async function invoke<T>(
+    context: FunctionContext,
+    work: (scope: { store: Store; logger: Logger }) => Promise<T>,
+  ): Promise<T> {
     const logger = rootLogger.child({ requestId: context.requestId });
     const store = new YdbStore({
       connectionString: config.storage.YDB_CONNECTION_STRING,
       credentialsProvider: ydbCredentials(config.storage, context.token),
-      timeoutMs: Math.min(config.storage.YDB_TIMEOUT_MS, Math.max(1000, context.getRemainingTimeInMillis() - 500)),
+      timeoutMs: Math.min(
+        config.storage.YDB_TIMEOUT_MS,
+        Math.max(1000, context.getRemainingTimeInMillis() - 500),
+      ),
     });
     try {
       return await work({ store, logger });

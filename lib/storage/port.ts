@@ -123,7 +123,10 @@ export interface TicketRepository {
   getByNumber(number: string): Promise<TicketRecord | null>;
   update(ticket: TicketRecord): Promise<void>;
   /** A user's tickets, newest first, paginated by (createdAt, ticketId). */
-  listByUser(userId: number, page: { limit: number; before?: { createdAt: number; ticketId: string } }): Promise<TicketPage>;
+  listByUser(
+    userId: number,
+    page: { limit: number; before?: { createdAt: number; ticketId: string } },
+  ): Promise<TicketPage>;
   addMessage(message: TicketMessageRecord): Promise<void>;
   listMessages(ticketId: string): Promise<TicketMessageRecord[]>;
   addStatusChange(change: StatusChangeRecord): Promise<void>;
@@ -248,7 +251,10 @@ export interface DeferredJobRepository {
   get(jobId: string): Promise<DeferredJobRecord | null>;
   update(job: DeferredJobRecord): Promise<void>;
   /** Pending jobs due before `dueBefore`, oldest first, paginated by (dueAt, jobId). */
-  listPendingDue(dueBefore: number, page: { limit: number; after?: { dueAt: number; jobId: string } }): Promise<DeferredJobRecord[]>;
+  listPendingDue(
+    dueBefore: number,
+    page: { limit: number; after?: { dueAt: number; jobId: string } },
+  ): Promise<DeferredJobRecord[]>;
 }
 
 export interface CounterRepository {

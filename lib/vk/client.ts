@@ -1,6 +1,6 @@
 import { type Clock, sleep, systemClock } from '../clock';
 import type { Logger } from '../log/logger';
-import { VkTransportError, isRetryableVkError, vkApiError } from './errors';
+import { isRetryableVkError, VkTransportError, vkApiError } from './errors';
 import { randomIdFor } from './random-id';
 import { TokenBucket } from './rate-limiter';
 
@@ -62,7 +62,12 @@ export class VkClient {
         if (!isRetryableVkError(error) || attempt >= maxAttempts || options.signal?.aborted) throw error;
         const backoff = Math.min(maxBackoffMs, baseBackoffMs * 2 ** (attempt - 1));
         const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
-        this.#options.logger?.warn('vk call retried', { method, attempt, delayMs: delay, error: errorCode(error) });
+        this.#options.logger?.warn('vk call retried', {
+          method,
+          attempt,
+          delayMs: delay,
+          error: errorCode(error),
+        });
         await this.#options.sleep(delay, options.signal);
       }
     }
@@ -72,7 +77,8 @@ export class VkClient {
     await this.#bucket.take(signal);
     const form = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
-      if (value !== undefined && value !== null) form.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
+      if (value !== undefined && value !== null)
+        form.set(key, typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
     }
     form.set('v', this.#options.version);
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
@@ -102,7 +108,11 @@ export class VkClient {
       throw new VkTransportError(method, `unreadable answer (HTTP ${response.status})`, { cause: error });
     }
     if (payload.error) {
-      throw vkApiError(method, Number(payload.error.error_code ?? 0), String(payload.error.error_msg ?? 'unknown'));
+      throw vkApiError(
+        method,
+        Number(payload.error.error_code ?? 0),
+        String(payload.error.error_msg ?? 'unknown'),
+      );
     }
     if (!('response' in payload)) throw new VkTransportError(method, 'answer without response');
     return payload.response as T;

@@ -1,7 +1,8 @@
 import { type Clock, sleep, systemClock } from '../clock';
 
 /**
- * A token bucket: `ratePerSecond` tokens a second, bursts up to `burst`. Callers wait in arrival
+ * A token bucket: `ratePerSecond` tokens a second, bursts up to `burst` (default 1: evenly spaced
+ * calls, because VK counts requests per second and a burst on top of a full second trips error 6). Callers wait in arrival
  * order. It limits one process; several function instances share VK's limit, which is why the
  * client also backs off on error 6.
  */
@@ -16,11 +17,15 @@ export class TokenBucket {
 
   constructor(
     ratePerSecond: number,
-    options: { burst?: number; clock?: Clock; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> } = {},
+    options: {
+      burst?: number;
+      clock?: Clock;
+      sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+    } = {},
   ) {
     if (!(ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
     this.ratePerSecond = ratePerSecond;
-    this.burst = options.burst ?? Math.max(1, Math.floor(ratePerSecond));
+    this.burst = options.burst ?? 1;
     this.#clock = options.clock ?? systemClock;
     this.#sleep = options.sleep ?? sleep;
     this.#tokens = this.burst;

@@ -53,7 +53,11 @@ export async function startLocalStack(
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
   const merged = { ...devDefaults, ...environment };
   const config = loadConfig(merged, ['vk', 'miniApp', 'runtime', 'local']);
-  const logger = createLogger({ level: config.runtime.LOG_LEVEL, fields: { fn: 'local' }, ...(options.sink ? { sink: options.sink } : {}) });
+  const logger = createLogger({
+    level: config.runtime.LOG_LEVEL,
+    fields: { fn: 'local' },
+    ...(options.sink ? { sink: options.sink } : {}),
+  });
   const clock = new OffsetClock();
 
   let store: SqliteStore;
@@ -80,16 +84,23 @@ export async function startLocalStack(
   const route = async (request: HttpRequest): Promise<HttpResult> => {
     const requestLogger = logger.child({ requestId: request.requestId });
     if (request.path === '/vk/callback') {
-      return handleCallback(request, { settings: callbackSettings, store, clock, logger: requestLogger.child({ fn: 'vk-callback' }) });
+      return handleCallback(request, {
+        settings: callbackSettings,
+        store,
+        clock,
+        logger: requestLogger.child({ fn: 'vk-callback' }),
+      });
     }
     if (request.path.startsWith('/api/')) {
       return handleApiRequest(request, { store, logger: requestLogger.child({ fn: 'ticket-api' }) });
     }
     if (request.method === 'GET' && request.path === '/health') return health();
-    if (request.method === 'POST' && request.path === '/dev/dispatch') return json(200, await fireDispatcher());
+    if (request.method === 'POST' && request.path === '/dev/dispatch')
+      return json(200, await fireDispatcher());
     if (request.method === 'POST' && request.path === '/dev/clock/advance') {
       const minutes = Number(JSON.parse(request.body || '{}').minutes);
-      if (!Number.isFinite(minutes) || minutes < 0) return json(400, { error: 'minutes must be a non-negative number' });
+      if (!Number.isFinite(minutes) || minutes < 0)
+        return json(400, { error: 'minutes must be a non-negative number' });
       clock.advance(minutes * MINUTE);
       return json(200, { now: new Date(clock.now()).toISOString(), offsetMinutes: clock.offset / MINUTE });
     }
@@ -102,7 +113,9 @@ export async function startLocalStack(
       (error: unknown) => ({ status: 'down' as const, error: describeError(error) }),
     );
     const queues = await Promise.all(
-      (['deferred', 'notify', 'deferred-dlq', 'notify-dlq'] as const).map(async (name) => [name, await queue.depth(name)] as const),
+      (['deferred', 'notify', 'deferred-dlq', 'notify-dlq'] as const).map(
+        async (name) => [name, await queue.depth(name)] as const,
+      ),
     ).then(
       (depths) => ({ status: 'up' as const, depths: Object.fromEntries(depths) }),
       (error: unknown) => ({ status: 'down' as const, error: describeError(error) }),
@@ -110,7 +123,11 @@ export async function startLocalStack(
     const healthy = storage.status === 'up' && queues.status === 'up';
     return json(healthy ? 200 : 503, {
       status: healthy ? 'up' : 'down',
-      storage: { ...storage, engine: 'sqlite', file: options.inMemory ? ':memory:' : join(config.local.DATA_DIR, 'local.sqlite') },
+      storage: {
+        ...storage,
+        engine: 'sqlite',
+        file: options.inMemory ? ':memory:' : join(config.local.DATA_DIR, 'local.sqlite'),
+      },
       queue: { ...queues, engine: 'embedded (sqlite)' },
       vkSandbox: sandbox.url,
       clock: { now: new Date(clock.now()).toISOString(), offsetMinutes: clock.offset / MINUTE },
@@ -143,7 +160,8 @@ export async function startLocalStack(
     while (!stopping) {
       try {
         const { delivered } = await deliverBatch(queue, 'deferred', async (event) => {
-          for (const message of event.messages) await deferred.handleMessage(message.details.message.body, jobHandlers);
+          for (const message of event.messages)
+            await deferred.handleMessage(message.details.message.body, jobHandlers);
         });
         if (delivered > 0) continue;
       } catch (error) {
@@ -153,9 +171,12 @@ export async function startLocalStack(
     }
   };
   const polling = pollDeferred();
-  const fireDispatcher = () => runDailyDispatch({ store, clock, logger: logger.child({ fn: 'notify-dispatcher' }) });
+  const fireDispatcher = () =>
+    runDailyDispatch({ store, clock, logger: logger.child({ fn: 'notify-dispatcher' }) });
   const minuteTimer = setInterval(() => {
-    void deferred.rescueStalledJobs(20 * MINUTE).catch((error: unknown) => logger.error('rescue failed', { error: describeError(error) }));
+    void deferred
+      .rescueStalledJobs(20 * MINUTE)
+      .catch((error: unknown) => logger.error('rescue failed', { error: describeError(error) }));
     // The cloud timer fires at 09:00 UTC (12:00 Moscow); the day's claim makes every later tick a no-op.
     if (new Date(clock.now()).getUTCHours() >= 9) void fireDispatcher().catch(() => {});
   }, MINUTE);
@@ -192,7 +213,8 @@ function readRequest(incoming: IncomingMessage, requestId: string): Promise<Http
       const url = new URL(incoming.url ?? '/', 'http://local');
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(incoming.headers)) {
-        if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+        if (value !== undefined)
+          headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
       resolve({
         method: incoming.method ?? 'GET',

@@ -52,7 +52,8 @@ export interface CallbackDelivery {
 }
 
 export class VkSandbox {
-  readonly options: Required<Omit<SandboxOptions, 'callbackUrl' | 'log'>> & Pick<SandboxOptions, 'callbackUrl' | 'log'>;
+  readonly options: Required<Omit<SandboxOptions, 'callbackUrl' | 'log'>> &
+    Pick<SandboxOptions, 'callbackUrl' | 'log'>;
   readonly calls: RecordedCall[] = [];
   readonly sent: SentMessage[] = [];
   readonly notifications: Array<{ userIds: number[]; text: string; fragment?: string }> = [];
@@ -62,8 +63,8 @@ export class VkSandbox {
   #nextMessageId = 1;
   readonly #conversationMessageIds = new Map<number, number>();
   readonly #randomIds = new Map<string, number>();
-  #windowStart = 0;
-  #windowCount = 0;
+  /** Arrival times of the last second's API calls: VK's per-second limit as a sliding window. */
+  readonly #recentCalls: number[] = [];
 
   constructor(options: SandboxOptions) {
     this.options = { rateLimitPerSecond: 0, apiVersion: '5.199', ...options };
@@ -115,7 +116,11 @@ export class VkSandbox {
 
   // ---- playing a VK user: real Callback API events ----
 
-  async userSendsMessage(userId: number, text: string, options: { payload?: unknown; buttonActions?: string[]; langId?: number } = {}) {
+  async userSendsMessage(
+    userId: number,
+    text: string,
+    options: { payload?: unknown; buttonActions?: string[]; langId?: number } = {},
+  ) {
     const messageId = this.#nextMessageId++;
     return this.deliver('message_new', {
       message: {
@@ -129,7 +134,16 @@ export class VkSandbox {
         ...(options.payload === undefined ? {} : { payload: JSON.stringify(options.payload) }),
       },
       client_info: {
-        button_actions: options.buttonActions ?? ['text', 'vkpay', 'open_app', 'location', 'open_link', 'callback', 'intent_subscribe', 'intent_unsubscribe'],
+        button_actions: options.buttonActions ?? [
+          'text',
+          'vkpay',
+          'open_app',
+          'location',
+          'open_link',
+          'callback',
+          'intent_subscribe',
+          'intent_unsubscribe',
+        ],
         keyboard: true,
         inline_keyboard: true,
         carousel: true,
@@ -165,7 +179,11 @@ export class VkSandbox {
   }
 
   /** Posts one callback event the way VK does; returns the callback's answer. */
-  async deliver(type: string, object: unknown, options: { eventId?: string; retryCounter?: number } = {}): Promise<CallbackDelivery> {
+  async deliver(
+    type: string,
+    object: unknown,
+    options: { eventId?: string; retryCounter?: number } = {},
+  ): Promise<CallbackDelivery> {
     const callbackUrl = this.options.callbackUrl;
     if (!callbackUrl) throw new Error('no callback URL configured');
     const eventId = options.eventId ?? randomUUID().replace(/-/g, '');
@@ -186,7 +204,9 @@ export class VkSandbox {
     });
     const delivery = { type, eventId, status: response.status, answer: await response.text() };
     this.deliveries.push(delivery);
-    this.options.log?.(`sandbox → callback ${type} ${eventId}: ${delivery.status} ${JSON.stringify(delivery.answer)}`);
+    this.options.log?.(
+      `sandbox → callback ${type} ${eventId}: ${delivery.status} ${JSON.stringify(delivery.answer)}`,
+    );
     return delivery;
   }
 
@@ -195,7 +215,8 @@ export class VkSandbox {
   async #route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://sandbox');
     const body = await readBody(request);
-    if (url.pathname.startsWith('/method/')) return this.#apiCall(url.pathname.slice('/method/'.length), body, url, response);
+    if (url.pathname.startsWith('/method/'))
+      return this.#apiCall(url.pathname.slice('/method/'.length), body, url, response);
 
     const send = (status: number, value: unknown): void => {
       response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
@@ -215,11 +236,20 @@ export class VkSandbox {
     const acting = /^\/sandbox\/users\/(\d+)\/(messages|press|join|leave|allow|deny)$/.exec(url.pathname);
     if (request.method === 'POST' && acting) {
       const userId = Number(acting[1]);
-      const input = (body ? JSON.parse(body) : {}) as { text?: string; payload?: unknown; conversationMessageId?: number; key?: string };
+      const input = (body ? JSON.parse(body) : {}) as {
+        text?: string;
+        payload?: unknown;
+        conversationMessageId?: number;
+        key?: string;
+      };
       const action = acting[2];
       const delivery =
         action === 'messages'
-          ? await this.userSendsMessage(userId, input.text ?? '', input.payload === undefined ? {} : { payload: input.payload })
+          ? await this.userSendsMessage(
+              userId,
+              input.text ?? '',
+              input.payload === undefined ? {} : { payload: input.payload },
+            )
           : action === 'press'
             ? await this.userPressesButton(userId, input.payload ?? {}, input.conversationMessageId)
             : action === 'join'
@@ -244,12 +274,20 @@ export class VkSandbox {
     const vkError = (code: number, message: string) => {
       record(`error ${code}`);
       response.writeHead(200, { 'content-type': 'application/json' }).end(
-        JSON.stringify({ error: { error_code: code, error_msg: message, request_params: [{ key: 'method', value: method }] } }),
+        JSON.stringify({
+          error: {
+            error_code: code,
+            error_msg: message,
+            request_params: [{ key: 'method', value: method }],
+          },
+        }),
       );
     };
     const ok = (value: unknown, outcome = 'ok') => {
       record(outcome);
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ response: value }));
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ response: value }));
     };
 
     if (!params.v) return vkError(8, 'Invalid request: v (version) is required');
@@ -257,7 +295,9 @@ export class VkSandbox {
       return vkError(5, 'User authorization failed: no access_token passed.');
     }
     if (this.#overRateLimit()) return vkError(6, 'Too many requests per second');
-    const fault = this.faults.find((candidate) => candidate.times > 0 && (!candidate.method || candidate.method === method));
+    const fault = this.faults.find(
+      (candidate) => candidate.times > 0 && (!candidate.method || candidate.method === method),
+    );
     if (fault) {
       fault.times--;
       if (fault.error === 'http500') {
@@ -285,9 +325,11 @@ export class VkSandbox {
         const randomId = Number(params.random_id ?? 0);
         if (!peerId) return vkError(100, 'One of the parameters specified was missing or invalid: peer_id');
         if ((params.message ?? '').length > 9000) return vkError(914, 'Message is too long');
-        if (!params.message && !params.attachment) return vkError(100, 'One of the parameters specified was missing or invalid: message is empty');
+        if (!params.message && !params.attachment)
+          return vkError(100, 'One of the parameters specified was missing or invalid: message is empty');
         const dedupKey = `${peerId}:${randomId}`;
-        if (randomId !== 0 && this.#randomIds.has(dedupKey)) return ok(this.#randomIds.get(dedupKey), 'duplicate');
+        if (randomId !== 0 && this.#randomIds.has(dedupKey))
+          return ok(this.#randomIds.get(dedupKey), 'duplicate');
         const messageId = this.#nextMessageId++;
         const message: SentMessage = {
           messageId,
@@ -304,9 +346,12 @@ export class VkSandbox {
       }
       case 'messages.edit': {
         const target = this.sent.find(
-          (message) => message.peerId === Number(params.peer_id) && message.conversationMessageId === Number(params.conversation_message_id),
+          (message) =>
+            message.peerId === Number(params.peer_id) &&
+            message.conversationMessageId === Number(params.conversation_message_id),
         );
-        if (!target) return vkError(100, 'One of the parameters specified was missing or invalid: message not found');
+        if (!target)
+          return vkError(100, 'One of the parameters specified was missing or invalid: message not found');
         target.text = params.message ?? target.text;
         target.keyboard = params.keyboard ? JSON.parse(params.keyboard) : target.keyboard;
         return ok(1);
@@ -320,13 +365,26 @@ export class VkSandbox {
           String(params.user_ids ?? '')
             .split(',')
             .filter(Boolean)
-            .map((id) => ({ id: Number(id), first_name: `User${id}`, last_name: 'Sandbox', can_access_closed: true, is_closed: false })),
+            .map((id) => ({
+              id: Number(id),
+              first_name: `User${id}`,
+              last_name: 'Sandbox',
+              can_access_closed: true,
+              is_closed: false,
+            })),
         );
       case 'notifications.sendMessage': {
-        const userIds = String(params.user_ids ?? '').split(',').filter(Boolean).map(Number);
+        const userIds = String(params.user_ids ?? '')
+          .split(',')
+          .filter(Boolean)
+          .map(Number);
         if (userIds.length < 1 || userIds.length > 100) return vkError(100, 'user_ids: from 1 to 100 users');
         if ((params.message ?? '').length > 254) return vkError(100, 'message is too long');
-        this.notifications.push({ userIds, text: params.message ?? '', ...(params.fragment ? { fragment: params.fragment } : {}) });
+        this.notifications.push({
+          userIds,
+          text: params.message ?? '',
+          ...(params.fragment ? { fragment: params.fragment } : {}),
+        });
         return ok(userIds.map((userId) => ({ user_id: userId, status: true })));
       }
       default:
@@ -338,12 +396,10 @@ export class VkSandbox {
     const limit = this.options.rateLimitPerSecond;
     if (!limit) return false;
     const now = Date.now();
-    if (now - this.#windowStart >= 1000) {
-      this.#windowStart = now;
-      this.#windowCount = 0;
-    }
-    this.#windowCount++;
-    return this.#windowCount > limit;
+    while (this.#recentCalls.length > 0 && now - this.#recentCalls[0]! >= 1000) this.#recentCalls.shift();
+    if (this.#recentCalls.length >= limit) return true;
+    this.#recentCalls.push(now);
+    return false;
   }
 
   #nextConversationMessageId(peerId: number): number {

@@ -16,7 +16,8 @@ function setup(maxReceiveCount = 3) {
   };
   const deliver = () =>
     deliverBatch(queue, 'deferred', async (event) => {
-      for (const message of event.messages) await deferred.handleMessage(message.details.message.body, handlers);
+      for (const message of event.messages)
+        await deferred.handleMessage(message.details.message.body, handlers);
     });
   /** Moves the clock in 15-minute steps, delivering whatever is visible at each. */
   const runFor = async (milliseconds: number) => {
@@ -52,7 +53,12 @@ describe('embedded queue', () => {
   it('rejects delays past 900 s and batches past 10, as Message Queue does', async () => {
     const { queue, store } = setup();
     await expect(queue.send('notify', { body: 'x', delaySeconds: 901 })).rejects.toThrow(RangeError);
-    await expect(queue.sendBatch('notify', Array.from({ length: 11 }, () => ({ body: 'x' })))).rejects.toThrow(RangeError);
+    await expect(
+      queue.sendBatch(
+        'notify',
+        Array.from({ length: 11 }, () => ({ body: 'x' })),
+      ),
+    ).rejects.toThrow(RangeError);
     expect(await queue.depth('notify')).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     await store.close();
   });
@@ -69,9 +75,11 @@ describe('embedded queue', () => {
       clock.advance(31 * SECOND);
     }
     expect(calls).toBe(3);
-    expect((await queue.receive('notify-dlq', { maxMessages: 10, visibilityTimeoutSeconds: 30 })).map((m) => m.body)).toEqual([
-      'poison',
-    ]);
+    expect(
+      (await queue.receive('notify-dlq', { maxMessages: 10, visibilityTimeoutSeconds: 30 })).map(
+        (m) => m.body,
+      ),
+    ).toEqual(['poison']);
     await store.close();
   });
 
@@ -84,7 +92,10 @@ describe('embedded queue', () => {
     await new EmbeddedQueue(first.db).send('deferred', { body: 'kept' });
     await first.close();
     const second = new SqliteStore(file);
-    const received = await new EmbeddedQueue(second.db).receive('deferred', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    const received = await new EmbeddedQueue(second.db).receive('deferred', {
+      maxMessages: 1,
+      visibilityTimeoutSeconds: 30,
+    });
     expect(received.map((m) => m.body)).toEqual(['kept']);
     await second.close();
   });

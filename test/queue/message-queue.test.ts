@@ -29,13 +29,18 @@ describe('Yandex Message Queue adapter against an SQS server on loopback', () =>
     await sqs.queue.sendBatch('notify', bodies);
     const received: string[] = [];
     for (let i = 0; i < 5 && received.length < 10; i++) {
-      for (const message of await sqs.queue.receive('notify', { maxMessages: 10, visibilityTimeoutSeconds: 30 })) {
+      for (const message of await sqs.queue.receive('notify', {
+        maxMessages: 10,
+        visibilityTimeoutSeconds: 30,
+      })) {
         received.push(message.body);
         await sqs.queue.delete('notify', message.receiptHandle);
       }
     }
     expect(received.sort()).toEqual(bodies.map((b) => b.body).sort());
-    await expect(sqs.queue.sendBatch('notify', [...bodies, { body: 'eleven' }])).rejects.toThrow(/at most 10/);
+    await expect(sqs.queue.sendBatch('notify', [...bodies, { body: 'eleven' }])).rejects.toThrow(
+      /at most 10/,
+    );
   });
 
   it('refuses a delay beyond 900 seconds before calling the server', async () => {
@@ -90,13 +95,15 @@ describe('Yandex Message Queue adapter against an SQS server on loopback', () =>
     const handlers = { csat: async () => void ran.push(clock.now()) };
     for (let step = 0; step < 200 && ran.length === 0; step++) {
       await deliverBatch(sqs.queue, 'deferred', async (event) => {
-        for (const message of event.messages) await deferred.handleMessage(message.details.message.body, handlers);
+        for (const message of event.messages)
+          await deferred.handleMessage(message.details.message.body, handlers);
       });
       clock.advance(15 * MINUTE);
     }
     for (let i = 0; i < 3; i++) {
       await deliverBatch(sqs.queue, 'deferred', async (event) => {
-        for (const message of event.messages) await deferred.handleMessage(message.details.message.body, handlers);
+        for (const message of event.messages)
+          await deferred.handleMessage(message.details.message.body, handlers);
       });
     }
     expect(ran).toHaveLength(1);

@@ -84,9 +84,13 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         await store.transaction(async (r) => {
           for (const u of [first, off, second, third]) await r.users.put(u);
         });
-        const pageOne = await store.read((r) => r.users.listNotifiable({ afterUserId: first.userId - 1, limit: 2 }));
+        const pageOne = await store.read((r) =>
+          r.users.listNotifiable({ afterUserId: first.userId - 1, limit: 2 }),
+        );
         expect(pageOne.map((u) => u.userId)).toEqual([first.userId, second.userId]);
-        const pageTwo = await store.read((r) => r.users.listNotifiable({ afterUserId: second.userId, limit: 2 }));
+        const pageTwo = await store.read((r) =>
+          r.users.listNotifiable({ afterUserId: second.userId, limit: 2 }),
+        );
         expect(pageTwo[0]?.userId).toBe(third.userId);
         expect(pageTwo.every((u) => u.notificationsAllowed)).toBe(true);
       });
@@ -105,8 +109,13 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         };
         await store.transaction((r) => r.dialogs.put(dialog));
         expect(await store.read((r) => r.dialogs.get(peerId))).toEqual(dialog);
-        await store.transaction((r) => r.dialogs.put({ ...dialog, state: 'idle', data: {}, operatorSilentUntil: null }));
-        expect(await store.read((r) => r.dialogs.get(peerId))).toMatchObject({ state: 'idle', operatorSilentUntil: null });
+        await store.transaction((r) =>
+          r.dialogs.put({ ...dialog, state: 'idle', data: {}, operatorSilentUntil: null }),
+        );
+        expect(await store.read((r) => r.dialogs.get(peerId))).toMatchObject({
+          state: 'idle',
+          operatorSilentUntil: null,
+        });
         await store.transaction((r) => r.dialogs.delete(peerId));
         expect(await store.read((r) => r.dialogs.get(peerId))).toBeNull();
       });
@@ -117,7 +126,9 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         const created = ticket();
         expect(await store.transaction((r) => r.tickets.create(created))).toBe(true);
         expect(await store.transaction((r) => r.tickets.create(created))).toBe(false);
-        expect(await store.transaction((r) => r.tickets.create({ ...ticket(), number: created.number }))).toBe(false);
+        expect(
+          await store.transaction((r) => r.tickets.create({ ...ticket(), number: created.number })),
+        ).toBe(false);
         expect(await store.read((r) => r.tickets.get(created.ticketId))).toEqual(created);
         expect(await store.read((r) => r.tickets.getByNumber(created.number))).toEqual(created);
         expect(await store.read((r) => r.tickets.getByNumber(`${created.number}-none`))).toBeNull();
@@ -126,7 +137,13 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       it('updates status, assignee and details', async () => {
         const created = ticket();
         await store.transaction((r) => r.tickets.create(created));
-        const updated = { ...created, status: 'in_progress' as const, assigneeId: 77, details: { sla: 'ok' }, updatedAt: t0 + 5 };
+        const updated = {
+          ...created,
+          status: 'in_progress' as const,
+          assigneeId: 77,
+          details: { sla: 'ok' },
+          updatedAt: t0 + 5,
+        };
         await store.transaction((r) => r.tickets.update(updated));
         expect(await store.read((r) => r.tickets.get(created.ticketId))).toEqual(updated);
       });
@@ -145,7 +162,9 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         const seen: string[] = [];
         let cursor: { createdAt: number; ticketId: string } | undefined;
         for (let pages = 0; pages < 10; pages++) {
-          const page = await store.read((r) => r.tickets.listByUser(owner, { limit: 4, ...(cursor ? { before: cursor } : {}) }));
+          const page = await store.read((r) =>
+            r.tickets.listByUser(owner, { limit: 4, ...(cursor ? { before: cursor } : {}) }),
+          );
           seen.push(...page.tickets.map((t) => t.ticketId));
           if (!page.nextCursor) break;
           cursor = page.nextCursor;
@@ -177,7 +196,14 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
             internal: true,
             createdAt: t0 + 1,
           });
-          await r.tickets.addStatusChange({ ticketId: created.ticketId, seq: 1, from: null, to: 'new', changedBy: 'user:1', changedAt: t0 });
+          await r.tickets.addStatusChange({
+            ticketId: created.ticketId,
+            seq: 1,
+            from: null,
+            to: 'new',
+            changedBy: 'user:1',
+            changedAt: t0,
+          });
           await r.tickets.addStatusChange({
             ticketId: created.ticketId,
             seq: 2,
@@ -222,7 +248,9 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           }),
         ).rejects.toThrow();
         expect((await store.read((r) => r.tickets.get(created.ticketId)))?.status).toBe('new');
-        expect((await store.read((r) => r.tickets.listMessages(created.ticketId))).map((m) => m.text)).toEqual(['a']);
+        expect(
+          (await store.read((r) => r.tickets.listMessages(created.ticketId))).map((m) => m.text),
+        ).toEqual(['a']);
       });
     });
 
@@ -239,12 +267,18 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         });
         expect(await store.transaction((r) => r.events.append([event(0), event(1), event(2)]))).toBe(3);
         expect(await store.transaction((r) => r.events.append([event(2), event(3)]))).toBe(1);
-        const window = await store.read((r) => r.events.listByUser(userId, { since: t0 + 60_000, until: t0 + 3 * 60_000, limit: 10 }));
+        const window = await store.read((r) =>
+          r.events.listByUser(userId, { since: t0 + 60_000, until: t0 + 3 * 60_000, limit: 10 }),
+        );
         expect(window).toEqual([event(1), event(2)]);
-        const limited = await store.read((r) => r.events.listByUser(userId, { since: 0, until: t0 * 2, limit: 2 }));
+        const limited = await store.read((r) =>
+          r.events.listByUser(userId, { since: 0, until: t0 * 2, limit: 2 }),
+        );
         expect(limited.map((e) => e.eventId)).toEqual(['e0', 'e1']);
         await store.transaction((r) => r.events.deleteByUser(userId));
-        expect(await store.read((r) => r.events.listByUser(userId, { since: 0, until: t0 * 2, limit: 10 }))).toEqual([]);
+        expect(
+          await store.read((r) => r.events.listByUser(userId, { since: 0, until: t0 * 2, limit: 10 })),
+        ).toEqual([]);
       });
     });
 
@@ -263,8 +297,14 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
 
       it('claims a (user, day) once and records the send result', async () => {
         const userId = freshId();
-        expect(await store.transaction((r) => r.notifications.claim(notification(userId, '2026-06-01')))).toBe(true);
-        expect(await store.transaction((r) => r.notifications.claim({ ...notification(userId, '2026-06-01'), text: 'other' }))).toBe(false);
+        expect(
+          await store.transaction((r) => r.notifications.claim(notification(userId, '2026-06-01'))),
+        ).toBe(true);
+        expect(
+          await store.transaction((r) =>
+            r.notifications.claim({ ...notification(userId, '2026-06-01'), text: 'other' }),
+          ),
+        ).toBe(false);
         await store.transaction((r) => r.notifications.setStatus(userId, '2026-06-01', 'sent', t0 + 10));
         expect(await store.read((r) => r.notifications.get(userId, '2026-06-01'))).toMatchObject({
           status: 'sent',
@@ -276,7 +316,8 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       it('lists the latest notifications first and deletes them with the user', async () => {
         const userId = freshId();
         await store.transaction(async (r) => {
-          for (const day of ['2026-06-01', '2026-06-03', '2026-06-02']) await r.notifications.claim(notification(userId, day));
+          for (const day of ['2026-06-01', '2026-06-03', '2026-06-02'])
+            await r.notifications.claim(notification(userId, day));
         });
         const latest = await store.read((r) => r.notifications.listByUser(userId, 2));
         expect(latest.map((n) => n.day)).toEqual(['2026-06-03', '2026-06-02']);
@@ -302,7 +343,14 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         };
         expect(await store.transaction((r) => r.surveys.create(survey))).toBe(true);
         expect(await store.transaction((r) => r.surveys.create({ ...survey, operatorId: 7 }))).toBe(false);
-        const answered = { ...survey, status: 'answered' as const, rating: 2, reason: 'slow', remindersSent: 1, updatedAt: t0 + 1 };
+        const answered = {
+          ...survey,
+          status: 'answered' as const,
+          rating: 2,
+          reason: 'slow',
+          remindersSent: 1,
+          updatedAt: t0 + 1,
+        };
         await store.transaction((r) => r.surveys.update(answered));
         expect(await store.read((r) => r.surveys.get(survey.surveyId))).toEqual(answered);
         const second = { ...survey, surveyId: `csat:${ticketId}:2`, createdAt: t0 + 2 };
@@ -319,16 +367,26 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         const key = `test:${run}:${freshId()}`;
         const claim = { key, value: { ticket: 'A-1' }, createdAt: t0, expiresAt: t0 + 1000 };
         expect(await store.transaction((r) => r.claims.claim(claim))).toBe(true);
-        expect(await store.transaction((r) => r.claims.claim({ ...claim, value: { ticket: 'A-2' } }))).toBe(false);
+        expect(await store.transaction((r) => r.claims.claim({ ...claim, value: { ticket: 'A-2' } }))).toBe(
+          false,
+        );
         expect(await store.read((r) => r.claims.get(key, t0 + 999))).toEqual(claim);
         expect(await store.read((r) => r.claims.get(key, t0 + 1000))).toBeNull();
-        expect(await store.transaction((r) => r.claims.claim({ ...claim, createdAt: t0 + 1000, expiresAt: t0 + 5000 }))).toBe(true);
+        expect(
+          await store.transaction((r) =>
+            r.claims.claim({ ...claim, createdAt: t0 + 1000, expiresAt: t0 + 5000 }),
+          ),
+        ).toBe(true);
       });
 
       it('replaces the value of a claim', async () => {
         const key = `test:${run}:${freshId()}`;
-        await store.transaction((r) => r.claims.claim({ key, value: { failures: 1 }, createdAt: t0, expiresAt: t0 + 10_000 }));
-        await store.transaction((r) => r.claims.put({ key, value: { failures: 2 }, createdAt: t0, expiresAt: t0 + 10_000 }));
+        await store.transaction((r) =>
+          r.claims.claim({ key, value: { failures: 1 }, createdAt: t0, expiresAt: t0 + 10_000 }),
+        );
+        await store.transaction((r) =>
+          r.claims.put({ key, value: { failures: 2 }, createdAt: t0, expiresAt: t0 + 10_000 }),
+        );
         expect((await store.read((r) => r.claims.get(key, t0)))?.value).toEqual({ failures: 2 });
       });
 
@@ -337,7 +395,9 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           const key = `test:${run}:race:${freshId()}`;
           const results = await Promise.all(
             [1, 2].map((contender) =>
-              store.transaction((r) => r.claims.claim({ key, value: { contender }, createdAt: t0, expiresAt: t0 + 60_000 })),
+              store.transaction((r) =>
+                r.claims.claim({ key, value: { contender }, createdAt: t0, expiresAt: t0 + 60_000 }),
+              ),
             ),
           );
           expect(results.filter(Boolean)).toHaveLength(1);
@@ -384,17 +444,29 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       it('pages through pending jobs that are due, oldest first', async () => {
         // Far in the past, so rows other runs left behind in a shared database sort after these.
         const base = 1_000_000 + (nextId % 1_000_000) * 10;
-        const due = [job({ dueAt: base + 1 }), job({ dueAt: base + 2 }), job({ dueAt: base + 2 }), job({ dueAt: base + 3 })];
+        const due = [
+          job({ dueAt: base + 1 }),
+          job({ dueAt: base + 2 }),
+          job({ dueAt: base + 2 }),
+          job({ dueAt: base + 3 }),
+        ];
         const done = job({ dueAt: base + 1, status: 'done' });
         const later = job({ dueAt: base + 9 });
         await store.transaction(async (r) => {
           for (const j of [...due, done, later]) await r.jobs.create(j);
         });
-        const expected = [...due].sort((a, b) => a.dueAt - b.dueAt || (a.jobId < b.jobId ? -1 : 1)).map((j) => j.jobId);
-        const first = await store.read((r) => r.jobs.listPendingDue(base + 5, { limit: 2, after: { dueAt: base, jobId: '' } }));
+        const expected = [...due]
+          .sort((a, b) => a.dueAt - b.dueAt || (a.jobId < b.jobId ? -1 : 1))
+          .map((j) => j.jobId);
+        const first = await store.read((r) =>
+          r.jobs.listPendingDue(base + 5, { limit: 2, after: { dueAt: base, jobId: '' } }),
+        );
         const lastOfFirst = first[first.length - 1]!;
         const second = await store.read((r) =>
-          r.jobs.listPendingDue(base + 5, { limit: 10, after: { dueAt: lastOfFirst.dueAt, jobId: lastOfFirst.jobId } }),
+          r.jobs.listPendingDue(base + 5, {
+            limit: 10,
+            after: { dueAt: lastOfFirst.dueAt, jobId: lastOfFirst.jobId },
+          }),
         );
         const seen = [...first, ...second].filter((j) => j.dueAt <= base + 5).map((j) => j.jobId);
         expect(seen).toEqual(expected);
@@ -405,7 +477,9 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       it('counts from 1 and never hands out a value twice under concurrency', async () => {
         const name = `test:${run}:${freshId()}`;
         expect(await store.transaction((r) => r.counters.next(name))).toBe(1);
-        const values = await Promise.all(Array.from({ length: 10 }, () => store.transaction((r) => r.counters.next(name))));
+        const values = await Promise.all(
+          Array.from({ length: 10 }, () => store.transaction((r) => r.counters.next(name))),
+        );
         expect(new Set(values).size).toBe(10);
         expect(Math.max(...values)).toBe(11);
       });
@@ -413,7 +487,14 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       it('loses no update when concurrent transactions read, modify and write one record', async () => {
         const peerId = freshId();
         await store.transaction((r) =>
-          r.dialogs.put({ peerId, userId: peerId, state: 'idle', data: { count: 0 }, operatorSilentUntil: null, updatedAt: t0 }),
+          r.dialogs.put({
+            peerId,
+            userId: peerId,
+            state: 'idle',
+            data: { count: 0 },
+            operatorSilentUntil: null,
+            updatedAt: t0,
+          }),
         );
         await Promise.all(
           Array.from({ length: 8 }, () =>

@@ -6,7 +6,9 @@ describeStoreContract('SQLite (in memory)', async () => new SqliteStore(':memory
 describe('SQLite store specifics', () => {
   it('refuses a store call nested inside a transaction instead of deadlocking', async () => {
     const store = new SqliteStore(':memory:');
-    await expect(store.transaction(() => store.read((r) => r.users.get(1)))).rejects.toThrow(/inside a transaction/);
+    await expect(store.transaction(() => store.read((r) => r.users.get(1)))).rejects.toThrow(
+      /inside a transaction/,
+    );
     await store.close();
   });
 });

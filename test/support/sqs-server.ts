@@ -8,7 +8,11 @@ import { YandexMessageQueue } from '../../lib/queue/message-queue';
  * and `notify`, each with a dead-letter queue through RedrivePolicy.
  */
 export async function startSqsServer(options: { maxReceiveCount?: number } = {}) {
-  const server = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  const server = await createSqsServer({
+    port: 0,
+    hostname: '127.0.0.1',
+    emulateQueueCreationLifecycle: false,
+  });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const bootstrap = new YandexMessageQueue({
     endpoint,
@@ -21,13 +25,18 @@ export async function startSqsServer(options: { maxReceiveCount?: number } = {})
   for (const name of ['deferred', 'notify'] as const) {
     const dlq = await bootstrap.client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
     const dlqArn = (
-      await bootstrap.client.send(new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }))
+      await bootstrap.client.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlq.QueueUrl, AttributeNames: ['QueueArn'] }),
+      )
     ).Attributes?.QueueArn;
     const main = await bootstrap.client.send(
       new CreateQueueCommand({
         QueueName: name,
         Attributes: {
-          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: options.maxReceiveCount ?? 3 }),
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: dlqArn,
+            maxReceiveCount: options.maxReceiveCount ?? 3,
+          }),
         },
       }),
     );

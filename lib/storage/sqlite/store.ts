@@ -70,7 +70,9 @@ export class SqliteStore implements Store {
   #exclusive<T>(work: () => Promise<T>): Promise<T> {
     if (this.#inTransaction.getStore()) {
       // A nested call would wait for itself forever; fail loudly instead.
-      return Promise.reject(new AppError('nested_transaction', 'a store call inside a transaction: use its repositories'));
+      return Promise.reject(
+        new AppError('nested_transaction', 'a store call inside a transaction: use its repositories'),
+      );
     }
     const run = this.#tail.then(() => this.#inTransaction.run(true, work));
     this.#tail = run.catch(() => {});
@@ -319,7 +321,8 @@ function createRepositories(db: Database.Database): Repositories {
         const last = tickets[tickets.length - 1];
         return {
           tickets,
-          nextCursor: rows.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
+          nextCursor:
+            rows.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
         };
       },
       async addMessage(message) {
@@ -406,16 +409,24 @@ function createRepositories(db: Database.Database): Repositories {
         );
       },
       async setStatus(userId, day, status, updatedAt) {
-        run('UPDATE notifications SET status = ?, updated_at = ? WHERE user_id = ? AND day = ?', status, updatedAt, userId, day);
+        run(
+          'UPDATE notifications SET status = ?, updated_at = ? WHERE user_id = ? AND day = ?',
+          status,
+          updatedAt,
+          userId,
+          day,
+        );
       },
       async get(userId, day) {
         const row = one('SELECT * FROM notifications WHERE user_id = ? AND day = ?', userId, day);
         return row ? toNotification(row) : null;
       },
       async listByUser(userId, limit) {
-        return all('SELECT * FROM notifications WHERE user_id = ? ORDER BY day DESC LIMIT ?', userId, limit).map(
-          toNotification,
-        );
+        return all(
+          'SELECT * FROM notifications WHERE user_id = ? ORDER BY day DESC LIMIT ?',
+          userId,
+          limit,
+        ).map(toNotification);
       },
       async deleteByUser(userId) {
         run('DELETE FROM notifications WHERE user_id = ?', userId);
@@ -459,7 +470,10 @@ function createRepositories(db: Database.Database): Repositories {
         );
       },
       async listByTicket(ticketId) {
-        return all('SELECT * FROM csat_surveys WHERE ticket_id = ? ORDER BY created_at, survey_id', ticketId).map(toSurvey);
+        return all(
+          'SELECT * FROM csat_surveys WHERE ticket_id = ? ORDER BY created_at, survey_id',
+          ticketId,
+        ).map(toSurvey);
       },
     },
     claims: {

@@ -1,6 +1,6 @@
+import type { CredentialsProvider } from '@ydbjs/auth';
 import { AccessTokenCredentialsProvider } from '@ydbjs/auth/access-token';
 import { AnonymousCredentialsProvider } from '@ydbjs/auth/anonymous';
-import type { CredentialsProvider } from '@ydbjs/auth';
 import { MetadataCredentialsProvider } from '@ydbjs/auth/metadata';
 import type { ConfigSection } from '../../config/schema';
 import { AppError } from '../../errors';
@@ -16,10 +16,12 @@ export function ydbCredentials(
 ): CredentialsProvider {
   switch (storage.YDB_AUTH) {
     case 'context-token':
-      if (!contextToken) throw new AppError('ydb_auth', 'YDB_AUTH=context-token needs the function context token');
+      if (!contextToken)
+        throw new AppError('ydb_auth', 'YDB_AUTH=context-token needs the function context token');
       return new AccessTokenCredentialsProvider({ token: contextToken.access_token });
     case 'access-token':
-      if (!storage.YDB_ACCESS_TOKEN) throw new AppError('ydb_auth', 'YDB_AUTH=access-token needs YDB_ACCESS_TOKEN');
+      if (!storage.YDB_ACCESS_TOKEN)
+        throw new AppError('ydb_auth', 'YDB_AUTH=access-token needs YDB_ACCESS_TOKEN');
       return new AccessTokenCredentialsProvider({ token: storage.YDB_ACCESS_TOKEN });
     case 'metadata':
       return new MetadataCredentialsProvider();

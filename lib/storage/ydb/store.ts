@@ -53,15 +53,20 @@ export class YdbStore implements Store {
     this.#timeoutMs = options.timeoutMs;
   }
 
-  transaction<T>(work: (repositories: Repositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.sql.begin({ isolation: 'serializableReadWrite', idempotent: true, signal: this.#signal(options) }, (tx) =>
-      work(createRepositories(tx)),
+  transaction<T>(
+    work: (repositories: Repositories) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    return this.sql.begin(
+      { isolation: 'serializableReadWrite', idempotent: true, signal: this.#signal(options) },
+      (tx) => work(createRepositories(tx)),
     );
   }
 
   read<T>(work: (repositories: Repositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.sql.begin({ isolation: 'snapshotReadOnly', idempotent: true, signal: this.#signal(options) }, (tx) =>
-      work(createRepositories(tx)),
+    return this.sql.begin(
+      { isolation: 'snapshotReadOnly', idempotent: true, signal: this.#signal(options) },
+      (tx) => work(createRepositories(tx)),
     );
   }
 
@@ -259,7 +264,9 @@ function createRepositories(sql: Sql): Repositories {
   return {
     users: {
       async get(userId) {
-        const row = await first(sql, 'SELECT * FROM users WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
+        const row = await first(sql, 'SELECT * FROM users WHERE user_id = $user_id', {
+          $user_id: yv.int64(userId),
+        });
         return row ? toUser(row) : null;
       },
       async put(user) {
@@ -283,7 +290,9 @@ function createRepositories(sql: Sql): Repositories {
     },
     dialogs: {
       async get(peerId) {
-        const row = await first(sql, 'SELECT * FROM dialogs WHERE peer_id = $peer_id', { $peer_id: yv.int64(peerId) });
+        const row = await first(sql, 'SELECT * FROM dialogs WHERE peer_id = $peer_id', {
+          $peer_id: yv.int64(peerId),
+        });
         return row ? toDialog(row) : null;
       },
       async put(dialog) {
@@ -318,7 +327,9 @@ function createRepositories(sql: Sql): Repositories {
         return true;
       },
       async get(ticketId) {
-        const row = await first(sql, 'SELECT * FROM tickets WHERE ticket_id = $ticket_id', { $ticket_id: yv.text(ticketId) });
+        const row = await first(sql, 'SELECT * FROM tickets WHERE ticket_id = $ticket_id', {
+          $ticket_id: yv.text(ticketId),
+        });
         return row ? toTicket(row) : null;
       },
       async getByNumber(number) {
@@ -350,7 +361,8 @@ function createRepositories(sql: Sql): Repositories {
         const last = tickets[tickets.length - 1];
         return {
           tickets,
-          nextCursor: found.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
+          nextCursor:
+            found.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
         };
       },
       async addMessage(message) {
@@ -373,9 +385,13 @@ function createRepositories(sql: Sql): Repositories {
       },
       async listMessages(ticketId) {
         return (
-          await rows(sql, 'SELECT * FROM ticket_messages WHERE ticket_id = $ticket_id ORDER BY ticket_id, seq', {
-            $ticket_id: yv.text(ticketId),
-          })
+          await rows(
+            sql,
+            'SELECT * FROM ticket_messages WHERE ticket_id = $ticket_id ORDER BY ticket_id, seq',
+            {
+              $ticket_id: yv.text(ticketId),
+            },
+          )
         ).map(toMessage);
       },
       async addStatusChange(change) {
@@ -395,9 +411,13 @@ function createRepositories(sql: Sql): Repositories {
       },
       async listStatusChanges(ticketId) {
         return (
-          await rows(sql, 'SELECT * FROM ticket_status_changes WHERE ticket_id = $ticket_id ORDER BY ticket_id, seq', {
-            $ticket_id: yv.text(ticketId),
-          })
+          await rows(
+            sql,
+            'SELECT * FROM ticket_status_changes WHERE ticket_id = $ticket_id ORDER BY ticket_id, seq',
+            {
+              $ticket_id: yv.text(ticketId),
+            },
+          )
         ).map(toStatusChange);
       },
     },
@@ -410,7 +430,13 @@ function createRepositories(sql: Sql): Repositories {
           if (seen.has(key)) continue;
           seen.add(key);
           const params = { $user_id: yv.int64(event.userId), $event_id: yv.text(event.eventId) };
-          if (await first(sql, 'SELECT event_id FROM events WHERE user_id = $user_id AND event_id = $event_id', params)) {
+          if (
+            await first(
+              sql,
+              'SELECT event_id FROM events WHERE user_id = $user_id AND event_id = $event_id',
+              params,
+            )
+          ) {
             continue;
           }
           await rows(
@@ -436,7 +462,12 @@ function createRepositories(sql: Sql): Repositories {
             `SELECT * FROM events VIEW events_by_time
              WHERE user_id = $user_id AND occurred_at >= $since AND occurred_at < $until
              ORDER BY user_id, occurred_at, event_id LIMIT $limit`,
-            { $user_id: yv.int64(userId), $since: yv.time(since), $until: yv.time(until), $limit: yv.int32(limit) },
+            {
+              $user_id: yv.int64(userId),
+              $since: yv.time(since),
+              $until: yv.time(until),
+              $limit: yv.int32(limit),
+            },
           )
         ).map(toEvent);
       },
@@ -447,7 +478,8 @@ function createRepositories(sql: Sql): Repositories {
     notifications: {
       async claim(notification) {
         const key = { $user_id: yv.int64(notification.userId), $day: yv.text(notification.day) };
-        if (await first(sql, 'SELECT day FROM notifications WHERE user_id = $user_id AND day = $day', key)) return false;
+        if (await first(sql, 'SELECT day FROM notifications WHERE user_id = $user_id AND day = $day', key))
+          return false;
         await rows(
           sql,
           `UPSERT INTO notifications (user_id, day, kind, campaign, variant, text, status, created_at, updated_at)
@@ -466,12 +498,16 @@ function createRepositories(sql: Sql): Repositories {
         return true;
       },
       async setStatus(userId, day, status, updatedAt) {
-        await rows(sql, 'UPDATE notifications SET status = $status, updated_at = $updated_at WHERE user_id = $user_id AND day = $day', {
-          $user_id: yv.int64(userId),
-          $day: yv.text(day),
-          $status: yv.text(status),
-          $updated_at: yv.time(updatedAt),
-        });
+        await rows(
+          sql,
+          'UPDATE notifications SET status = $status, updated_at = $updated_at WHERE user_id = $user_id AND day = $day',
+          {
+            $user_id: yv.int64(userId),
+            $day: yv.text(day),
+            $status: yv.text(status),
+            $updated_at: yv.time(updatedAt),
+          },
+        );
       },
       async get(userId, day) {
         const row = await first(sql, 'SELECT * FROM notifications WHERE user_id = $user_id AND day = $day', {
@@ -482,10 +518,14 @@ function createRepositories(sql: Sql): Repositories {
       },
       async listByUser(userId, limit) {
         return (
-          await rows(sql, 'SELECT * FROM notifications WHERE user_id = $user_id ORDER BY user_id DESC, day DESC LIMIT $limit', {
-            $user_id: yv.int64(userId),
-            $limit: yv.int32(limit),
-          })
+          await rows(
+            sql,
+            'SELECT * FROM notifications WHERE user_id = $user_id ORDER BY user_id DESC, day DESC LIMIT $limit',
+            {
+              $user_id: yv.int64(userId),
+              $limit: yv.int32(limit),
+            },
+          )
         ).map(toNotification);
       },
       async deleteByUser(userId) {
@@ -494,37 +534,55 @@ function createRepositories(sql: Sql): Repositories {
     },
     surveys: {
       async create(survey) {
-        if (await first(sql, 'SELECT survey_id FROM csat_surveys WHERE survey_id = $survey_id', { $survey_id: yv.text(survey.surveyId) })) {
+        if (
+          await first(sql, 'SELECT survey_id FROM csat_surveys WHERE survey_id = $survey_id', {
+            $survey_id: yv.text(survey.surveyId),
+          })
+        ) {
           return false;
         }
         await rows(sql, upsertSurvey, surveyParams(survey));
         return true;
       },
       async get(surveyId) {
-        const row = await first(sql, 'SELECT * FROM csat_surveys WHERE survey_id = $survey_id', { $survey_id: yv.text(surveyId) });
+        const row = await first(sql, 'SELECT * FROM csat_surveys WHERE survey_id = $survey_id', {
+          $survey_id: yv.text(surveyId),
+        });
         return row ? toSurvey(row) : null;
       },
       async update(survey) {
         await rows(sql, upsertSurvey, surveyParams(survey));
       },
       async listByTicket(ticketId) {
-        const found = await rows(sql, 'SELECT * FROM csat_surveys VIEW csat_surveys_by_ticket WHERE ticket_id = $ticket_id', {
-          $ticket_id: yv.text(ticketId),
-        });
-        return found.map(toSurvey).sort((a, b) => a.createdAt - b.createdAt || (a.surveyId < b.surveyId ? -1 : 1));
+        const found = await rows(
+          sql,
+          'SELECT * FROM csat_surveys VIEW csat_surveys_by_ticket WHERE ticket_id = $ticket_id',
+          {
+            $ticket_id: yv.text(ticketId),
+          },
+        );
+        return found
+          .map(toSurvey)
+          .sort((a, b) => a.createdAt - b.createdAt || (a.surveyId < b.surveyId ? -1 : 1));
       },
     },
     claims: {
       async claim(claim) {
-        const held = await first(sql, 'SELECT expires_at FROM claims WHERE key = $key', { $key: yv.text(claim.key) });
+        const held = await first(sql, 'SELECT expires_at FROM claims WHERE key = $key', {
+          $key: yv.text(claim.key),
+        });
         // TTL deletes expired rows only about hourly: an expired claim counts as free.
         if (held && read.time(held.expires_at) > claim.createdAt) return false;
-        await rows(sql, 'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)', {
-          $key: yv.text(claim.key),
-          $value: yv.json(claim.value),
-          $created_at: yv.time(claim.createdAt),
-          $expires_at: yv.time(claim.expiresAt),
-        });
+        await rows(
+          sql,
+          'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)',
+          {
+            $key: yv.text(claim.key),
+            $value: yv.json(claim.value),
+            $created_at: yv.time(claim.createdAt),
+            $expires_at: yv.time(claim.expiresAt),
+          },
+        );
         return true;
       },
       async get(key, now) {
@@ -535,24 +593,34 @@ function createRepositories(sql: Sql): Repositories {
         return row ? toClaim(row) : null;
       },
       async put(claim) {
-        await rows(sql, 'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)', {
-          $key: yv.text(claim.key),
-          $value: yv.json(claim.value),
-          $created_at: yv.time(claim.createdAt),
-          $expires_at: yv.time(claim.expiresAt),
-        });
+        await rows(
+          sql,
+          'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)',
+          {
+            $key: yv.text(claim.key),
+            $value: yv.json(claim.value),
+            $created_at: yv.time(claim.createdAt),
+            $expires_at: yv.time(claim.expiresAt),
+          },
+        );
       },
     },
     jobs: {
       async create(job) {
-        if (await first(sql, 'SELECT job_id FROM deferred_jobs WHERE job_id = $job_id', { $job_id: yv.text(job.jobId) })) {
+        if (
+          await first(sql, 'SELECT job_id FROM deferred_jobs WHERE job_id = $job_id', {
+            $job_id: yv.text(job.jobId),
+          })
+        ) {
           return false;
         }
         await rows(sql, upsertJob, jobParams(job));
         return true;
       },
       async get(jobId) {
-        const row = await first(sql, 'SELECT * FROM deferred_jobs WHERE job_id = $job_id', { $job_id: yv.text(jobId) });
+        const row = await first(sql, 'SELECT * FROM deferred_jobs WHERE job_id = $job_id', {
+          $job_id: yv.text(jobId),
+        });
         return row ? toJob(row) : null;
       },
       async update(job) {
@@ -580,7 +648,9 @@ function createRepositories(sql: Sql): Repositories {
     },
     counters: {
       async next(name) {
-        const row = await first(sql, 'SELECT value FROM counters WHERE name = $name', { $name: yv.text(name) });
+        const row = await first(sql, 'SELECT value FROM counters WHERE name = $name', {
+          $name: yv.text(name),
+        });
         const value = (row ? read.num(row.value) : 0) + 1;
         await rows(sql, 'UPSERT INTO counters (name, value) VALUES ($name, $value)', {
           $name: yv.text(name),

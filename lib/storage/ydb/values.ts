@@ -26,7 +26,8 @@ export const yv = {
   time: (epochMs: number) => new Timestamp(new Date(epochMs)),
   json: (value: unknown) => new Json(JSON.stringify(value)),
   optText: (value: string | null) => new Optional(value === null ? null : new Utf8(value), new Utf8Type()),
-  optInt64: (value: number | null) => new Optional(value === null ? null : new Int64(BigInt(value)), new Int64Type()),
+  optInt64: (value: number | null) =>
+    new Optional(value === null ? null : new Int64(BigInt(value)), new Int64Type()),
   optInt32: (value: number | null) => new Optional(value === null ? null : new Int32(value), new Int32Type()),
   optBool: (value: boolean | null) => new Optional(value === null ? null : new Bool(value), new BoolType()),
   optTime: (epochMs: number | null) =>
@@ -44,6 +45,7 @@ export const read = {
     value === null || value === undefined ? null : value instanceof Date ? value.getTime() : Number(value),
   text: (value: unknown): string => String(value),
   optText: (value: unknown): string | null => (value === null || value === undefined ? null : String(value)),
-  optBool: (value: unknown): boolean | null => (value === null || value === undefined ? null : Boolean(value)),
+  optBool: (value: unknown): boolean | null =>
+    value === null || value === undefined ? null : Boolean(value),
   json: <T>(value: unknown): T => (typeof value === 'string' ? (JSON.parse(value) as T) : (value as T)),
 };
