@@ -100,7 +100,20 @@ function createRepositories(db: Database.Database): Repositories {
   })();
   const one = (sql: string, ...params: unknown[]) => statement(sql).get(...params) as Row | undefined;
   const all = (sql: string, ...params: unknown[]) => statement(sql).all(...params) as Row[];
-  const run = (sql: string, ...params: unknown[]) => statement(sql).run(...params);
+  const run = (sql: string, ...params: unknown[]) => {
+    try {
+      return statement(sql).run(...params);
+    } catch (error) {
+      // better-sqlite3's native addon keeps the SqliteError class of the first context that loaded
+      // it, so under Jest (one realm per test file) its errors may not be `instanceof Error` here.
+      // A typed error of ours also tells callers what happened without knowing the adapter.
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
+        throw new AppError('storage_conflict', `a row with this key exists (${code})`, { cause: error });
+      }
+      throw error;
+    }
+  };
 
   const toUser = (row: Row): UserRecord => ({
     userId: Number(row.user_id),
