@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fakeCloudEnvironment } from '../fixtures/cloud-env';
 
 /**
  * Cold-start cost of each built function: the time `node` takes to load its bundle (with a valid
@@ -8,21 +9,7 @@ import { join } from 'node:path';
  * median of several runs each. Targets: every zip under 1.5 MB, import overhead under 150 ms.
  */
 const runs = 9;
-const env = {
-  PATH: process.env.PATH ?? '',
-  VK_GROUP_ID: '1',
-  VK_GROUP_TOKEN: 't',
-  VK_CALLBACK_SECRET: 's',
-  VK_CONFIRMATION_CODE: 'c',
-  VK_APP_ID: '2',
-  VK_APP_SECRET: 'a',
-  VK_SERVICE_TOKEN: 'st',
-  YDB_CONNECTION_STRING: 'grpcs://ydb.serverless.yandexcloud.net:2135/?database=/ru-central1/b1g/etn',
-  YMQ_ACCESS_KEY_ID: 'k',
-  YMQ_SECRET_ACCESS_KEY: 'sk',
-  YMQ_DEFERRED_QUEUE_URL: 'https://message-queue.api.cloud.yandex.net/b1g/dj/deferred',
-  YMQ_NOTIFY_QUEUE_URL: 'https://message-queue.api.cloud.yandex.net/b1g/dj/notify',
-};
+const env = { PATH: process.env.PATH ?? '', ...fakeCloudEnvironment };
 
 function medianMs(args: string[]): number {
   const times: number[] = [];

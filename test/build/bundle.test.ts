@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
+import { fakeCloudEnvironment } from '../../scripts/fixtures/cloud-env';
 
 const functionNames = ['csat-followup', 'notify-dispatcher', 'ticket-api', 'vk-callback'];
 
@@ -40,21 +41,7 @@ describe('the build', () => {
       }).toString();
       expect(bare).toContain('YDB_CONNECTION_STRING: is required');
       expect(bare).toContain('YMQ_DEFERRED_QUEUE_URL: is required');
-      const env = {
-        PATH: process.env.PATH ?? '',
-        VK_GROUP_ID: '1',
-        VK_GROUP_TOKEN: 't',
-        VK_CALLBACK_SECRET: 's',
-        VK_CONFIRMATION_CODE: 'c',
-        VK_APP_ID: '2',
-        VK_APP_SECRET: 'a',
-        VK_SERVICE_TOKEN: 'st',
-        YDB_CONNECTION_STRING: 'grpcs://ydb.serverless.yandexcloud.net:2135/?database=/ru-central1/b1g/etn',
-        YMQ_ACCESS_KEY_ID: 'k',
-        YMQ_SECRET_ACCESS_KEY: 'sk',
-        YMQ_DEFERRED_QUEUE_URL: 'https://message-queue.api.cloud.yandex.net/b1g/dj/deferred',
-        YMQ_NOTIFY_QUEUE_URL: 'https://message-queue.api.cloud.yandex.net/b1g/dj/notify',
-      };
+      const env = { PATH: process.env.PATH ?? '', ...fakeCloudEnvironment };
       const typeProbe = `console.log(typeof require(${JSON.stringify(file)}).handler)`;
       expect(execFileSync(process.execPath, ['-e', typeProbe], { env }).toString().trim()).toBe('function');
     },
