@@ -47,7 +47,7 @@ export async function createJob(repositories: Repositories, job: NewJob, now: nu
 /** Cancels a pending job inside the caller's transaction; false if it was not pending. */
 export async function cancelJob(repositories: Repositories, jobId: string, now: number): Promise<boolean> {
   const job = await repositories.jobs.get(jobId);
-  if (!job || job.status !== 'pending') return false;
+  if (job?.status !== 'pending') return false;
   await repositories.jobs.update({ ...job, status: 'cancelled', updatedAt: now });
   return true;
 }
@@ -85,7 +85,7 @@ export class DeferredJobs {
     }
     const { jobId, hop } = parsed.data;
     const job = await store.read((repositories) => repositories.jobs.get(jobId));
-    if (!job || job.status !== 'pending' || job.hop !== hop) {
+    if (job?.status !== 'pending' || job.hop !== hop) {
       logger.debug('deferred hop dropped', {
         jobId,
         hop,
