@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * VK Callback API payloads (API 5.199), validated at the edge. Only what the code reads is

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Clock } from '../clock';
 import type { Logger } from '../log/logger';
 import type { DeferredJobRecord, Repositories, Store } from '../storage/port';

@@ -2,7 +2,7 @@ import { type Config, type ConfigSectionName, loadConfig } from '../config/schem
 import { describeError } from '../errors';
 import { createLogger, type Logger } from '../log/logger';
 import type { FunctionContext } from '../platform/types';
-import { YandexMessageQueue } from '../queue/message-queue';
+import { lazyQueue } from '../queue/lazy';
 import type { MessageQueue } from '../queue/port';
 import type { Store } from '../storage/port';
 import { ydbCredentials } from '../storage/ydb/credentials';
@@ -28,12 +28,15 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
   ]);
   const rootLogger = createLogger({ level: config.runtime.LOG_LEVEL, fields: { fn: functionName } });
   const queueConfig = config.queue;
-  const queue: MessageQueue = new YandexMessageQueue({
-    endpoint: queueConfig.YMQ_ENDPOINT,
-    region: queueConfig.YMQ_REGION,
-    accessKeyId: queueConfig.YMQ_ACCESS_KEY_ID,
-    secretAccessKey: queueConfig.YMQ_SECRET_ACCESS_KEY,
-    queueUrls: { deferred: queueConfig.YMQ_DEFERRED_QUEUE_URL, notify: queueConfig.YMQ_NOTIFY_QUEUE_URL },
+  const queue: MessageQueue = lazyQueue(async () => {
+    const { YandexMessageQueue } = await import('../queue/message-queue');
+    return new YandexMessageQueue({
+      endpoint: queueConfig.YMQ_ENDPOINT,
+      region: queueConfig.YMQ_REGION,
+      accessKeyId: queueConfig.YMQ_ACCESS_KEY_ID,
+      secretAccessKey: queueConfig.YMQ_SECRET_ACCESS_KEY,
+      queueUrls: { deferred: queueConfig.YMQ_DEFERRED_QUEUE_URL, notify: queueConfig.YMQ_NOTIFY_QUEUE_URL },
+    });
   });
 
   /** Runs one invocation with its own logger and store, and one error boundary that logs once. */

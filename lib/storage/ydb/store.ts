@@ -97,6 +97,30 @@ async function first(sql: Sql, text: string, params: Record<string, Value>): Pro
   return (await rows(sql, text, params))[0];
 }
 
+/**
+ * Insert-if-absent: a point read of the key, then the UPSERT. Inside a serializable transaction two
+ * concurrent inserts of one key can't both commit (the loser aborts and `sql.begin` retries it into
+ * the read that now finds the row), so exactly one caller sees `true`.
+ */
+async function insertIfAbsent(
+  sql: Sql,
+  probe: { text: string; params: Record<string, Value> },
+  upsert: { text: string; params: Record<string, Value> },
+): Promise<boolean> {
+  if ((await rows(sql, probe.text, probe.params)).length > 0) return false;
+  await rows(sql, upsert.text, upsert.params);
+  return true;
+}
+
+const upsertClaim =
+  'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)';
+const claimParams = (claim: ClaimRecord): Record<string, Value> => ({
+  $key: yv.text(claim.key),
+  $value: yv.json(claim.value),
+  $created_at: yv.time(claim.createdAt),
+  $expires_at: yv.time(claim.expiresAt),
+});
+
 const toUser = (row: Row): UserRecord => ({
   userId: read.num(row.user_id),
   language: read.optText(row.language) as UserRecord['language'],
@@ -316,15 +340,15 @@ function createRepositories(sql: Sql): Repositories {
     },
     tickets: {
       async create(ticket) {
-        const existing = await rows(
+        return insertIfAbsent(
           sql,
-          `SELECT ticket_id FROM tickets WHERE ticket_id = $ticket_id
-           UNION ALL SELECT ticket_id FROM tickets VIEW tickets_by_number WHERE number = $number`,
-          { $ticket_id: yv.text(ticket.ticketId), $number: yv.text(ticket.number) },
+          {
+            text: `SELECT ticket_id FROM tickets WHERE ticket_id = $ticket_id
+                   UNION ALL SELECT ticket_id FROM tickets VIEW tickets_by_number WHERE number = $number`,
+            params: { $ticket_id: yv.text(ticket.ticketId), $number: yv.text(ticket.number) },
+          },
+          { text: upsertTicket, params: ticketParams(ticket) },
         );
-        if (existing.length > 0) return false;
-        await rows(sql, upsertTicket, ticketParams(ticket));
-        return true;
       },
       async get(ticketId) {
         const row = await first(sql, 'SELECT * FROM tickets WHERE ticket_id = $ticket_id', {
@@ -534,15 +558,14 @@ function createRepositories(sql: Sql): Repositories {
     },
     surveys: {
       async create(survey) {
-        if (
-          await first(sql, 'SELECT survey_id FROM csat_surveys WHERE survey_id = $survey_id', {
-            $survey_id: yv.text(survey.surveyId),
-          })
-        ) {
-          return false;
-        }
-        await rows(sql, upsertSurvey, surveyParams(survey));
-        return true;
+        return insertIfAbsent(
+          sql,
+          {
+            text: 'SELECT survey_id FROM csat_surveys WHERE survey_id = $survey_id',
+            params: { $survey_id: yv.text(survey.surveyId) },
+          },
+          { text: upsertSurvey, params: surveyParams(survey) },
+        );
       },
       async get(surveyId) {
         const row = await first(sql, 'SELECT * FROM csat_surveys WHERE survey_id = $survey_id', {
@@ -573,16 +596,7 @@ function createRepositories(sql: Sql): Repositories {
         });
         // TTL deletes expired rows only about hourly: an expired claim counts as free.
         if (held && read.time(held.expires_at) > claim.createdAt) return false;
-        await rows(
-          sql,
-          'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)',
-          {
-            $key: yv.text(claim.key),
-            $value: yv.json(claim.value),
-            $created_at: yv.time(claim.createdAt),
-            $expires_at: yv.time(claim.expiresAt),
-          },
-        );
+        await rows(sql, upsertClaim, claimParams(claim));
         return true;
       },
       async get(key, now) {
@@ -593,29 +607,19 @@ function createRepositories(sql: Sql): Repositories {
         return row ? toClaim(row) : null;
       },
       async put(claim) {
-        await rows(
-          sql,
-          'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)',
-          {
-            $key: yv.text(claim.key),
-            $value: yv.json(claim.value),
-            $created_at: yv.time(claim.createdAt),
-            $expires_at: yv.time(claim.expiresAt),
-          },
-        );
+        await rows(sql, upsertClaim, claimParams(claim));
       },
     },
     jobs: {
       async create(job) {
-        if (
-          await first(sql, 'SELECT job_id FROM deferred_jobs WHERE job_id = $job_id', {
-            $job_id: yv.text(job.jobId),
-          })
-        ) {
-          return false;
-        }
-        await rows(sql, upsertJob, jobParams(job));
-        return true;
+        return insertIfAbsent(
+          sql,
+          {
+            text: 'SELECT job_id FROM deferred_jobs WHERE job_id = $job_id',
+            params: { $job_id: yv.text(job.jobId) },
+          },
+          { text: upsertJob, params: jobParams(job) },
+        );
       },
       async get(jobId) {
         const row = await first(sql, 'SELECT * FROM deferred_jobs WHERE job_id = $job_id', {
