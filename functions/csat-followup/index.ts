@@ -1,21 +1,59 @@
 import { MINUTE, systemClock } from '../../lib/clock';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
-import { DeferredJobs } from '../../lib/queue/deferred';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
+import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
+import { ticketJobHandlers } from '../../lib/tickets/jobs';
+import { VkClient } from '../../lib/vk/client';
 
-const runtime = createCloudRuntime('csat-followup', ['vk', 'miniApp']);
-
-/** Job kinds this function runs; the CSAT issue registers the survey and its reminder. */
-const jobHandlers = {};
+const runtime = createCloudRuntime('csat-followup', ['vk', 'miniApp', 'support']);
+const { config } = runtime;
+const serviceSettings = ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE);
+const vkOptions = {
+  apiUrl: config.vk.VK_API_URL,
+  version: config.vk.VK_API_VERSION,
+  timeoutMs: config.vk.VK_API_TIMEOUT_MS,
+};
+const groupVk = new VkClient({
+  ...vkOptions,
+  token: config.vk.VK_GROUP_TOKEN,
+  rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+});
+const appVk = new VkClient({
+  ...vkOptions,
+  token: config.miniApp.VK_SERVICE_TOKEN,
+  rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+});
+const crmWebhook =
+  config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
+    ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }
+    : undefined;
 
 /**
- * Two triggers: the deferred queue (each message a hop of a deferred job) and a frequent timer
- * that re-sends hops of jobs whose message was lost. A thrown error returns the whole batch to the
- * queue; every hop is idempotent, so the ones that had succeeded are simply dropped next time.
+ * The deferred worker. Two triggers: the deferred queue (each message a hop of a deferred job:
+ * ticket updates to users, SLA checks, auto-close, CRM webhooks, and the CSAT survey) and a
+ * frequent timer that re-sends hops of jobs whose message was lost. A thrown error returns the
+ * whole batch to the queue; every hop is idempotent, so the ones that had succeeded are dropped.
  */
 export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext) =>
   runtime.invoke(context, async ({ store, logger }) => {
-    const deferred = new DeferredJobs({ store, queue: runtime.queue, clock: systemClock, logger });
+    const { tickets, deferred } = createTicketService({
+      store,
+      queue: runtime.queue,
+      clock: systemClock,
+      logger,
+      settings: serviceSettings,
+    });
+    const jobHandlers = ticketJobHandlers({
+      store,
+      clock: systemClock,
+      logger,
+      tickets,
+      groupVk,
+      appVk,
+      operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
+      crmWebhook,
+      schedule: (job) => deferred.schedule(job),
+    });
     const first = event.messages[0];
     if (first && 'queue_id' in first.details) {
       for (const message of (event as QueueEvent).messages) {

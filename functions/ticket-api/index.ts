@@ -1,12 +1,32 @@
-import { handleApiRequest } from '../../lib/api/router';
+import { handleApiRequest } from '../../lib/api/routes';
+import { systemClock } from '../../lib/clock';
 import { requestFromEvent } from '../../lib/http/http';
+import { knowledgeBase } from '../../lib/kb/articles';
 import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
+import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 
-const runtime = createCloudRuntime('ticket-api', ['vk', 'miniApp']);
+const runtime = createCloudRuntime('ticket-api', ['miniApp', 'support', 'api']);
+const { config } = runtime;
+const serviceSettings = ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE);
+const apiSettings = apiSettingsFrom(config.miniApp, config.api);
 
 /** API Gateway `/api/*` → `lib/api`. */
 export const handler: HttpHandler = (event, context) =>
-  runtime.invoke(context, ({ store, logger }) =>
-    handleApiRequest(requestFromEvent(event, context.requestId), { store, logger }),
-  );
+  runtime.invoke(context, ({ store, logger }) => {
+    const { tickets } = createTicketService({
+      store,
+      queue: runtime.queue,
+      clock: systemClock,
+      logger,
+      settings: serviceSettings,
+    });
+    return handleApiRequest(requestFromEvent(event, context.requestId), {
+      store,
+      logger,
+      clock: systemClock,
+      tickets,
+      knowledgeBase,
+      settings: apiSettings,
+    });
+  });

@@ -1,41 +1,239 @@
-import { HttpError } from '../errors';
+import type * as z from 'zod';
+import type { Clock } from '../clock';
+import { AppError, HttpError, ValidationError } from '../errors';
 import { type HttpRequest, json, problem } from '../http/http';
+import type { KnowledgeBase } from '../kb/articles';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
 import type { Store } from '../storage/port';
+import type { OperatorActor, TicketService } from '../tickets/service';
+import { type LaunchIdentity, verifyLaunchParams } from './launch-params';
+import { authenticateOperator, type OperatorCredential } from './operator-auth';
+
+export interface ApiSettings {
+  appId: number;
+  appSecret: string;
+  launchParamsMaxAgeSeconds: number;
+  allowedOrigins: readonly string[];
+  operators: readonly OperatorCredential[];
+}
 
 export interface TicketApiDependencies {
   store: Store;
   logger: Logger;
+  clock: Clock;
+  tickets: TicketService;
+  knowledgeBase: KnowledgeBase;
+  settings: ApiSettings;
 }
 
-/** Bodies past this are refused before parsing (ticket-api issue: 413 over 64 KB). */
+/** Bodies past this are refused before parsing. */
 export const MAX_API_BODY_BYTES = 64 * 1024;
 
-/**
- * The mini app's HTTP API. The Foundation serves only the error contract (RFC 9457 problems, 413,
- * 404 for unknown routes); the endpoints arrive with the ticket-api issue.
- */
-export async function handleApiRequest(
-  request: HttpRequest,
-  deps: TicketApiDependencies,
-): Promise<HttpResult> {
-  try {
-    if (Buffer.byteLength(request.body, 'utf8') > MAX_API_BODY_BYTES) {
-      throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_API_BODY_BYTES} bytes.`);
-    }
-    if (request.method === 'GET' && request.path === '/api/ping') {
-      return json(200, { ok: true });
-    }
-    throw new HttpError(404, 'not_found', `No route for ${request.method} ${request.path}.`);
-  } catch (error) {
-    if (error instanceof HttpError) {
-      if (error.status >= 500) deps.logger.error('api request failed', { error: error.toJSON() });
-      return problem(error, request.path);
-    }
-    deps.logger.error('api request failed', {
-      error: error instanceof Error ? error.message : String(error),
+export type Auth = 'public' | 'user' | 'operator';
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RouteContext<Q, B> {
+  request: HttpRequest;
+  deps: TicketApiDependencies;
+  params: Record<string, string>;
+  query: Q;
+  body: B;
+  /** Set on `user` routes: who the verified launch params say the caller is. */
+  user: LaunchIdentity;
+  /** Set on `operator` routes. */
+  operator: OperatorActor;
+}
+
+export interface Route<Q = unknown, B = unknown> {
+  method: Method;
+  /** An OpenAPI path template: `/api/tickets/{number}`. */
+  path: string;
+  auth: Auth;
+  summary: string;
+  tag: 'mini app' | 'knowledge base' | 'operators' | 'service';
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Status → description, for the OpenAPI document; errors are problem+json. */
+  responses: Record<number, string>;
+  handle(context: RouteContext<Q, B>): Promise<HttpResult>;
+}
+
+/** Keeps each route's query and body types tied to its handler. */
+export function route<Q = undefined, B = undefined>(definition: Route<Q, B>): Route {
+  return definition as unknown as Route;
+}
+
+interface CompiledRoute {
+  route: Route;
+  pattern: RegExp;
+  names: string[];
+}
+
+function compile(routes: readonly Route[]): CompiledRoute[] {
+  return routes.map((route) => {
+    const names: string[] = [];
+    const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{(\w+)\}/g, (_match, name) => {
+      names.push(name);
+      return '([^/]+)';
     });
-    return problem(new HttpError(500, 'internal', 'Internal error', { cause: error }), request.path);
+    return { route, pattern: new RegExp(`^${source}$`), names };
+  });
+}
+
+const CORS_HEADERS = 'content-type, x-vk-launch-params, idempotency-key, x-operator-token';
+
+/**
+ * The ticket-api's HTTP handling: CORS, size limit, routing by method and path template,
+ * identity (launch params or operator token), zod validation of query and body, and one error
+ * boundary mapping typed errors to RFC 9457 problems. Unexpected errors are 500 and logged once.
+ */
+export function createApiHandler(routes: readonly Route[]) {
+  const compiled = compile(routes);
+  return async function handleApiRequest(
+    request: HttpRequest,
+    deps: TicketApiDependencies,
+  ): Promise<HttpResult> {
+    const origin = request.headers.origin;
+    const corsHeaders: Record<string, string> =
+      origin && deps.settings.allowedOrigins.includes(origin)
+        ? { 'access-control-allow-origin': origin, vary: 'Origin' }
+        : {};
+    const withCors = (result: HttpResult): HttpResult => ({
+      ...result,
+      headers: { ...result.headers, ...corsHeaders },
+    });
+    try {
+      if (request.method === 'OPTIONS') {
+        return withCors({
+          statusCode: 204,
+          headers: corsHeaders['access-control-allow-origin']
+            ? {
+                'access-control-allow-methods': 'GET, POST, PUT, DELETE, OPTIONS',
+                'access-control-allow-headers': CORS_HEADERS,
+                'access-control-max-age': '600',
+              }
+            : {},
+          body: '',
+        });
+      }
+      if (Buffer.byteLength(request.body, 'utf8') > MAX_API_BODY_BYTES) {
+        throw new HttpError(413, 'payload_too_large', `The body is larger than ${MAX_API_BODY_BYTES} bytes.`);
+      }
+      const matches = compiled
+        .map((entry) => ({ entry, match: entry.pattern.exec(request.path) }))
+        .filter((candidate) => candidate.match);
+      if (matches.length === 0) {
+        throw new HttpError(404, 'not_found', `No route for ${request.method} ${request.path}.`);
+      }
+      const found = matches.find((candidate) => candidate.entry.route.method === request.method);
+      if (!found?.match) {
+        const allow = matches.map((candidate) => candidate.entry.route.method).join(', ');
+        throw new HttpError(405, 'method_not_allowed', `${request.path} accepts ${allow}.`, {
+          headers: { allow },
+        });
+      }
+      const { route, names } = found.entry;
+      const params: Record<string, string> = {};
+      names.forEach((name, index) => {
+        params[name] = decodeURIComponent(found.match?.[index + 1] ?? '');
+      });
+      const context = {
+        request,
+        deps,
+        params,
+        query: route.query ? validate(route.query, request.query, 'query') : undefined,
+        body: route.body ? validate(route.body, parseJson(request.body), 'body') : undefined,
+        ...identify(route.auth, request, deps),
+      } as unknown as RouteContext<unknown, unknown>;
+      return withCors(await route.handle(context));
+    } catch (error) {
+      return withCors(answerError(error, request, deps.logger));
+    }
+  };
+}
+
+function identify(auth: Auth, request: HttpRequest, deps: TicketApiDependencies) {
+  if (auth === 'user') {
+    const verified = verifyLaunchParams(request.headers['x-vk-launch-params'], {
+      appSecret: deps.settings.appSecret,
+      appId: deps.settings.appId,
+      now: deps.clock.now(),
+      maxAgeSeconds: deps.settings.launchParamsMaxAgeSeconds,
+    });
+    if (!verified.ok) {
+      const detail = {
+        missing: 'The X-VK-Launch-Params header is missing or has no sign.',
+        bad_signature: 'The launch params signature does not match.',
+        stale: 'The launch params are too old (vk_ts); reopen the app.',
+        wrong_app: 'The launch params are for another app.',
+        malformed: 'The launch params lack vk_user_id or vk_ts.',
+      }[verified.reason];
+      throw new HttpError(401, `launch_params_${verified.reason}`, detail);
+    }
+    return { user: verified.identity };
+  }
+  if (auth === 'operator') {
+    const operator = authenticateOperator(request.headers['x-operator-token'], deps.settings.operators);
+    if (!operator) throw new HttpError(401, 'operator_unauthorized', 'A valid X-Operator-Token is required.');
+    return { operator };
+  }
+  return {};
+}
+
+function parseJson(body: string): unknown {
+  if (body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new ValidationError('The body is not valid JSON.', [{ path: '', message: 'invalid JSON' }]);
   }
 }
+
+export function validate<T>(schema: z.ZodType<T>, input: unknown, where: 'query' | 'body'): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new ValidationError(
+    `The ${where} is invalid: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}.`,
+    issues,
+  );
+}
+
+/** Domain error codes and the HTTP status each maps to. */
+const statusByCode: Record<string, number> = {
+  ticket_not_found: 404,
+  article_not_found: 404,
+  unknown_category: 400,
+  too_many_tickets: 429,
+  idempotency_key_reused: 422,
+  invalid_transition: 409,
+  ticket_closed: 409,
+  not_resolved: 409,
+  already_rated: 409,
+};
+
+function answerError(error: unknown, request: HttpRequest, logger: Logger): HttpResult {
+  if (error instanceof HttpError) {
+    if (error.status >= 500) logger.error('api request failed', { error: error.toJSON() });
+    return problem(error, request.path);
+  }
+  if (error instanceof AppError && statusByCode[error.code]) {
+    const retryAfter = (error as AppError & { retryAfterSeconds?: number }).retryAfterSeconds;
+    return problem(
+      new HttpError(statusByCode[error.code] ?? 400, error.code, error.message, {
+        headers: retryAfter ? { 'retry-after': String(retryAfter) } : {},
+      }),
+      request.path,
+    );
+  }
+  logger.error('api request failed', {
+    error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+  });
+  return problem(new HttpError(500, 'internal', 'Internal error', { cause: error }), request.path);
+}
+
+export { json };

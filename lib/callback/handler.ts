@@ -2,9 +2,11 @@ import type { Clock } from '../clock';
 import { DAY } from '../clock';
 import { describeError } from '../errors';
 import { bodySize, type HttpRequest, text } from '../http/http';
+import { secretsMatch } from '../http/secret';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
 import type { Repositories, Store, UserRecord } from '../storage/port';
+import { newUserRecord } from '../users/account';
 import {
   type CallbackEnvelope,
   callbackEnvelopeSchema,
@@ -15,7 +17,6 @@ import {
   messageDenySchema,
   messageNewSchema,
 } from './events';
-import { secretsMatch } from './secret';
 
 export interface CallbackSettings {
   groupId: number;
@@ -175,22 +176,8 @@ async function upsertUser(
   now: number,
   change: (user: UserRecord) => UserRecord,
 ): Promise<void> {
-  const existing = (await repositories.users.get(userId)) ?? newUser(userId, now);
+  const existing = (await repositories.users.get(userId)) ?? newUserRecord(userId, now);
   await repositories.users.put({ ...change(existing), updatedAt: now });
-}
-
-export function newUser(userId: number, now: number): UserRecord {
-  return {
-    userId,
-    language: null,
-    messagesAllowed: null,
-    notificationsAllowed: false,
-    notificationTypes: { ticketUpdates: true, reminders: true, news: false },
-    quietHours: null,
-    firstName: null,
-    createdAt: now,
-    updatedAt: now,
-  };
 }
 
 async function recordPoison(eventId: string, error: unknown, deps: CallbackDependencies): Promise<void> {

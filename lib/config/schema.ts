@@ -68,6 +68,67 @@ export const configSections = {
       .refine((zone) => isTimeZone(zone), 'must be an IANA timezone like Europe/Moscow')
       .default('Europe/Moscow'),
   }),
+  /** Ticket lifecycle knobs, read by every process that changes tickets. */
+  support: z
+    .object({
+      /** Tickets one user may file per hour before 429 (POST /api/tickets). */
+      TICKETS_PER_HOUR: positiveInt.max(1000).default(5),
+      /** A message on a resolved ticket reopens it within this window; later it starts a linked ticket. */
+      TICKET_REOPEN_WINDOW_HOURS: positiveInt.max(24 * 365).default(168),
+      /** A resolved ticket closes itself after this long. */
+      TICKET_AUTO_CLOSE_HOURS: positiveInt.max(24 * 365).default(72),
+      /** Peer id of the operators' chat (2000000000 + chat id) for SLA alerts and ticket cards. */
+      OPERATORS_CHAT_PEER_ID: z.coerce.number().int().min(2_000_000_001).optional(),
+      /** Where ticket events are POSTed for a CRM, signed with CRM_WEBHOOK_SECRET; unset: none. */
+      CRM_WEBHOOK_URL: url.optional(),
+      CRM_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    })
+    .refine((support) => !support.CRM_WEBHOOK_URL || support.CRM_WEBHOOK_SECRET, {
+      message: 'is required when CRM_WEBHOOK_URL is set',
+      path: ['CRM_WEBHOOK_SECRET'],
+    }),
+  /** The mini app's HTTP API (ticket-api). */
+  api: z.object({
+    /** Comma-separated origins the mini app is served from (CORS), e.g. https://prod-app51000001-….pages.vk-apps.com */
+    MINI_APP_ORIGINS: z
+      .string()
+      .default('')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((origin) => origin.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.url('must be a comma-separated list of origins'))),
+    /** Launch params older than this (by vk_ts) are refused. */
+    LAUNCH_PARAMS_MAX_AGE_SECONDS: positiveInt.default(86_400),
+    /**
+     * Operator and CRM credentials: comma-separated `id:role:token`, role `operator` or `admin`,
+     * token ≥ 24 characters (from Lockbox). Sent in the `X-Operator-Token` header.
+     */
+    OPERATOR_TOKENS: z
+      .string()
+      .min(1, 'is required')
+      .transform((value, context) => {
+        const credentials = [];
+        for (const entry of value.split(',')) {
+          const match = /^(\d{1,15}):(operator|admin):(\S{24,})$/.exec(entry.trim());
+          if (!match) {
+            context.addIssue({
+              code: 'custom',
+              message: 'each entry must be id:operator|admin:token (token ≥ 24 chars)',
+            });
+            return z.NEVER;
+          }
+          credentials.push({
+            operatorId: Number(match[1]),
+            role: match[2] as 'operator' | 'admin',
+            token: match[3] as string,
+          });
+        }
+        return credentials;
+      }),
+  }),
   local: z.object({
     PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     DATA_DIR: z.string().min(1).default('.data'),
@@ -91,10 +152,10 @@ export type Config<S extends ConfigSectionName> = { [K in S]: ConfigSection<K> }
 
 /** Which sections each process reads: Terraform sets exactly these for each function. */
 export const functionConfigSections = {
-  'vk-callback': ['vk', 'storage', 'queue', 'runtime'],
-  'ticket-api': ['vk', 'miniApp', 'storage', 'queue', 'runtime'],
+  'vk-callback': ['vk', 'support', 'storage', 'queue', 'runtime'],
+  'ticket-api': ['vk', 'miniApp', 'support', 'api', 'storage', 'queue', 'runtime'],
   'notify-dispatcher': ['miniApp', 'storage', 'queue', 'runtime'],
-  'csat-followup': ['vk', 'miniApp', 'storage', 'queue', 'runtime'],
+  'csat-followup': ['vk', 'miniApp', 'support', 'storage', 'queue', 'runtime'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;
 
 export class ConfigError extends AppError {

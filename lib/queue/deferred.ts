@@ -37,6 +37,11 @@ export interface DeferredOptions {
   logger: Logger;
   /** Longest single hop; 900 s in production (the platform's cap), smaller only in tests. */
   maxHopDelaySeconds?: number;
+  /**
+   * Failures after which a job is given up (marked cancelled, so the rescue timer leaves it alone);
+   * match the queue's maxReceiveCount so the message reaches the dead-letter queue at the same time.
+   */
+  maxFailures?: number;
 }
 
 /** Creates the job row inside the caller's transaction; false if the job exists already. */
@@ -56,7 +61,7 @@ export class DeferredJobs {
   readonly #options: Required<DeferredOptions>;
 
   constructor(options: DeferredOptions) {
-    this.#options = { maxHopDelaySeconds: MAX_DELAY_SECONDS, ...options };
+    this.#options = { maxHopDelaySeconds: MAX_DELAY_SECONDS, maxFailures: 5, ...options };
   }
 
   /**
@@ -73,6 +78,11 @@ export class DeferredJobs {
   async dispatch(jobId: string): Promise<void> {
     const job = await this.#options.store.read((repositories) => repositories.jobs.get(jobId));
     if (job?.status === 'pending') await this.#sendHop(job.jobId, job.hop, job.dueAt);
+  }
+
+  /** `dispatch` for several jobs (the outbox of one transaction). */
+  async dispatchAll(jobIds: readonly string[]): Promise<void> {
+    for (const jobId of jobIds) await this.dispatch(jobId);
   }
 
   /** Handles one queue message of the deferred queue. */
@@ -111,7 +121,12 @@ export class DeferredJobs {
       logger.error('deferred job has no handler', { jobId, kind: job.kind });
       throw new Error(`no handler for deferred job kind ${job.kind}`);
     }
-    await handler(job);
+    try {
+      await handler(job);
+    } catch (error) {
+      await this.#recordFailure(job, error);
+      throw error;
+    }
     await store.transaction(async (repositories) => {
       const current = await repositories.jobs.get(jobId);
       if (current?.status === 'pending')
@@ -148,6 +163,33 @@ export class DeferredJobs {
     }
     if (rescued > 0) logger.warn('stalled deferred jobs re-sent', { rescued });
     return rescued;
+  }
+
+  /** Counts a handler failure; at `maxFailures` the job is given up and logged as dead-lettered. */
+  async #recordFailure(job: DeferredJobRecord, error: unknown): Promise<void> {
+    const { store, clock, logger, maxFailures } = this.#options;
+    const now = clock.now();
+    const failures = await store.transaction(async (repositories) => {
+      const key = `job-failures:${job.jobId}`;
+      const previous = await repositories.claims.get(key, now);
+      const count = Number(previous?.value.failures ?? 0) + 1;
+      const claim = { key, value: { failures: count }, createdAt: now, expiresAt: now + 14 * 86_400_000 };
+      if (previous) await repositories.claims.put(claim);
+      else await repositories.claims.claim(claim);
+      if (count >= maxFailures) await cancelJob(repositories, job.jobId, now);
+      return count;
+    });
+    const reason = error instanceof Error ? error.message : String(error);
+    if (failures >= maxFailures) {
+      logger.error('deferred job dead-lettered', { jobId: job.jobId, kind: job.kind, failures, reason });
+    } else {
+      logger.warn('deferred job failed; the queue will redeliver it', {
+        jobId: job.jobId,
+        kind: job.kind,
+        failures,
+        reason,
+      });
+    }
   }
 
   async #sendHop(jobId: string, hop: number, dueAt: number): Promise<void> {

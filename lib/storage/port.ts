@@ -127,7 +127,21 @@ export interface TicketRepository {
     userId: number,
     page: { limit: number; before?: { createdAt: number; ticketId: string } },
   ): Promise<TicketPage>;
+  /** Tickets in one status, newest first, paginated like `listByUser`: the operators' queue. */
+  listByStatus(
+    status: TicketStatus,
+    page: { limit: number; before?: { createdAt: number; ticketId: string } },
+  ): Promise<TicketPage>;
+  /** Tickets created in `[since, until)`, oldest first, paginated by (createdAt, ticketId): for stats. */
+  listCreatedBetween(range: {
+    since: number;
+    until: number;
+    limit: number;
+    after?: { createdAt: number; ticketId: string };
+  }): Promise<TicketRecord[]>;
   addMessage(message: TicketMessageRecord): Promise<void>;
+  /** Replaces an existing message (erasure blanks the user's texts). */
+  updateMessage(message: TicketMessageRecord): Promise<void>;
   listMessages(ticketId: string): Promise<TicketMessageRecord[]>;
   addStatusChange(change: StatusChangeRecord): Promise<void>;
   listStatusChanges(ticketId: string): Promise<StatusChangeRecord[]>;
@@ -257,6 +271,27 @@ export interface DeferredJobRepository {
   ): Promise<DeferredJobRecord[]>;
 }
 
+export interface AuditRecord {
+  /** What was acted on: `ticket:<ticketId>`. */
+  subject: string;
+  at: number;
+  /** Unique; orders entries of one subject at the same millisecond. */
+  entryId: string;
+  /** `operator:<id>` or `crm:<id>`, with the role the credential carried. */
+  actor: string;
+  role: string;
+  /** `ticket.assign`, `ticket.status`, `ticket.reply`, `ticket.note`, … */
+  action: string;
+  /** What changed (never message texts). */
+  details: Record<string, unknown>;
+}
+
+export interface AuditRepository {
+  append(entry: AuditRecord): Promise<void>;
+  /** A subject's entries, oldest first, at most `limit`. */
+  listBySubject(subject: string, limit: number): Promise<AuditRecord[]>;
+}
+
 export interface CounterRepository {
   /** Increments the named counter and returns the new value (1 on first use). */
   next(name: string): Promise<number>;
@@ -273,6 +308,7 @@ export interface Repositories {
   claims: ClaimRepository;
   jobs: DeferredJobRepository;
   counters: CounterRepository;
+  audit: AuditRepository;
 }
 
 export interface TransactionOptions {
@@ -307,4 +343,5 @@ export const tableNames = [
   'claims',
   'deferred_jobs',
   'counters',
+  'audit_log',
 ] as const;

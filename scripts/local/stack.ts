@@ -2,19 +2,24 @@ import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { handleApiRequest } from '../../lib/api/router';
+import { signLaunchParams } from '../../lib/api/launch-params';
+import { handleApiRequest } from '../../lib/api/routes';
 import { handleCallback } from '../../lib/callback/handler';
 import { MINUTE, OffsetClock } from '../../lib/clock';
 import { type ConfigSection, loadConfig } from '../../lib/config/schema';
 import { runDailyDispatch } from '../../lib/dispatcher/daily-run';
 import { describeError } from '../../lib/errors';
 import { type HttpRequest, json } from '../../lib/http/http';
+import { knowledgeBase } from '../../lib/kb/articles';
 import { createLogger, type Logger, type LogSink } from '../../lib/log/logger';
 import type { HttpResult } from '../../lib/platform/types';
-import { DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
+import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
+import { ticketJobHandlers } from '../../lib/tickets/jobs';
+import type { TicketService } from '../../lib/tickets/service';
+import { VkClient } from '../../lib/vk/client';
 import { VkSandbox } from '../sandbox/vk-sandbox';
 
 /** What `npm start` runs with when nothing is set: safe, local-only values. */
@@ -26,6 +31,9 @@ export const devDefaults: Record<string, string> = {
   VK_APP_ID: '51000001',
   VK_APP_SECRET: 'dev-app-secret',
   VK_SERVICE_TOKEN: 'dev-service-token',
+  /** Operator 1 (admin) and operator 2 for the local stack; real tokens come from Lockbox. */
+  OPERATOR_TOKENS: '1:admin:dev-admin-token-0123456789ab,2:operator:dev-operator-token-0123456789',
+  OPERATORS_CHAT_PEER_ID: '2000000001',
 };
 
 export interface LocalStack {
@@ -39,6 +47,9 @@ export interface LocalStack {
   defaulted: string[];
   config: { vk: ConfigSection<'vk'>; local: ConfigSection<'local'> };
   fireDispatcher(): Promise<unknown>;
+  /** Signed launch params of a dev user for the mini app API. */
+  launchParamsFor(userId: number): string;
+  tickets: TicketService;
   close(): Promise<void>;
 }
 
@@ -52,7 +63,7 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
   const merged = { ...devDefaults, ...environment };
-  const config = loadConfig(merged, ['vk', 'miniApp', 'runtime', 'local']);
+  const config = loadConfig(merged, ['vk', 'miniApp', 'support', 'api', 'runtime', 'local']);
   const logger = createLogger({
     level: config.runtime.LOG_LEVEL,
     fields: { fn: 'local' },
@@ -75,6 +86,56 @@ export async function startLocalStack(
     log: (line) => logger.info(line),
   }).start(options.inMemory ? 0 : config.local.VK_SANDBOX_PORT);
 
+  const { tickets, deferred } = createTicketService({
+    store,
+    queue,
+    clock,
+    logger: logger.child({ fn: 'csat-followup' }),
+    settings: ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE),
+  });
+  const apiSettings = apiSettingsFrom(config.miniApp, config.api);
+  const vkOptions = {
+    apiUrl: `${sandbox.url}/method`,
+    version: config.vk.VK_API_VERSION,
+    timeoutMs: config.vk.VK_API_TIMEOUT_MS,
+    clock,
+  };
+  const jobHandlers = ticketJobHandlers({
+    store,
+    clock,
+    logger: logger.child({ fn: 'csat-followup' }),
+    tickets,
+    groupVk: new VkClient({
+      ...vkOptions,
+      token: config.vk.VK_GROUP_TOKEN,
+      rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+    }),
+    appVk: new VkClient({
+      ...vkOptions,
+      token: config.miniApp.VK_SERVICE_TOKEN,
+      rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+    }),
+    operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
+    crmWebhook:
+      config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
+        ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }
+        : undefined,
+    schedule: (job) => deferred.schedule(job),
+  });
+  /** Signed launch params of a dev user, as VK would give the mini app (for curl and tests). */
+  const launchParamsFor = (userId: number) =>
+    signLaunchParams(
+      {
+        vk_user_id: String(userId),
+        vk_app_id: String(config.miniApp.VK_APP_ID),
+        vk_ts: String(Math.floor(clock.now() / 1000)),
+        vk_language: 'ru',
+        vk_platform: 'desktop_web',
+        vk_are_notifications_enabled: '1',
+      },
+      config.miniApp.VK_APP_SECRET,
+    );
+
   const callbackSettings = {
     groupId: config.vk.VK_GROUP_ID,
     secret: config.vk.VK_CALLBACK_SECRET,
@@ -92,9 +153,22 @@ export async function startLocalStack(
       });
     }
     if (request.path.startsWith('/api/')) {
-      return handleApiRequest(request, { store, logger: requestLogger.child({ fn: 'ticket-api' }) });
+      return handleApiRequest(request, {
+        store,
+        logger: requestLogger.child({ fn: 'ticket-api' }),
+        clock,
+        tickets,
+        knowledgeBase,
+        settings: apiSettings,
+      });
     }
     if (request.method === 'GET' && request.path === '/health') return health();
+    if (request.method === 'GET' && request.path === '/dev/launch-params') {
+      const userId = Number(request.query.user ?? '1001');
+      if (!Number.isSafeInteger(userId) || userId <= 0)
+        return json(400, { error: 'user must be a VK user id' });
+      return json(200, { userId, launchParams: launchParamsFor(userId) });
+    }
     if (request.method === 'POST' && request.path === '/dev/dispatch')
       return json(200, await fireDispatcher());
     if (request.method === 'POST' && request.path === '/dev/clock/advance') {
@@ -153,8 +227,6 @@ export async function startLocalStack(
   sandbox.options.callbackUrl = `${url}/vk/callback`;
 
   // The queue trigger and timers of the cloud, in-process.
-  const deferred = new DeferredJobs({ store, queue, clock, logger: logger.child({ fn: 'csat-followup' }) });
-  const jobHandlers = {};
   let stopping = false;
   const pollDeferred = async () => {
     while (!stopping) {
@@ -192,6 +264,8 @@ export async function startLocalStack(
     defaulted,
     config: { vk: config.vk, local: config.local },
     fireDispatcher,
+    launchParamsFor,
+    tickets,
     async close() {
       stopping = true;
       clearInterval(minuteTimer);

@@ -172,6 +172,81 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         expect(seen).toEqual(expectedOrder);
       });
 
+      it('lists one status newest first with a cursor, leaving other statuses out', async () => {
+        // Far from other tests' times, so a shared database's rows stay out of the window looked at.
+        const base = t0 + 400 * 86_400_000 + Math.floor(Math.random() * 1e6);
+        const waiting = [0, 1, 2, 3, 4].map((i) =>
+          ticket({ status: 'waiting_for_user', createdAt: base + i * 1000 }),
+        );
+        const other = ticket({ status: 'resolved', createdAt: base + 2500 });
+        await store.transaction(async (r) => {
+          for (const t of [...waiting, other]) await r.tickets.create(t);
+        });
+        const seen: string[] = [];
+        let cursor: { createdAt: number; ticketId: string } | undefined = {
+          createdAt: base + 5000,
+          ticketId: '',
+        };
+        for (let pages = 0; pages < 10 && cursor; pages++) {
+          const page = await store.read((r) =>
+            r.tickets.listByStatus('waiting_for_user', { limit: 2, ...(cursor ? { before: cursor } : {}) }),
+          );
+          seen.push(...page.tickets.filter((t) => t.createdAt >= base).map((t) => t.ticketId));
+          if (page.tickets.some((t) => t.createdAt < base)) break;
+          cursor = page.nextCursor ?? undefined;
+        }
+        expect(seen).toEqual([...waiting].reverse().map((t) => t.ticketId));
+      });
+
+      it('pages through tickets created in a time window, oldest first', async () => {
+        const base = t0 + 800 * 86_400_000 + Math.floor(Math.random() * 1e6);
+        const inside = [0, 1, 2, 3, 4].map((i) => ticket({ createdAt: base + i * 1000 }));
+        const before = ticket({ createdAt: base - 1 });
+        const after = ticket({ createdAt: base + 5000 });
+        await store.transaction(async (r) => {
+          for (const t of [...inside, before, after]) await r.tickets.create(t);
+        });
+        const seen: string[] = [];
+        let cursor: { createdAt: number; ticketId: string } | undefined;
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await store.read((r) =>
+            r.tickets.listCreatedBetween({
+              since: base,
+              until: base + 5000,
+              limit: 2,
+              ...(cursor ? { after: cursor } : {}),
+            }),
+          );
+          seen.push(...page.map((t) => t.ticketId));
+          const last = page[page.length - 1];
+          if (!last || page.length < 2) break;
+          cursor = { createdAt: last.createdAt, ticketId: last.ticketId };
+        }
+        expect(seen).toEqual(inside.map((t) => t.ticketId));
+      });
+
+      it('replaces a message in place (erasure blanks its text)', async () => {
+        const created = ticket();
+        const message = {
+          ticketId: created.ticketId,
+          seq: 1,
+          author: 'user' as const,
+          authorId: 7,
+          text: 'мой телефон +7 900 000-00-00',
+          attachments: ['photo1_2_abc'],
+          internal: false,
+          createdAt: t0,
+        };
+        await store.transaction(async (r) => {
+          await r.tickets.create(created);
+          await r.tickets.addMessage(message);
+          await r.tickets.updateMessage({ ...message, text: '', attachments: [], authorId: null });
+        });
+        expect(await store.read((r) => r.tickets.listMessages(created.ticketId))).toEqual([
+          { ...message, text: '', attachments: [], authorId: null },
+        ]);
+      });
+
       it('keeps the thread and the status history in order', async () => {
         const created = ticket();
         await store.transaction(async (r) => {
@@ -470,6 +545,31 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         );
         const seen = [...first, ...second].filter((j) => j.dueAt <= base + 5).map((j) => j.jobId);
         expect(seen).toEqual(expected);
+      });
+    });
+
+    describe('audit log', () => {
+      it("keeps a subject's entries in time order, apart from other subjects", async () => {
+        const subject = `ticket:${randomUUID()}`;
+        const entry = (at: number, action: string) => ({
+          subject,
+          at,
+          entryId: randomUUID(),
+          actor: 'operator:5',
+          role: 'operator',
+          action,
+          details: { to: 'in_progress' },
+        });
+        await store.transaction(async (r) => {
+          await r.audit.append(entry(t0 + 2, 'ticket.status'));
+          await r.audit.append(entry(t0 + 1, 'ticket.assign'));
+          await r.audit.append({ ...entry(t0, 'ticket.note'), subject: `ticket:${randomUUID()}` });
+        });
+        const entries = await store.read((r) => r.audit.listBySubject(subject, 10));
+        expect(entries.map((e) => [e.action, e.at, e.actor, e.role, e.details])).toEqual([
+          ['ticket.assign', t0 + 1, 'operator:5', 'operator', { to: 'in_progress' }],
+          ['ticket.status', t0 + 2, 'operator:5', 'operator', { to: 'in_progress' }],
+        ]);
       });
     });
 

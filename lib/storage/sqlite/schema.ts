@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS tickets (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS tickets_by_user ON tickets (user_id, created_at DESC, ticket_id DESC);
+CREATE INDEX IF NOT EXISTS tickets_by_status ON tickets (status, created_at DESC, ticket_id DESC);
+CREATE INDEX IF NOT EXISTS tickets_by_created ON tickets (created_at, ticket_id);
 
 CREATE TABLE IF NOT EXISTS ticket_messages (
   ticket_id TEXT NOT NULL,
@@ -118,6 +120,17 @@ CREATE TABLE IF NOT EXISTS deferred_jobs (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deferred_jobs_due ON deferred_jobs (status, due_at, job_id);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+  subject TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  entry_id TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT NOT NULL,
+  action TEXT NOT NULL,
+  details TEXT NOT NULL,
+  PRIMARY KEY (subject, at, entry_id)
+);
 
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,

@@ -134,6 +134,34 @@ function createRepositories(db: Database.Database): Repositories {
     operatorSilentUntil: num(row.operator_silent_until),
     updatedAt: Number(row.updated_at),
   });
+  /** One page of tickets with `column = value`, newest first, by the (created_at, ticket_id) cursor. */
+  const pageNewestFirst = (
+    column: 'user_id' | 'status',
+    value: unknown,
+    { limit, before }: { limit: number; before?: { createdAt: number; ticketId: string } },
+  ) => {
+    const rows = before
+      ? all(
+          `SELECT * FROM tickets WHERE ${column} = ? AND (created_at < ? OR (created_at = ? AND ticket_id < ?))
+           ORDER BY created_at DESC, ticket_id DESC LIMIT ?`,
+          value,
+          before.createdAt,
+          before.createdAt,
+          before.ticketId,
+          limit + 1,
+        )
+      : all(
+          `SELECT * FROM tickets WHERE ${column} = ? ORDER BY created_at DESC, ticket_id DESC LIMIT ?`,
+          value,
+          limit + 1,
+        );
+    const tickets = rows.slice(0, limit).map(toTicket);
+    const last = tickets[tickets.length - 1];
+    return {
+      tickets,
+      nextCursor: rows.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
+    };
+  };
   const toTicket = (row: Row): TicketRecord => ({
     ticketId: String(row.ticket_id),
     number: String(row.number),
@@ -314,29 +342,31 @@ function createRepositories(db: Database.Database): Repositories {
           ticket.ticketId,
         );
       },
-      async listByUser(userId, { limit, before }) {
-        const rows = before
+      async listByUser(userId, page) {
+        return pageNewestFirst('user_id', userId, page);
+      },
+      async listByStatus(status, page) {
+        return pageNewestFirst('status', status, page);
+      },
+      async listCreatedBetween({ since, until, limit, after }) {
+        const rows = after
           ? all(
-              `SELECT * FROM tickets WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND ticket_id < ?))
-               ORDER BY created_at DESC, ticket_id DESC LIMIT ?`,
-              userId,
-              before.createdAt,
-              before.createdAt,
-              before.ticketId,
-              limit + 1,
+              `SELECT * FROM tickets WHERE created_at < ?
+                 AND (created_at > ? OR (created_at = ? AND ticket_id > ?))
+               ORDER BY created_at, ticket_id LIMIT ?`,
+              until,
+              after.createdAt,
+              after.createdAt,
+              after.ticketId,
+              limit,
             )
           : all(
-              'SELECT * FROM tickets WHERE user_id = ? ORDER BY created_at DESC, ticket_id DESC LIMIT ?',
-              userId,
-              limit + 1,
+              'SELECT * FROM tickets WHERE created_at >= ? AND created_at < ? ORDER BY created_at, ticket_id LIMIT ?',
+              since,
+              until,
+              limit,
             );
-        const tickets = rows.slice(0, limit).map(toTicket);
-        const last = tickets[tickets.length - 1];
-        return {
-          tickets,
-          nextCursor:
-            rows.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
-        };
+        return rows.filter((row) => Number(row.created_at) >= since).map(toTicket);
       },
       async addMessage(message) {
         run(
@@ -350,6 +380,19 @@ function createRepositories(db: Database.Database): Repositories {
           json(message.attachments),
           message.internal ? 1 : 0,
           message.createdAt,
+        );
+      },
+      async updateMessage(message) {
+        run(
+          `UPDATE ticket_messages SET author = ?, author_id = ?, text = ?, attachments = ?, internal = ?
+           WHERE ticket_id = ? AND seq = ?`,
+          message.author,
+          message.authorId,
+          message.text,
+          json(message.attachments),
+          message.internal ? 1 : 0,
+          message.ticketId,
+          message.seq,
         );
       },
       async listMessages(ticketId) {
@@ -566,6 +609,35 @@ function createRepositories(db: Database.Database): Repositories {
               limit,
             );
         return rows.map(toJob);
+      },
+    },
+    audit: {
+      async append(entry) {
+        run(
+          `INSERT INTO audit_log (subject, at, entry_id, actor, role, action, details) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          entry.subject,
+          entry.at,
+          entry.entryId,
+          entry.actor,
+          entry.role,
+          entry.action,
+          json(entry.details),
+        );
+      },
+      async listBySubject(subject, limit) {
+        return all(
+          'SELECT * FROM audit_log WHERE subject = ? ORDER BY at, entry_id LIMIT ?',
+          subject,
+          limit,
+        ).map((row) => ({
+          subject: String(row.subject),
+          at: Number(row.at),
+          entryId: String(row.entry_id),
+          actor: String(row.actor),
+          role: String(row.role),
+          action: String(row.action),
+          details: parse(row.details),
+        }));
       },
     },
     counters: {

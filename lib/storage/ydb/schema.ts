@@ -42,7 +42,9 @@ export const ydbSchema: readonly string[] = [
     updated_at Timestamp NOT NULL,
     PRIMARY KEY (ticket_id),
     INDEX tickets_by_number GLOBAL SYNC ON (number),
-    INDEX tickets_by_user GLOBAL SYNC ON (user_id, created_at, ticket_id)
+    INDEX tickets_by_user GLOBAL SYNC ON (user_id, created_at, ticket_id),
+    INDEX tickets_by_status GLOBAL SYNC ON (status, created_at, ticket_id),
+    INDEX tickets_by_created GLOBAL SYNC ON (created_at, ticket_id)
   )`,
   `CREATE TABLE IF NOT EXISTS ticket_messages (
     ticket_id Utf8 NOT NULL,
@@ -120,6 +122,16 @@ export const ydbSchema: readonly string[] = [
     PRIMARY KEY (job_id),
     INDEX deferred_jobs_due GLOBAL SYNC ON (status, due_at, job_id)
   ) WITH (TTL = Interval("P30D") ON expires_at)`,
+  `CREATE TABLE IF NOT EXISTS audit_log (
+    subject Utf8 NOT NULL,
+    at Timestamp NOT NULL,
+    entry_id Utf8 NOT NULL,
+    actor Utf8 NOT NULL,
+    role Utf8 NOT NULL,
+    action Utf8 NOT NULL,
+    details Json NOT NULL,
+    PRIMARY KEY (subject, at, entry_id)
+  )`,
   `CREATE TABLE IF NOT EXISTS counters (
     name Utf8 NOT NULL,
     value Int64 NOT NULL,

@@ -13,6 +13,7 @@ import type {
   Store,
   SurveyRecord,
   TicketMessageRecord,
+  TicketPage,
   TicketRecord,
   TransactionOptions,
   UserRecord,
@@ -110,6 +111,51 @@ async function insertIfAbsent(
   if ((await rows(sql, probe.text, probe.params)).length > 0) return false;
   await rows(sql, upsert.text, upsert.params);
   return true;
+}
+
+const messageColumns = `(ticket_id, seq, author, author_id, text, attachments, internal, created_at)
+  VALUES ($ticket_id, $seq, $author, $author_id, $text, $attachments, $internal, $created_at)`;
+const upsertMessage = `UPSERT INTO ticket_messages ${messageColumns}`;
+const messageParams = (message: TicketMessageRecord): Record<string, Value> => ({
+  $ticket_id: yv.text(message.ticketId),
+  $seq: yv.int32(message.seq),
+  $author: yv.text(message.author),
+  $author_id: yv.optInt64(message.authorId),
+  $text: yv.text(message.text),
+  $attachments: yv.json(message.attachments),
+  $internal: yv.bool(message.internal),
+  $created_at: yv.time(message.createdAt),
+});
+
+/** One page of tickets through an index on (column, created_at, ticket_id), newest first. */
+async function pageNewestFirst(
+  sql: Sql,
+  index: 'tickets_by_user' | 'tickets_by_status',
+  column: 'user_id' | 'status',
+  value: Value,
+  { limit, before }: { limit: number; before?: { createdAt: number; ticketId: string } },
+): Promise<TicketPage> {
+  const params = { $value: value, $limit: yv.int32(limit + 1) };
+  const found = before
+    ? await rows(
+        sql,
+        `SELECT * FROM tickets VIEW ${index}
+         WHERE ${column} = $value AND (created_at < $before_at OR (created_at = $before_at AND ticket_id < $before_id))
+         ORDER BY ${column} DESC, created_at DESC, ticket_id DESC LIMIT $limit`,
+        { ...params, $before_at: yv.time(before.createdAt), $before_id: yv.text(before.ticketId) },
+      )
+    : await rows(
+        sql,
+        `SELECT * FROM tickets VIEW ${index} WHERE ${column} = $value
+         ORDER BY ${column} DESC, created_at DESC, ticket_id DESC LIMIT $limit`,
+        params,
+      );
+  const tickets = found.slice(0, limit).map(toTicket);
+  const last = tickets[tickets.length - 1];
+  return {
+    tickets,
+    nextCursor: found.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
+  };
 }
 
 const upsertClaim =
@@ -365,47 +411,36 @@ function createRepositories(sql: Sql): Repositories {
       async update(ticket) {
         await rows(sql, upsertTicket, ticketParams(ticket));
       },
-      async listByUser(userId, { limit, before }) {
-        const params = { $user_id: yv.int64(userId), $limit: yv.int32(limit + 1) };
-        const found = before
+      async listByUser(userId, page) {
+        return pageNewestFirst(sql, 'tickets_by_user', 'user_id', yv.int64(userId), page);
+      },
+      async listByStatus(status, page) {
+        return pageNewestFirst(sql, 'tickets_by_status', 'status', yv.text(status), page);
+      },
+      async listCreatedBetween({ since, until, limit, after }) {
+        const params = { $until: yv.time(until), $limit: yv.int32(limit) };
+        const found = after
           ? await rows(
               sql,
-              `SELECT * FROM tickets VIEW tickets_by_user
-               WHERE user_id = $user_id AND (created_at < $before_at OR (created_at = $before_at AND ticket_id < $before_id))
-               ORDER BY user_id DESC, created_at DESC, ticket_id DESC LIMIT $limit`,
-              { ...params, $before_at: yv.time(before.createdAt), $before_id: yv.text(before.ticketId) },
+              `SELECT * FROM tickets VIEW tickets_by_created
+               WHERE created_at < $until AND (created_at > $after_at OR (created_at = $after_at AND ticket_id > $after_id))
+               ORDER BY created_at, ticket_id LIMIT $limit`,
+              { ...params, $after_at: yv.time(after.createdAt), $after_id: yv.text(after.ticketId) },
             )
           : await rows(
               sql,
-              `SELECT * FROM tickets VIEW tickets_by_user WHERE user_id = $user_id
-               ORDER BY user_id DESC, created_at DESC, ticket_id DESC LIMIT $limit`,
-              params,
+              `SELECT * FROM tickets VIEW tickets_by_created WHERE created_at >= $since AND created_at < $until
+               ORDER BY created_at, ticket_id LIMIT $limit`,
+              { ...params, $since: yv.time(since) },
             );
-        const tickets = found.slice(0, limit).map(toTicket);
-        const last = tickets[tickets.length - 1];
-        return {
-          tickets,
-          nextCursor:
-            found.length > limit && last ? { createdAt: last.createdAt, ticketId: last.ticketId } : null,
-        };
+        return found.map(toTicket).filter((ticket) => ticket.createdAt >= since);
       },
       async addMessage(message) {
         // INSERT, not UPSERT: a second message at the same position is a bug and fails the transaction.
-        await rows(
-          sql,
-          `INSERT INTO ticket_messages (ticket_id, seq, author, author_id, text, attachments, internal, created_at)
-           VALUES ($ticket_id, $seq, $author, $author_id, $text, $attachments, $internal, $created_at)`,
-          {
-            $ticket_id: yv.text(message.ticketId),
-            $seq: yv.int32(message.seq),
-            $author: yv.text(message.author),
-            $author_id: yv.optInt64(message.authorId),
-            $text: yv.text(message.text),
-            $attachments: yv.json(message.attachments),
-            $internal: yv.bool(message.internal),
-            $created_at: yv.time(message.createdAt),
-          },
-        );
+        await rows(sql, `INSERT INTO ticket_messages ${messageColumns}`, messageParams(message));
+      },
+      async updateMessage(message) {
+        await rows(sql, upsertMessage, messageParams(message));
       },
       async listMessages(ticketId) {
         return (
@@ -648,6 +683,40 @@ function createRepositories(sql: Sql): Repositories {
               params,
             );
         return found.map(toJob);
+      },
+    },
+    audit: {
+      async append(entry) {
+        await rows(
+          sql,
+          `INSERT INTO audit_log (subject, at, entry_id, actor, role, action, details)
+           VALUES ($subject, $at, $entry_id, $actor, $role, $action, $details)`,
+          {
+            $subject: yv.text(entry.subject),
+            $at: yv.time(entry.at),
+            $entry_id: yv.text(entry.entryId),
+            $actor: yv.text(entry.actor),
+            $role: yv.text(entry.role),
+            $action: yv.text(entry.action),
+            $details: yv.json(entry.details),
+          },
+        );
+      },
+      async listBySubject(subject, limit) {
+        const found = await rows(
+          sql,
+          'SELECT * FROM audit_log WHERE subject = $subject ORDER BY subject, at, entry_id LIMIT $limit',
+          { $subject: yv.text(subject), $limit: yv.int32(limit) },
+        );
+        return found.map((row) => ({
+          subject: read.text(row.subject),
+          at: read.time(row.at),
+          entryId: read.text(row.entry_id),
+          actor: read.text(row.actor),
+          role: read.text(row.role),
+          action: read.text(row.action),
+          details: read.json(row.details),
+        }));
       },
     },
     counters: {

@@ -1,0 +1,109 @@
+import * as z from 'zod';
+import { supportSettings } from '../support/settings';
+import { ticketStatuses } from '../tickets/lifecycle';
+
+/** Request shapes of the HTTP API, validated at the edge; the OpenAPI document is generated from them. */
+
+const vkPhoto = z
+  .string()
+  .regex(/^photo-?\d+_\d+(_[A-Za-z0-9]+)?$/, 'must be a VK photo reference like photo123_456_accesskey');
+const eventName = z.enum(supportSettings.eventNames as [string, ...string[]]);
+const instant = z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]);
+const phone = z
+  .string()
+  .transform((value) => value.replace(/[\s()-]/g, ''))
+  .pipe(z.string().regex(/^\+?[1-9]\d{9,14}$/, 'must be a phone number like +7 900 123-45-67'));
+
+export const createTicketBody = z.strictObject({
+  category: z.enum(supportSettings.categories.map((c) => c.id) as [string, ...string[]]),
+  subject: z.string().trim().min(3).max(120),
+  description: z.string().trim().min(1).max(4000),
+  screen: z.string().max(200).optional(),
+  appVersion: z.string().max(40).optional(),
+  platform: z.string().max(40).optional(),
+  /** The path to the problem: the user's latest events, oldest first. */
+  recentEvents: z
+    .array(z.strictObject({ name: z.string().max(64), at: instant, screen: z.string().max(200).optional() }))
+    .max(50)
+    .optional(),
+  contact: z
+    .strictObject({
+      email: z.email('must be an e-mail address').max(254).optional(),
+      phone: phone.optional(),
+    })
+    .optional(),
+  attachments: z.array(vkPhoto).max(10).default([]),
+});
+
+const cursor = z.string().max(200);
+export const listTicketsQuery = z.strictObject({
+  status: z.enum(ticketStatuses).optional(),
+  category: z.string().max(32).optional(),
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+  cursor: cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+});
+
+export const ticketMessageBody = z.strictObject({
+  text: z.string().trim().min(1).max(4000),
+  attachments: z.array(vkPhoto).max(10).default([]),
+});
+
+export const ratingBody = z.strictObject({ rating: z.number().int().min(1).max(5) });
+
+export const kbSearchQuery = z.strictObject({
+  q: z.string().trim().min(1).max(300),
+  lang: z.enum(['ru', 'en']).default('ru'),
+  limit: z.coerce.number().int().min(1).max(10).default(5),
+});
+export const kbArticleQuery = z.strictObject({ lang: z.enum(['ru', 'en']).default('ru') });
+
+export const eventsBody = z.strictObject({
+  events: z
+    .array(
+      z.strictObject({
+        /** The client's id for the event: a re-sent batch is stored once. */
+        id: z.string().min(1).max(64),
+        name: eventName,
+        at: instant,
+        screen: z.string().max(200).optional(),
+        props: z
+          .record(z.string().max(40), z.union([z.string().max(200), z.number(), z.boolean()]))
+          .refine((props) => Object.keys(props).length <= 20, 'at most 20 props')
+          .default({}),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+export const preferencesBody = z.strictObject({
+  language: z.enum(['ru', 'en']).optional(),
+  notificationTypes: z
+    .strictObject({ ticketUpdates: z.boolean(), reminders: z.boolean(), news: z.boolean() })
+    .partial()
+    .optional(),
+  quietHours: z.strictObject({ from: clock, to: clock }).nullable().optional(),
+});
+
+export const notificationsConsentBody = z.strictObject({ enabled: z.boolean() });
+
+export const opsQueueQuery = z.strictObject({
+  status: z.enum(ticketStatuses).optional(),
+  category: z.string().max(32).optional(),
+  assignee: z.union([z.literal('none'), z.literal('me'), z.coerce.number().int().positive()]).optional(),
+  sla: z.enum(['ok', 'at_risk', 'breached', 'paused', 'met']).optional(),
+  cursor: cursor.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const assignBody = z.strictObject({
+  /** Omitted: the caller takes the ticket; null: unassign. */
+  assigneeId: z.number().int().positive().nullable().optional(),
+});
+export const statusBody = z.strictObject({ status: z.enum(ticketStatuses) });
+export const operatorMessageBody = ticketMessageBody.extend({ internal: z.boolean().default(false) });
+
+export const statsQuery = z.strictObject({ from: z.iso.date().optional(), to: z.iso.date().optional() });

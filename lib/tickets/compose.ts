@@ -1,0 +1,64 @@
+import type { ApiSettings } from '../api/router';
+import { type Clock, HOUR } from '../clock';
+import type { ConfigSection } from '../config/schema';
+import type { Logger } from '../log/logger';
+import { DeferredJobs } from '../queue/deferred';
+import type { MessageQueue } from '../queue/port';
+import { BusinessHours } from '../schedule/business-hours';
+import type { Store } from '../storage/port';
+import { type SupportSettings, supportSettings } from '../support/settings';
+import { TicketService, type TicketServiceSettings } from './service';
+
+/** The ticket service's settings from the environment's `support` section and content/support.json. */
+export function ticketServiceSettings(
+  support: ConfigSection<'support'>,
+  timezone: string,
+  content: SupportSettings = supportSettings,
+): TicketServiceSettings {
+  return {
+    support: content,
+    hours: new BusinessHours({ timezone, ...content.businessHours }),
+    ticketsPerHour: support.TICKETS_PER_HOUR,
+    reopenWindowMs: support.TICKET_REOPEN_WINDOW_HOURS * HOUR,
+    autoCloseMs: support.TICKET_AUTO_CLOSE_HOURS * HOUR,
+    crmWebhooks: Boolean(support.CRM_WEBHOOK_URL && support.CRM_WEBHOOK_SECRET),
+  };
+}
+
+/** The mini app API's settings from the environment. */
+export function apiSettingsFrom(miniApp: ConfigSection<'miniApp'>, api: ConfigSection<'api'>): ApiSettings {
+  return {
+    appId: miniApp.VK_APP_ID,
+    appSecret: miniApp.VK_APP_SECRET,
+    launchParamsMaxAgeSeconds: api.LAUNCH_PARAMS_MAX_AGE_SECONDS,
+    allowedOrigins: api.MINI_APP_ORIGINS,
+    operators: api.OPERATOR_TOKENS,
+  };
+}
+
+/**
+ * The ticket service of one invocation (or of the local stack), with the deferred jobs its changes
+ * dispatch after each commit.
+ */
+export function createTicketService(parts: {
+  store: Store;
+  queue: MessageQueue;
+  clock: Clock;
+  logger: Logger;
+  settings: TicketServiceSettings;
+}): { tickets: TicketService; deferred: DeferredJobs } {
+  const deferred = new DeferredJobs({
+    store: parts.store,
+    queue: parts.queue,
+    clock: parts.clock,
+    logger: parts.logger,
+  });
+  const tickets = new TicketService({
+    store: parts.store,
+    clock: parts.clock,
+    logger: parts.logger,
+    settings: parts.settings,
+    dispatchJobs: (jobIds) => deferred.dispatchAll(jobIds),
+  });
+  return { tickets, deferred };
+}

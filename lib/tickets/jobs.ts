@@ -1,0 +1,215 @@
+import { createHmac } from 'node:crypto';
+import type { Clock } from '../clock';
+import { render } from '../i18n/catalog';
+import type { Logger } from '../log/logger';
+import type { JobHandler } from '../queue/deferred';
+import { quietHoursEnd } from '../schedule/quiet-hours';
+import type { DeferredJobRecord, Language, Store, TicketStatus, UserRecord } from '../storage/port';
+import { findCategory } from '../support/settings';
+import type { VkClient } from '../vk/client';
+import { VkRecipientUnavailableError } from '../vk/errors';
+import type { TicketService } from './service';
+import { dueBreach, type SlaTarget, slaOf } from './sla';
+
+export interface TicketJobDependencies {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  tickets: TicketService;
+  /** Community token: messages to users and to the operators' chat. */
+  groupVk: VkClient;
+  /** Mini app service token: notifications. */
+  appVk: VkClient;
+  operatorsChatPeerId: number | undefined;
+  crmWebhook: { url: string; secret: string } | undefined;
+  /** Schedules a follow-up job (a notification postponed past quiet hours). */
+  schedule: (job: {
+    jobId: string;
+    kind: string;
+    payload: Record<string, unknown>;
+    dueAt: number;
+  }) => Promise<void>;
+  fetch?: typeof fetch;
+}
+
+/** VK's cap on a notification's text. */
+const NOTIFICATION_LIMIT = 254;
+const utcDay = (time: number) => new Date(time).toISOString().slice(0, 10);
+
+/**
+ * The deferred work of the ticket lifecycle, run by the deferred worker (csat-followup):
+ * telling the user of a reply or status change, SLA breach checks, auto-close, CRM webhooks.
+ * Each is safe to run twice: VK sends are keyed by the job id (`random_id`), notifications by the
+ * (user, day) claim, flags by their recorded value.
+ */
+export function ticketJobHandlers(deps: TicketJobDependencies): Record<string, JobHandler> {
+  return {
+    'ticket-update': (job) => notifyUser(deps, job),
+    'sla-check': (job) => checkSla(deps, job),
+    'auto-close': async (job) => {
+      const resolution = Number(job.payload.resolution);
+      await deps.tickets.systemUpdate(String(job.payload.ticketId), (ticket) =>
+        ticket.status === 'resolved' && Number(ticket.details.resolution) === resolution
+          ? { status: 'closed' }
+          : null,
+      );
+    },
+    'crm-webhook': (job) => deliverWebhook(deps, job),
+  };
+}
+
+async function notifyUser(deps: TicketJobDependencies, job: DeferredJobRecord): Promise<void> {
+  const { store, clock, logger } = deps;
+  const found = await store.read(async (repositories) => {
+    const ticket = await repositories.tickets.get(String(job.payload.ticketId));
+    if (!ticket || ticket.userId === null) return null; // erased: nobody to tell
+    const user = await repositories.users.get(ticket.userId);
+    const messages =
+      job.payload.event === 'reply' ? await repositories.tickets.listMessages(ticket.ticketId) : [];
+    return { ticket, user, reply: messages.find((message) => message.seq === Number(job.payload.seq)) };
+  });
+  if (!found?.user) return;
+  const { ticket, user, reply } = found;
+  const language: Language = user.language ?? 'ru';
+  const status = render(language, `status.${(job.payload.status ?? ticket.status) as TicketStatus}`);
+  const isReply = job.payload.event === 'reply';
+  if (user.messagesAllowed) {
+    try {
+      await deps.groupVk.sendMessage({
+        peerId: user.userId,
+        messageKey: job.jobId,
+        text: isReply
+          ? render(language, 'ticket.reply', { number: ticket.number, text: reply?.text ?? '' })
+          : render(language, 'ticket.status', { number: ticket.number, status }),
+        ...(reply?.attachments.length ? { attachment: reply.attachments.join(',') } : {}),
+      });
+      return;
+    } catch (error) {
+      if (!(error instanceof VkRecipientUnavailableError)) throw error;
+      // The user no longer accepts messages: remember it and fall back to a notification.
+      await store.transaction(async (repositories) => {
+        const current = await repositories.users.get(user.userId);
+        if (current)
+          await repositories.users.put({ ...current, messagesAllowed: false, updatedAt: clock.now() });
+      });
+    }
+  }
+  if (!user.notificationsAllowed || !user.notificationTypes.ticketUpdates) return; // "My tickets" shows it
+  await sendTicketNotification(deps, job, user, {
+    text: isReply
+      ? render(language, 'ticket.reply.notification', { number: ticket.number })
+      : render(language, 'ticket.status.notification', { number: ticket.number, status }),
+    fragment: `ticket=${encodeURIComponent(ticket.number)}`,
+  });
+  logger.debug('ticket update delivered', { jobId: job.jobId });
+}
+
+async function sendTicketNotification(
+  deps: TicketJobDependencies,
+  job: DeferredJobRecord,
+  user: UserRecord,
+  notification: { text: string; fragment: string },
+): Promise<void> {
+  const { store, clock, logger } = deps;
+  const now = clock.now();
+  const timezone = deps.tickets.settings.hours.timezone;
+  const quietEnd = quietHoursEnd(user.quietHours, now, timezone);
+  if (quietEnd !== null) {
+    await deps.schedule({ ...job, jobId: `${job.jobId}:after-quiet`, dueAt: quietEnd });
+    return;
+  }
+  const day = utcDay(now);
+  const text = notification.text.slice(0, NOTIFICATION_LIMIT);
+  // The daily cap: one notification per user per day, campaigns and ticket updates together.
+  const claimed = await store.transaction((repositories) =>
+    repositories.notifications.claim({
+      userId: user.userId,
+      day,
+      kind: 'ticket_update',
+      campaign: null,
+      variant: null,
+      text,
+      status: 'claimed',
+      createdAt: now,
+      updatedAt: now,
+    }),
+  );
+  if (!claimed) {
+    logger.info('ticket notification skipped: daily cap reached', { jobId: job.jobId });
+    return;
+  }
+  const [result] = await deps.appVk.sendNotification({
+    userIds: [user.userId],
+    text,
+    fragment: notification.fragment,
+    sendKey: `notify:${user.userId}:${day}`,
+  });
+  const code = result?.error?.code;
+  const status = result?.status
+    ? 'sent'
+    : code === 1
+      ? 'notifications_off'
+      : code === 2
+        ? 'hourly_limit'
+        : code === 3
+          ? 'daily_limit'
+          : code === 4
+            ? 'app_not_installed'
+            : 'failed';
+  await store.transaction(async (repositories) => {
+    await repositories.notifications.setStatus(user.userId, day, status, clock.now());
+    if (status === 'notifications_off') {
+      const current = await repositories.users.get(user.userId);
+      if (current)
+        await repositories.users.put({ ...current, notificationsAllowed: false, updatedAt: clock.now() });
+    }
+  });
+}
+
+async function checkSla(deps: TicketJobDependencies, job: DeferredJobRecord): Promise<void> {
+  const target = job.payload.target as SlaTarget;
+  const flagged = await deps.tickets.systemUpdate(String(job.payload.ticketId), (ticket, now) => {
+    const sla = slaOf(ticket);
+    if (!sla || !dueBreach(sla, ticket.status, target, now)) return null;
+    return { details: { sla: { ...sla, breachedAt: { ...sla.breachedAt, [target]: now } } } };
+  });
+  if (!flagged) return;
+  deps.logger.warn('sla breached', { ticket: flagged.number, target });
+  if (deps.operatorsChatPeerId === undefined) return;
+  const category = findCategory(deps.tickets.settings.support, flagged.category);
+  await deps.groupVk.sendMessage({
+    peerId: deps.operatorsChatPeerId,
+    // Keyed by ticket and target: the one alert a breach gets, whatever retries happen.
+    messageKey: `sla-alert:${flagged.ticketId}:${target}`,
+    text: render('ru', 'sla.alert', {
+      number: flagged.number,
+      category: category?.label.ru ?? flagged.category,
+      target: render('ru', `sla.target.${target}`),
+      assignee: flagged.assigneeId === null ? '—' : `id${flagged.assigneeId}`,
+    }),
+  });
+}
+
+/**
+ * POSTs a ticket event to the CRM, signed: `X-Webhook-Signature: sha256=<hex HMAC of
+ * "<timestamp>.<body>">` with `X-Webhook-Timestamp` and `X-Webhook-Id` (the receiver's dedup key).
+ * A failure throws, so the queue redelivers it and dead-letters it after its maxReceiveCount.
+ */
+async function deliverWebhook(deps: TicketJobDependencies, job: DeferredJobRecord): Promise<void> {
+  if (!deps.crmWebhook) return;
+  const body = JSON.stringify(job.payload);
+  const timestamp = String(Math.floor(deps.clock.now() / 1000));
+  const signature = createHmac('sha256', deps.crmWebhook.secret).update(`${timestamp}.${body}`).digest('hex');
+  const response = await (deps.fetch ?? fetch)(deps.crmWebhook.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-webhook-id': String(job.payload.deliveryId),
+      'x-webhook-timestamp': timestamp,
+      'x-webhook-signature': `sha256=${signature}`,
+    },
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`CRM webhook answered ${response.status}`);
+}

@@ -1,0 +1,620 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { type Clock, DAY, HOUR } from '../clock';
+import { AppError } from '../errors';
+import type { Logger } from '../log/logger';
+import { createJob, type NewJob } from '../queue/deferred';
+import type { BusinessHours } from '../schedule/business-hours';
+import type {
+  Repositories,
+  StatusChangeRecord,
+  Store,
+  TicketChannel,
+  TicketMessageRecord,
+  TicketRecord,
+  TicketStatus,
+} from '../storage/port';
+import { findCategory, type SupportSettings } from '../support/settings';
+import { type Actor, actorLabel, canTransition, reopenStatus, resolutionCount } from './lifecycle';
+import {
+  type SlaClock,
+  type SlaTarget,
+  slaAfterOperatorReply,
+  slaAfterStatusChange,
+  slaOf,
+  startSla,
+} from './sla';
+
+/** Typed outcomes the edges map to their answers (HTTP status, a bot message). */
+export class TicketError extends AppError {
+  readonly retryAfterSeconds: number | undefined;
+  constructor(
+    code:
+      | 'ticket_not_found'
+      | 'unknown_category'
+      | 'too_many_tickets'
+      | 'idempotency_key_reused'
+      | 'invalid_transition'
+      | 'ticket_closed',
+    message: string,
+    options: { retryAfterSeconds?: number } = {},
+  ) {
+    super(code, message);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+export interface TicketServiceSettings {
+  support: SupportSettings;
+  hours: BusinessHours;
+  ticketsPerHour: number;
+  reopenWindowMs: number;
+  autoCloseMs: number;
+  /** Ticket events go to the CRM only when a webhook is configured. */
+  crmWebhooks: boolean;
+}
+
+export interface TicketServiceDependencies {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  settings: TicketServiceSettings;
+  /** Sends the first hop of committed deferred jobs (DeferredJobs.dispatch); failures are rescued later. */
+  dispatchJobs: (jobIds: readonly string[]) => Promise<void>;
+}
+
+export interface NewTicket {
+  userId: number;
+  channel: TicketChannel;
+  category: string;
+  subject: string;
+  description: string;
+  attachments: string[];
+  /** Screen, app version, platform, contact, recent events: what operators see beside the thread. */
+  details: Record<string, unknown>;
+  /** The client's retry key (Idempotency-Key) and a hash of what it sent with it. */
+  idempotency?: { key: string; requestHash: string };
+}
+
+export interface CreatedTicket {
+  ticket: TicketRecord;
+  /** True when the idempotency key had already created this ticket. */
+  replayed: boolean;
+  expectedFirstResponseAt: number | null;
+}
+
+export interface ThreadView {
+  ticket: TicketRecord;
+  messages: TicketMessageRecord[];
+  statusChanges: StatusChangeRecord[];
+}
+
+/** Work queued inside a transaction, run after it commits. */
+type Outbox = { jobs: NewJob[] };
+
+const IDEMPOTENCY_TTL = DAY;
+
+/**
+ * The ticket service shared by the chat bot, the mini app API and the operators' endpoints: every
+ * change to a ticket goes through here, in one transaction with its status history, SLA clock,
+ * audit entry and the deferred jobs it causes (user notification, SLA check, auto-close, CRM
+ * webhook), which are dispatched to the queue after the commit.
+ */
+export class TicketService {
+  readonly #deps: TicketServiceDependencies;
+
+  constructor(deps: TicketServiceDependencies) {
+    this.#deps = deps;
+  }
+
+  get settings(): TicketServiceSettings {
+    return this.#deps.settings;
+  }
+
+  /** Files a ticket. Idempotent by key; limited per user per hour. */
+  async create(input: NewTicket): Promise<CreatedTicket> {
+    const { settings, clock } = this.#deps;
+    const category = findCategory(settings.support, input.category);
+    if (!category) throw new TicketError('unknown_category', `Unknown category "${input.category}".`);
+    return this.#transaction(async (repositories, outbox) => {
+      const now = clock.now();
+      const claimKey = input.idempotency ? idempotencyClaimKey(input.userId, input.idempotency.key) : null;
+      if (claimKey && input.idempotency) {
+        const previous = await repositories.claims.get(claimKey, now);
+        if (previous) {
+          if (previous.value.requestHash !== input.idempotency.requestHash) {
+            throw new TicketError(
+              'idempotency_key_reused',
+              'This Idempotency-Key was used with a different request.',
+            );
+          }
+          const ticket = await repositories.tickets.get(String(previous.value.ticketId));
+          if (ticket) {
+            return {
+              ticket,
+              replayed: true,
+              expectedFirstResponseAt: slaOf(ticket)?.firstResponseDueAt ?? null,
+            };
+          }
+        }
+      }
+      const recent = await repositories.tickets.listByUser(input.userId, { limit: settings.ticketsPerHour });
+      const oldestInWindow = recent.tickets[settings.ticketsPerHour - 1];
+      if (oldestInWindow && oldestInWindow.createdAt > now - HOUR) {
+        throw new TicketError('too_many_tickets', `At most ${settings.ticketsPerHour} tickets an hour.`, {
+          retryAfterSeconds: Math.max(1, Math.ceil((oldestInWindow.createdAt + HOUR - now) / 1000)),
+        });
+      }
+      const ticket = await this.#insertTicket(repositories, outbox, input, now);
+      if (claimKey && input.idempotency) {
+        await repositories.claims.put({
+          key: claimKey,
+          value: { ticketId: ticket.ticketId, requestHash: input.idempotency.requestHash },
+          createdAt: now,
+          expiresAt: now + IDEMPOTENCY_TTL,
+        });
+      }
+      return { ticket, replayed: false, expectedFirstResponseAt: slaOf(ticket)?.firstResponseDueAt ?? null };
+    });
+  }
+
+  /** A ticket of this user, or not found: another user's ticket is indistinguishable from none. */
+  async threadForUser(userId: number, number: string): Promise<ThreadView> {
+    return this.#deps.store.read(async (repositories) => {
+      const ticket = await repositories.tickets.getByNumber(number);
+      if (!ticket || ticket.userId !== userId) throw notFound(number);
+      const [messages, statusChanges] = await Promise.all([
+        repositories.tickets.listMessages(ticket.ticketId),
+        repositories.tickets.listStatusChanges(ticket.ticketId),
+      ]);
+      return { ticket, messages: messages.filter((message) => !message.internal), statusChanges };
+    });
+  }
+
+  /** The whole thread, internal notes included: for operators. */
+  async thread(number: string): Promise<ThreadView> {
+    return this.#deps.store.read(async (repositories) => {
+      const ticket = await repositories.tickets.getByNumber(number);
+      if (!ticket) throw notFound(number);
+      const [messages, statusChanges] = await Promise.all([
+        repositories.tickets.listMessages(ticket.ticketId),
+        repositories.tickets.listStatusChanges(ticket.ticketId),
+      ]);
+      return { ticket, messages, statusChanges };
+    });
+  }
+
+  /**
+   * The user writes on their ticket. Waiting for the user → back in progress; resolved within the
+   * reopen window → reopened; closed, or resolved longer ago → a new ticket linked to this one.
+   */
+  async addUserMessage(
+    userId: number,
+    number: string,
+    message: { text: string; attachments: string[] },
+  ): Promise<{ ticket: TicketRecord; reopened: boolean; linkedFrom: string | null }> {
+    const { clock, settings } = this.#deps;
+    return this.#transaction(async (repositories, outbox) => {
+      const now = clock.now();
+      const ticket = await repositories.tickets.getByNumber(number);
+      if (!ticket || ticket.userId !== userId) throw notFound(number);
+      const resolvedAt = typeof ticket.details.resolvedAt === 'number' ? ticket.details.resolvedAt : null;
+      const beyondWindow =
+        ticket.status === 'closed' ||
+        (ticket.status === 'resolved' && resolvedAt !== null && now - resolvedAt > settings.reopenWindowMs);
+      if (beyondWindow) {
+        const linked = await this.#insertTicket(
+          repositories,
+          outbox,
+          {
+            userId,
+            channel: ticket.channel,
+            category: ticket.category,
+            subject: ticket.subject,
+            description: message.text,
+            attachments: message.attachments,
+            details: { linkedTo: ticket.number },
+          },
+          now,
+        );
+        return { ticket: linked, reopened: false, linkedFrom: ticket.number };
+      }
+      const actor: Actor = { kind: 'user', userId };
+      await this.#appendMessage(repositories, outbox, ticket, {
+        author: 'user',
+        authorId: userId,
+        text: message.text,
+        attachments: message.attachments,
+        internal: false,
+        createdAt: now,
+      });
+      let current = ticket;
+      if (ticket.status === 'waiting_for_user') {
+        current = await this.#changeStatus(repositories, outbox, ticket, 'in_progress', actor, now);
+      } else if (ticket.status === 'resolved') {
+        current = await this.#changeStatus(repositories, outbox, ticket, reopenStatus(ticket), actor, now);
+      }
+      return { ticket: current, reopened: ticket.status === 'resolved', linkedFrom: null };
+    });
+  }
+
+  /** An operator (or the CRM) changes the status; every change is audited. */
+  async changeStatus(number: string, to: TicketStatus, operator: OperatorActor): Promise<TicketRecord> {
+    return this.#transaction(async (repositories, outbox) => {
+      const now = this.#deps.clock.now();
+      const ticket = await repositories.tickets.getByNumber(number);
+      if (!ticket) throw notFound(number);
+      if (ticket.status === to) return ticket;
+      const changed = await this.#changeStatus(
+        repositories,
+        outbox,
+        ticket,
+        to,
+        operatorActor(operator),
+        now,
+      );
+      await audit(repositories, operator, ticket, 'ticket.status', { from: ticket.status, to }, now);
+      return changed;
+    });
+  }
+
+  /** Assigns the ticket (to the caller when taking it); a new ticket moves to in progress. */
+  async assign(number: string, assigneeId: number | null, operator: OperatorActor): Promise<TicketRecord> {
+    return this.#transaction(async (repositories, outbox) => {
+      const now = this.#deps.clock.now();
+      const ticket = await repositories.tickets.getByNumber(number);
+      if (!ticket) throw notFound(number);
+      if (ticket.status === 'closed') throw new TicketError('ticket_closed', `Ticket ${number} is closed.`);
+      let updated: TicketRecord = { ...ticket, assigneeId, updatedAt: now };
+      await repositories.tickets.update(updated);
+      if (assigneeId !== null && ticket.status === 'new') {
+        updated = await this.#changeStatus(
+          repositories,
+          outbox,
+          updated,
+          'in_progress',
+          operatorActor(operator),
+          now,
+        );
+      }
+      await audit(
+        repositories,
+        operator,
+        ticket,
+        'ticket.assign',
+        { from: ticket.assigneeId, to: assigneeId },
+        now,
+      );
+      this.#webhook(outbox, updated, 'ticket.assigned', now);
+      return updated;
+    });
+  }
+
+  /**
+   * An operator writes on the ticket: a reply goes to the user (as a community message or a mini app
+   * notification, by the deferred `ticket-update` job) and stops the first-response clock; an
+   * internal note is seen by operators only.
+   */
+  async operatorMessage(
+    number: string,
+    message: { text: string; attachments: string[]; internal: boolean },
+    operator: OperatorActor,
+  ): Promise<{ ticket: TicketRecord; message: TicketMessageRecord }> {
+    return this.#transaction(async (repositories, outbox) => {
+      const now = this.#deps.clock.now();
+      let ticket = await repositories.tickets.getByNumber(number);
+      if (!ticket) throw notFound(number);
+      if (ticket.status === 'closed') throw new TicketError('ticket_closed', `Ticket ${number} is closed.`);
+      const added = await this.#appendMessage(repositories, outbox, ticket, {
+        author: 'operator',
+        authorId: operator.operatorId,
+        text: message.text,
+        attachments: message.attachments,
+        internal: message.internal,
+        createdAt: now,
+      });
+      if (!message.internal) {
+        const sla = slaOf(ticket);
+        ticket = {
+          ...ticket,
+          assigneeId: ticket.assigneeId ?? operator.operatorId,
+          details: sla ? { ...ticket.details, sla: slaAfterOperatorReply(sla, now) } : ticket.details,
+          updatedAt: now,
+        };
+        await repositories.tickets.update(ticket);
+        if (ticket.status === 'new') {
+          // The reply itself tells the user; the implied status change needs no message of its own.
+          ticket = await this.#changeStatus(repositories, outbox, ticket, 'in_progress', operatorActor(operator), now, {
+            notifyUser: false,
+          });
+        }
+        outbox.jobs.push({
+          jobId: `ticket-update:${ticket.ticketId}:message:${added.seq}`,
+          kind: 'ticket-update',
+          payload: { ticketId: ticket.ticketId, event: 'reply', seq: added.seq },
+          dueAt: now,
+        });
+      }
+      await audit(
+        repositories,
+        operator,
+        ticket,
+        message.internal ? 'ticket.note' : 'ticket.reply',
+        { seq: added.seq },
+        now,
+      );
+      return { ticket, message: added };
+    });
+  }
+
+  /** The system side of the lifecycle (auto-close, SLA flags), for the deferred worker. */
+  async systemUpdate(
+    ticketId: string,
+    work: (
+      ticket: TicketRecord,
+      now: number,
+    ) => { status?: TicketStatus; details?: Record<string, unknown> } | null,
+  ): Promise<TicketRecord | null> {
+    return this.#transaction(async (repositories, outbox) => {
+      const now = this.#deps.clock.now();
+      const ticket = await repositories.tickets.get(ticketId);
+      if (!ticket) return null;
+      const change = work(ticket, now);
+      if (!change) return null;
+      let updated = ticket;
+      if (change.details) {
+        updated = { ...ticket, details: { ...ticket.details, ...change.details }, updatedAt: now };
+        await repositories.tickets.update(updated);
+      }
+      if (change.status && change.status !== ticket.status) {
+        updated = await this.#changeStatus(
+          repositories,
+          outbox,
+          updated,
+          change.status,
+          { kind: 'system' },
+          now,
+        );
+      }
+      return updated;
+    });
+  }
+
+  async #transaction<T>(work: (repositories: Repositories, outbox: Outbox) => Promise<T>): Promise<T> {
+    let outbox: Outbox = { jobs: [] };
+    const result = await this.#deps.store.transaction(async (repositories) => {
+      outbox = { jobs: [] }; // a conflict retry starts over
+      const value = await work(repositories, outbox);
+      const now = this.#deps.clock.now();
+      for (const job of outbox.jobs) await createJob(repositories, job, now);
+      return value;
+    });
+    if (outbox.jobs.length > 0) {
+      await this.#deps.dispatchJobs(outbox.jobs.map((job) => job.jobId)).catch((error: unknown) => {
+        // The rows are committed: the deferred rescue timer re-sends what failed to go out now.
+        this.#deps.logger.warn('deferred dispatch failed; the rescue timer will retry', {
+          error: error instanceof Error ? error.message : String(error),
+        });
+      });
+    }
+    return result;
+  }
+
+  async #insertTicket(
+    repositories: Repositories,
+    outbox: Outbox,
+    input: NewTicket,
+    now: number,
+  ): Promise<TicketRecord> {
+    const { settings } = this.#deps;
+    const category = findCategory(settings.support, input.category);
+    if (!category) throw new TicketError('unknown_category', `Unknown category "${input.category}".`);
+    const sequence = await repositories.counters.next(`ticket-number:${category.prefix}`);
+    const sla = startSla(settings.hours, category, now);
+    const ticket: TicketRecord = {
+      ticketId: randomUUID(),
+      number: `${category.prefix}-${1000 + sequence}`,
+      userId: input.userId,
+      channel: input.channel,
+      category: category.id,
+      subject: input.subject,
+      status: 'new',
+      assigneeId: null,
+      details: { ...input.details, sla },
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await repositories.tickets.create(ticket))) {
+      throw new AppError('storage_conflict', `ticket number ${ticket.number} exists already`);
+    }
+    await repositories.tickets.addMessage({
+      ticketId: ticket.ticketId,
+      seq: 1,
+      author: 'user',
+      authorId: input.userId,
+      text: input.description,
+      attachments: input.attachments,
+      internal: false,
+      createdAt: now,
+    });
+    await repositories.tickets.addStatusChange({
+      ticketId: ticket.ticketId,
+      seq: 1,
+      from: null,
+      to: 'new',
+      changedBy: actorLabel({ kind: 'user', userId: input.userId }),
+      changedAt: now,
+    });
+    this.#scheduleSlaChecks(outbox, ticket, sla, null);
+    this.#webhook(outbox, ticket, 'ticket.created', now);
+    return ticket;
+  }
+
+  async #appendMessage(
+    repositories: Repositories,
+    outbox: Outbox,
+    ticket: TicketRecord,
+    message: Omit<TicketMessageRecord, 'ticketId' | 'seq'>,
+  ): Promise<TicketMessageRecord> {
+    const existing = await repositories.tickets.listMessages(ticket.ticketId);
+    const added = { ...message, ticketId: ticket.ticketId, seq: existing.length + 1 };
+    await repositories.tickets.addMessage(added);
+    if (!message.internal)
+      this.#webhook(outbox, ticket, 'ticket.message', message.createdAt, {
+        seq: added.seq,
+        author: message.author,
+      });
+    return added;
+  }
+
+  async #changeStatus(
+    repositories: Repositories,
+    outbox: Outbox,
+    ticket: TicketRecord,
+    to: TicketStatus,
+    actor: Actor,
+    now: number,
+    options: { notifyUser?: boolean } = {},
+  ): Promise<TicketRecord> {
+    const { settings } = this.#deps;
+    if (!canTransition(ticket.status, to)) {
+      throw new TicketError('invalid_transition', `A ${ticket.status} ticket can't become ${to}.`);
+    }
+    const history = await repositories.tickets.listStatusChanges(ticket.ticketId);
+    const change: StatusChangeRecord = {
+      ticketId: ticket.ticketId,
+      seq: history.length + 1,
+      from: ticket.status,
+      to,
+      changedBy: actorLabel(actor),
+      changedAt: now,
+    };
+    await repositories.tickets.addStatusChange(change);
+    const category = findCategory(settings.support, ticket.category);
+    const sla = slaOf(ticket);
+    const nextSla =
+      sla && category
+        ? slaAfterStatusChange(sla, settings.hours, category, { from: ticket.status, to, at: now })
+        : sla;
+    const details: Record<string, unknown> = { ...ticket.details, ...(nextSla ? { sla: nextSla } : {}) };
+    const resolution = resolutionCount([...history, change]);
+    if (to === 'resolved') Object.assign(details, { resolvedAt: now, resolution });
+    const updated: TicketRecord = { ...ticket, status: to, details, updatedAt: now };
+    await repositories.tickets.update(updated);
+
+    if (to === 'resolved') {
+      outbox.jobs.push({
+        jobId: `auto-close:${ticket.ticketId}:${resolution}`,
+        kind: 'auto-close',
+        payload: { ticketId: ticket.ticketId, resolution },
+        dueAt: now + settings.autoCloseMs,
+      });
+    }
+    if (nextSla) this.#scheduleSlaChecks(outbox, updated, nextSla, sla);
+    // The user hears of changes an operator or the system made; their own they know about.
+    if (actor.kind !== 'user' && options.notifyUser !== false) {
+      outbox.jobs.push({
+        jobId: `ticket-update:${ticket.ticketId}:status:${change.seq}`,
+        kind: 'ticket-update',
+        payload: { ticketId: ticket.ticketId, event: 'status', seq: change.seq, status: to },
+        dueAt: now,
+      });
+    }
+    this.#webhook(outbox, updated, 'ticket.status_changed', now, { from: ticket.status, to });
+    return updated;
+  }
+
+  /** One check per target and due time: a due time that moved gets a new check, the old one finds nothing. */
+  #scheduleSlaChecks(outbox: Outbox, ticket: TicketRecord, sla: SlaClock, previous: SlaClock | null): void {
+    const targets: Array<[SlaTarget, number | null, number | null | undefined]> = [
+      [
+        'firstResponse',
+        sla.firstRespondedAt === null ? sla.firstResponseDueAt : null,
+        previous?.firstResponseDueAt,
+      ],
+      ['resolution', sla.waitingSince === null ? sla.resolutionDueAt : null, previous?.resolutionDueAt],
+    ];
+    for (const [target, dueAt, previousDueAt] of targets) {
+      if (
+        dueAt === null ||
+        (previous && previousDueAt === dueAt && previous.waitingSince === sla.waitingSince)
+      )
+        continue;
+      outbox.jobs.push({
+        jobId: `sla:${ticket.ticketId}:${target}:${dueAt}`,
+        kind: 'sla-check',
+        payload: { ticketId: ticket.ticketId, target },
+        dueAt,
+      });
+    }
+  }
+
+  #webhook(
+    outbox: Outbox,
+    ticket: TicketRecord,
+    event: string,
+    at: number,
+    extra: Record<string, unknown> = {},
+  ): void {
+    if (!this.#deps.settings.crmWebhooks) return;
+    const deliveryId = `${event}:${ticket.ticketId}:${at}:${outbox.jobs.length}`;
+    outbox.jobs.push({
+      jobId: `crm:${deliveryId}`,
+      kind: 'crm-webhook',
+      payload: {
+        deliveryId,
+        event,
+        occurredAt: new Date(at).toISOString(),
+        ticket: {
+          number: ticket.number,
+          status: ticket.status,
+          category: ticket.category,
+          channel: ticket.channel,
+          assigneeId: ticket.assigneeId,
+          createdAt: new Date(ticket.createdAt).toISOString(),
+        },
+        ...extra,
+      },
+      dueAt: at,
+    });
+  }
+}
+
+export interface OperatorActor {
+  operatorId: number;
+  role: 'operator' | 'admin';
+}
+
+function operatorActor(operator: OperatorActor): Actor {
+  return { kind: 'operator', operatorId: operator.operatorId };
+}
+
+async function audit(
+  repositories: Repositories,
+  operator: OperatorActor,
+  ticket: TicketRecord,
+  action: string,
+  details: Record<string, unknown>,
+  at: number,
+): Promise<void> {
+  await repositories.audit.append({
+    subject: `ticket:${ticket.ticketId}`,
+    at,
+    entryId: randomUUID(),
+    actor: `operator:${operator.operatorId}`,
+    role: operator.role,
+    action,
+    details: { number: ticket.number, ...details },
+  });
+}
+
+function notFound(number: string): TicketError {
+  return new TicketError('ticket_not_found', `No ticket ${number}.`);
+}
+
+/**
+ * The claim key of an Idempotency-Key: hashed with the user id, so keys of different users never
+ * collide and the claims table holds no user id (erasure need not find it; it expires in a day).
+ */
+export function idempotencyClaimKey(userId: number, key: string): string {
+  return `idem:${createHash('sha256').update(`${userId}\u0000${key}`).digest('base64url')}`;
+}

@@ -1,0 +1,97 @@
+import { MINUTE } from '../clock';
+import type { BusinessHours } from '../schedule/business-hours';
+import type { TicketRecord, TicketStatus } from '../storage/port';
+import type { Category } from '../support/settings';
+
+/**
+ * The SLA clock of a ticket, kept in `details.sla`. Targets are in business time; the resolution
+ * clock stops while the ticket waits for the user and its due time moves by the business time spent
+ * waiting. A breach is recorded once per target (the alert is keyed by it).
+ */
+export interface SlaClock {
+  firstResponseDueAt: number | null;
+  resolutionDueAt: number | null;
+  firstRespondedAt: number | null;
+  waitingSince: number | null;
+  breachedAt: { firstResponse?: number; resolution?: number };
+}
+
+export type SlaTarget = 'firstResponse' | 'resolution';
+export type SlaState = 'ok' | 'at_risk' | 'breached' | 'paused' | 'met';
+
+export function startSla(hours: BusinessHours, category: Category, createdAt: number): SlaClock {
+  return {
+    firstResponseDueAt: hours.addBusinessTime(createdAt, category.sla.firstResponseMinutes * MINUTE),
+    resolutionDueAt: hours.addBusinessTime(createdAt, category.sla.resolutionMinutes * MINUTE),
+    firstRespondedAt: null,
+    waitingSince: null,
+    breachedAt: {},
+  };
+}
+
+export function slaOf(ticket: TicketRecord): SlaClock | null {
+  const sla = ticket.details.sla as SlaClock | undefined;
+  return sla ?? null;
+}
+
+/** The clock after a status change: pause on waiting, resume (moving the due time) on leaving it. */
+export function slaAfterStatusChange(
+  sla: SlaClock,
+  hours: BusinessHours,
+  category: Category,
+  change: { from: TicketStatus; to: TicketStatus; at: number },
+): SlaClock {
+  const next = { ...sla, breachedAt: { ...sla.breachedAt } };
+  if (change.to === 'waiting_for_user' && sla.waitingSince === null) next.waitingSince = change.at;
+  if (change.from === 'waiting_for_user' && sla.waitingSince !== null) {
+    const paused = hours.businessTimeBetween(sla.waitingSince, change.at);
+    next.resolutionDueAt =
+      sla.resolutionDueAt === null ? null : hours.addBusinessTime(sla.resolutionDueAt, paused);
+    next.waitingSince = null;
+  }
+  if (change.from === 'resolved' && (change.to === 'new' || change.to === 'in_progress')) {
+    // A reopen gets a fresh resolution target from now.
+    next.resolutionDueAt = hours.addBusinessTime(change.at, category.sla.resolutionMinutes * MINUTE);
+  }
+  return next;
+}
+
+export function slaAfterOperatorReply(sla: SlaClock, at: number): SlaClock {
+  return sla.firstRespondedAt === null ? { ...sla, firstRespondedAt: at } : sla;
+}
+
+/**
+ * Whether a target is breached at `now` and not yet flagged: the breach check flags it and alerts.
+ * Resolved and closed tickets have met their resolution target; a waiting ticket's clock is paused.
+ */
+export function dueBreach(sla: SlaClock, status: TicketStatus, target: SlaTarget, now: number): boolean {
+  if (sla.breachedAt[target] !== undefined) return false;
+  if (target === 'firstResponse') {
+    return sla.firstRespondedAt === null && sla.firstResponseDueAt !== null && now >= sla.firstResponseDueAt;
+  }
+  if (status === 'resolved' || status === 'closed' || sla.waitingSince !== null) return false;
+  return sla.resolutionDueAt !== null && now >= sla.resolutionDueAt;
+}
+
+/** The queue's SLA column: breached, at risk (under 20 % of the target left), paused, met or ok. */
+export function slaState(
+  sla: SlaClock | null,
+  status: TicketStatus,
+  category: Category | undefined,
+  hours: BusinessHours,
+  now: number,
+): SlaState {
+  if (!sla) return 'ok';
+  if (sla.breachedAt.firstResponse !== undefined || sla.breachedAt.resolution !== undefined)
+    return 'breached';
+  if (status === 'resolved' || status === 'closed') return 'met';
+  if (dueBreach(sla, status, 'firstResponse', now) || dueBreach(sla, status, 'resolution', now))
+    return 'breached';
+  if (sla.waitingSince !== null) return 'paused';
+  const [due, targetMinutes] =
+    sla.firstRespondedAt === null
+      ? [sla.firstResponseDueAt, category?.sla.firstResponseMinutes]
+      : [sla.resolutionDueAt, category?.sla.resolutionMinutes];
+  if (due === null || targetMinutes === undefined) return 'ok';
+  return hours.businessTimeBetween(now, due) < targetMinutes * MINUTE * 0.2 ? 'at_risk' : 'ok';
+}

@@ -1,0 +1,101 @@
+import { MINUTE } from '../clock';
+import type { BusinessHours } from '../schedule/business-hours';
+import type { Repositories, TicketRecord } from '../storage/port';
+import { slaOf } from './sla';
+
+/** Scanning stops here; the answer says so (`truncated`) rather than hold an unbounded range. */
+const MAX_TICKETS = 20_000;
+
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] ?? null;
+}
+
+function summary(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const round = (value: number | null) => (value === null ? null : Math.round(value / MINUTE));
+  return {
+    count: sorted.length,
+    medianMinutes: round(percentile(sorted, 50)),
+    p90Minutes: round(percentile(sorted, 90)),
+  };
+}
+
+const increment = (counts: Record<string, number>, key: string) => {
+  counts[key] = (counts[key] ?? 0) + 1;
+};
+
+/**
+ * Figures for tickets created in `[since, until)`: counts by category, screen and status; first
+ * response and resolution times in business minutes (median, p90); SLA breaches; CSAT average,
+ * distribution and response rate (answered ÷ sent).
+ */
+export async function computeStats(
+  repositories: Repositories,
+  range: { since: number; until: number; hours: BusinessHours },
+) {
+  const byCategory: Record<string, number> = {};
+  const byScreen: Record<string, number> = {};
+  const byStatus: Record<string, number> = {};
+  const firstResponse: number[] = [];
+  const resolution: number[] = [];
+  const breaches = { firstResponse: 0, resolution: 0 };
+  const ratings: number[] = [];
+  let surveysSent = 0;
+  let scanned = 0;
+  let after: { createdAt: number; ticketId: string } | undefined;
+  const tickets: TicketRecord[] = [];
+  while (scanned < MAX_TICKETS) {
+    const page = await repositories.tickets.listCreatedBetween({
+      since: range.since,
+      until: range.until,
+      limit: 500,
+      ...(after ? { after } : {}),
+    });
+    tickets.push(...page);
+    scanned += page.length;
+    const last = page[page.length - 1];
+    if (!last || page.length < 500) break;
+    after = { createdAt: last.createdAt, ticketId: last.ticketId };
+  }
+  for (const ticket of tickets) {
+    increment(byCategory, ticket.category);
+    increment(byStatus, ticket.status);
+    increment(byScreen, typeof ticket.details.screen === 'string' ? ticket.details.screen : '(none)');
+    const sla = slaOf(ticket);
+    if (sla?.firstRespondedAt)
+      firstResponse.push(range.hours.businessTimeBetween(ticket.createdAt, sla.firstRespondedAt));
+    if (typeof ticket.details.resolvedAt === 'number') {
+      resolution.push(range.hours.businessTimeBetween(ticket.createdAt, ticket.details.resolvedAt));
+    }
+    if (sla?.breachedAt.firstResponse !== undefined) breaches.firstResponse++;
+    if (sla?.breachedAt.resolution !== undefined) breaches.resolution++;
+    for (const survey of await repositories.surveys.listByTicket(ticket.ticketId)) {
+      if (survey.status === 'sent' || survey.status === 'answered') surveysSent++;
+      if (survey.status === 'answered' && survey.rating !== null) ratings.push(survey.rating);
+    }
+  }
+  const distribution: Record<string, number> = {};
+  for (const rating of ratings) increment(distribution, String(rating));
+  return {
+    range: { from: new Date(range.since).toISOString(), until: new Date(range.until).toISOString() },
+    tickets: tickets.length,
+    truncated: scanned >= MAX_TICKETS,
+    byCategory,
+    byScreen,
+    byStatus,
+    firstResponse: summary(firstResponse),
+    resolution: summary(resolution),
+    slaBreaches: breaches,
+    csat: {
+      average: ratings.length
+        ? Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 100) / 100
+        : null,
+      distribution,
+      answered: ratings.length,
+      sent: surveysSent,
+      responseRate: surveysSent ? Math.round((ratings.length / surveysSent) * 1000) / 1000 : null,
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import type { LaunchIdentity } from '../api/launch-params';
+import type { Repositories, TicketRecord, UserRecord } from '../storage/port';
+
+export function newUserRecord(userId: number, now: number, overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    userId,
+    language: null,
+    messagesAllowed: null,
+    notificationsAllowed: false,
+    notificationTypes: { ticketUpdates: true, reminders: true, news: false },
+    quietHours: null,
+    firstName: null,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+}
+
+/**
+ * The user behind verified launch params, created on first sight. `vk_are_notifications_enabled`
+ * is VK's word on consent at launch, so a stored value that disagrees follows it.
+ */
+export async function ensureAppUser(
+  repositories: Repositories,
+  identity: LaunchIdentity,
+  now: number,
+): Promise<UserRecord> {
+  const existing = await repositories.users.get(identity.userId);
+  if (!existing) {
+    const created = newUserRecord(identity.userId, now, {
+      language: identity.language,
+      notificationsAllowed: identity.notificationsEnabled,
+    });
+    await repositories.users.put(created);
+    return created;
+  }
+  if (existing.notificationsAllowed !== identity.notificationsEnabled || existing.language === null) {
+    const updated = {
+      ...existing,
+      notificationsAllowed: identity.notificationsEnabled,
+      language: existing.language ?? identity.language,
+      updatedAt: now,
+    };
+    await repositories.users.put(updated);
+    return updated;
+  }
+  return existing;
+}
+
+/** Every ticket of a user, newest first (a user has few; pages keep each read bounded). */
+export async function allTicketsOf(repositories: Repositories, userId: number): Promise<TicketRecord[]> {
+  const tickets: TicketRecord[] = [];
+  let before: { createdAt: number; ticketId: string } | undefined;
+  for (;;) {
+    const page = await repositories.tickets.listByUser(userId, { limit: 100, ...(before ? { before } : {}) });
+    tickets.push(...page.tickets);
+    if (!page.nextCursor) return tickets;
+    before = page.nextCursor;
+  }
+}
+
+/** Everything held about a user, as the export endpoint returns it. */
+export async function exportUserData(repositories: Repositories, userId: number, now: number) {
+  const [user, dialog, tickets, events, notifications] = await Promise.all([
+    repositories.users.get(userId),
+    repositories.dialogs.get(userId),
+    allTicketsOf(repositories, userId),
+    repositories.events.listByUser(userId, { since: 0, until: now + 1, limit: 100_000 }),
+    repositories.notifications.listByUser(userId, 10_000),
+  ]);
+  const ticketData = await Promise.all(
+    tickets.map(async (ticket) => ({
+      ...ticket,
+      messages: (await repositories.tickets.listMessages(ticket.ticketId)).filter((m) => !m.internal),
+      statusChanges: await repositories.tickets.listStatusChanges(ticket.ticketId),
+      surveys: await repositories.surveys.listByTicket(ticket.ticketId),
+    })),
+  );
+  return {
+    exportedAt: new Date(now).toISOString(),
+    user,
+    dialog,
+    tickets: ticketData,
+    events,
+    notifications,
+  };
+}
+
+/** Ticket details that stay after erasure: what statistics need, nothing that identifies anyone. */
+const statisticalDetails = [
+  'screen',
+  'appVersion',
+  'platform',
+  'sla',
+  'resolvedAt',
+  'resolution',
+  'linkedTo',
+];
+
+/**
+ * Erases a user in the caller's transaction: the user, their dialog, events and notification log
+ * are deleted; their tickets stay for statistics with the owner, subject, texts, attachments,
+ * contact and survey reasons removed. Pending work for those tickets finds no owner and stops.
+ */
+export async function eraseUser(
+  repositories: Repositories,
+  userId: number,
+  now: number,
+): Promise<{ tickets: number }> {
+  const tickets = await allTicketsOf(repositories, userId);
+  for (const ticket of tickets) {
+    const details = Object.fromEntries(
+      Object.entries(ticket.details).filter(([key]) => statisticalDetails.includes(key)),
+    );
+    await repositories.tickets.update({ ...ticket, userId: null, subject: '', details, updatedAt: now });
+    for (const message of await repositories.tickets.listMessages(ticket.ticketId)) {
+      await repositories.tickets.updateMessage({
+        ...message,
+        authorId: message.author === 'user' ? null : message.authorId,
+        text: '',
+        attachments: [],
+      });
+    }
+    for (const survey of await repositories.surveys.listByTicket(ticket.ticketId)) {
+      const status = survey.status === 'scheduled' || survey.status === 'sent' ? 'cancelled' : survey.status;
+      await repositories.surveys.update({ ...survey, userId: null, reason: null, status, updatedAt: now });
+    }
+  }
+  await repositories.users.delete(userId);
+  await repositories.dialogs.delete(userId);
+  await repositories.events.deleteByUser(userId);
+  await repositories.notifications.deleteByUser(userId);
+  return { tickets: tickets.length };
+}
