@@ -323,9 +323,17 @@ export class TicketService {
         await repositories.tickets.update(ticket);
         if (ticket.status === 'new') {
           // The reply itself tells the user; the implied status change needs no message of its own.
-          ticket = await this.#changeStatus(repositories, outbox, ticket, 'in_progress', operatorActor(operator), now, {
-            notifyUser: false,
-          });
+          ticket = await this.#changeStatus(
+            repositories,
+            outbox,
+            ticket,
+            'in_progress',
+            operatorActor(operator),
+            now,
+            {
+              notifyUser: false,
+            },
+          );
         }
         outbox.jobs.push({
           jobId: `ticket-update:${ticket.ticketId}:message:${added.seq}`,
