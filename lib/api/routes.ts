@@ -384,12 +384,10 @@ export const routes: Route[] = [
     handle: async ({ user, body, deps }) => {
       const record = await deps.store.transaction(async (repositories) => {
         const now = deps.clock.now();
-        const current = await ensureAppUser(
-          repositories,
-          { ...user, notificationsEnabled: body.enabled },
-          now,
-        );
-        return current;
+        const current = await ensureAppUser(repositories, user, now);
+        const updated = { ...current, notificationsAllowed: body.enabled, updatedAt: now };
+        await repositories.users.put(updated);
+        return updated;
       });
       return json(200, preferencesOf(record));
     },

@@ -18,7 +18,8 @@ export function newUserRecord(userId: number, now: number, overrides: Partial<Us
 
 /**
  * The user behind verified launch params, created on first sight. `vk_are_notifications_enabled`
- * is VK's word on consent at launch, so a stored value that disagrees follows it.
+ * is VK's word on consent at launch, so a stored value that disagrees follows it when the params
+ * are newer than the record.
  */
 export async function ensureAppUser(
   repositories: Repositories,
@@ -34,10 +35,14 @@ export async function ensureAppUser(
     await repositories.users.put(created);
     return created;
   }
-  if (existing.notificationsAllowed !== identity.notificationsEnabled || existing.language === null) {
+  // Launch params are signed when the app opens: only params signed after the record last changed
+  // are newer news (a consent withdrawn since must not be undone by the app's old params).
+  const consentIsNewer = identity.signedAt > existing.updatedAt;
+  const consentChanged = consentIsNewer && existing.notificationsAllowed !== identity.notificationsEnabled;
+  if (consentChanged || existing.language === null) {
     const updated = {
       ...existing,
-      notificationsAllowed: identity.notificationsEnabled,
+      notificationsAllowed: consentChanged ? identity.notificationsEnabled : existing.notificationsAllowed,
       language: existing.language ?? identity.language,
       updatedAt: now,
     };

@@ -307,6 +307,7 @@ describe('ticket-api: the mini app', () => {
 
   it('reads and changes preferences and notification consent', async () => {
     const user = freshUser();
+    const opened = stack.launchParamsFor(user); // signed once, when the app opened
     const initial = await api('GET', '/api/me/preferences', { user });
     expect(initial.body).toMatchObject({ language: 'ru', notificationsAllowed: true, quietHours: null });
     const changed = await api('PUT', '/api/me/preferences', {
@@ -327,8 +328,12 @@ describe('ticket-api: the mini app', () => {
       ).status,
     ).toBe(400);
     expect(
-      (await api('POST', '/api/me/notifications', { user, body: { enabled: false } })).body
+      (await api('POST', '/api/me/notifications', { launchParams: opened, body: { enabled: false } })).body
         .notificationsAllowed,
+    ).toBe(false);
+    // The app's launch params, signed when it opened, still say "enabled": they don't undo the withdrawal.
+    expect(
+      (await api('GET', '/api/me/preferences', { launchParams: opened })).body.notificationsAllowed,
     ).toBe(false);
   });
 
