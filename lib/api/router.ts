@@ -1,12 +1,12 @@
 import type * as z from 'zod';
 import type { Clock } from '../clock';
 import { AppError, HttpError, ValidationError } from '../errors';
-import { type HttpRequest, json, problem } from '../http/http';
+import { type HttpRequest, problem } from '../http/http';
 import type { KnowledgeBase } from '../kb/articles';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
 import type { Store } from '../storage/port';
-import type { OperatorActor, TicketService } from '../tickets/service';
+import { type OperatorActor, TicketError, type TicketService } from '../tickets/service';
 import { type LaunchIdentity, verifyLaunchParams } from './launch-params';
 import { authenticateOperator, type OperatorCredential } from './operator-auth';
 
@@ -222,7 +222,7 @@ function answerError(error: unknown, request: HttpRequest, logger: Logger): Http
     return problem(error, request.path);
   }
   if (error instanceof AppError && statusByCode[error.code]) {
-    const retryAfter = (error as AppError & { retryAfterSeconds?: number }).retryAfterSeconds;
+    const retryAfter = error instanceof TicketError ? error.retryAfterSeconds : undefined;
     return problem(
       new HttpError(statusByCode[error.code] ?? 400, error.code, error.message, {
         headers: retryAfter ? { 'retry-after': String(retryAfter) } : {},
@@ -235,5 +235,3 @@ function answerError(error: unknown, request: HttpRequest, logger: Logger): Http
   });
   return problem(new HttpError(500, 'internal', 'Internal error', { cause: error }), request.path);
 }
-
-export { json };

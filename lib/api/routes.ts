@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
+import type * as z from 'zod';
 import { DAY, MINUTE } from '../clock';
 import { recordRating } from '../csat/rating';
-import { AppError, HttpError, ValidationError } from '../errors';
+import { HttpError, ValidationError } from '../errors';
 import { json } from '../http/http';
 import { localParts, zonedTime } from '../schedule/business-hours';
-import type { Language, TicketRecord, TicketStatus } from '../storage/port';
+import type { Language, TicketRecord, TicketStatus, UserRecord } from '../storage/port';
 import { findCategory, supportSettings } from '../support/settings';
 import { openStatuses } from '../tickets/lifecycle';
-import type { ThreadView } from '../tickets/service';
+import { type ThreadView, TicketError } from '../tickets/service';
 import { type SlaState, slaOf, slaState } from '../tickets/sla';
 import { computeStats } from '../tickets/stats';
 import { ensureAppUser, eraseUser, exportUserData } from '../users/account';
-import { createApiHandler, type Route, type RouteContext, route } from './router';
+import { createApiHandler, type Route, type RouteContext, route, type TicketApiDependencies } from './router';
 import {
   assignBody,
   createTicketBody,
@@ -93,8 +94,7 @@ function threadBody(view: ThreadView, language: Language, forOperators: boolean)
   };
 }
 
-function slaStateOf(ticket: TicketRecord, context: RouteContext<unknown, unknown>): SlaState {
-  const { tickets, clock } = context.deps;
+function slaStateOf(ticket: TicketRecord, { tickets, clock }: TicketApiDependencies): SlaState {
   return slaState(
     slaOf(ticket),
     ticket.status,
@@ -105,7 +105,7 @@ function slaStateOf(ticket: TicketRecord, context: RouteContext<unknown, unknown
 }
 
 /** Pages a user's tickets through the owner index, filtering as it goes (a user has few tickets). */
-async function userTickets(context: RouteContext<import('zod').infer<typeof listTicketsQuery>, undefined>) {
+async function userTickets(context: RouteContext<z.infer<typeof listTicketsQuery>, undefined>) {
   const { query, deps, user } = context;
   const timezone = deps.tickets.settings.hours.timezone;
   const from = query.from ? localMidnight(query.from, timezone) : null;
@@ -263,7 +263,7 @@ export const routes: Route[] = [
       const survey = await deps.store.transaction(async (repositories) => {
         const ticket = await repositories.tickets.getByNumber(params.number ?? '');
         if (!ticket || ticket.userId !== user.userId)
-          throw new AppError('ticket_not_found', `No ticket ${params.number}.`);
+          throw new TicketError('ticket_not_found', `No ticket ${params.number}.`);
         return recordRating(repositories, ticket, body.rating, deps.clock.now());
       });
       return json(200, { number: params.number, rating: survey.rating });
@@ -465,7 +465,7 @@ export const routes: Route[] = [
                 : assignee !== undefined && ticket.assigneeId !== assignee
             )
               continue;
-            const sla = slaStateOf(ticket, context as RouteContext<unknown, unknown>);
+            const sla = slaStateOf(ticket, deps);
             if (query.sla && sla !== query.sla) continue;
             found.push({ ticket, sla });
             if (found.length === query.limit) break;
@@ -498,7 +498,7 @@ export const routes: Route[] = [
       const view = await context.deps.tickets.thread(context.params.number ?? '');
       return json(200, {
         ...threadBody(view, 'ru', true),
-        sla: slaStateOf(view.ticket, context as RouteContext<unknown, unknown>),
+        sla: slaStateOf(view.ticket, context.deps),
       });
     },
   }),
@@ -560,7 +560,7 @@ export const routes: Route[] = [
     handle: async ({ params, deps }) => {
       const entries = await deps.store.read(async (repositories) => {
         const ticket = await repositories.tickets.getByNumber(params.number ?? '');
-        if (!ticket) throw new AppError('ticket_not_found', `No ticket ${params.number}.`);
+        if (!ticket) throw new TicketError('ticket_not_found', `No ticket ${params.number}.`);
         return repositories.audit.listBySubject(`ticket:${ticket.ticketId}`, 500);
       });
       return json(200, { entries: entries.map((entry) => ({ ...entry, at: iso(entry.at) })) });
@@ -606,7 +606,7 @@ export const routes: Route[] = [
   }),
 ];
 
-function preferencesOf(record: import('../storage/port').UserRecord) {
+function preferencesOf(record: UserRecord) {
   return {
     language: record.language,
     notificationsAllowed: record.notificationsAllowed,

@@ -113,8 +113,6 @@ export class TicketService {
   /** Files a ticket. Idempotent by key; limited per user per hour. */
   async create(input: NewTicket): Promise<CreatedTicket> {
     const { settings, clock } = this.#deps;
-    const category = findCategory(settings.support, input.category);
-    if (!category) throw new TicketError('unknown_category', `Unknown category "${input.category}".`);
     return this.#transaction(async (repositories, outbox) => {
       const now = clock.now();
       const claimKey = input.idempotency ? idempotencyClaimKey(input.userId, input.idempotency.key) : null;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { signLaunchParams, verifyLaunchParams } from '../../lib/api/launch-params';
 import { handleApiRequest } from '../../lib/api/routes';
 import { OffsetClock } from '../../lib/clock';
+import { loadConfig } from '../../lib/config/schema';
 import type { HttpRequest } from '../../lib/http/http';
 import { knowledgeBase } from '../../lib/kb/articles';
 import { createLogger } from '../../lib/log/logger';
@@ -31,10 +32,8 @@ const clock = new OffsetClock();
 const logger = createLogger({ level: 'error' });
 const queue = new EmbeddedQueue(store.db, { clock });
 const deferred = new DeferredJobs({ store, queue, clock, logger });
-const settings = ticketServiceSettings(
-  { TICKETS_PER_HOUR: 5, TICKET_REOPEN_WINDOW_HOURS: 168, TICKET_AUTO_CLOSE_HOURS: 72 },
-  'Europe/Moscow',
-);
+// The support section's defaults, as a deployment without overrides has them.
+const settings = ticketServiceSettings(loadConfig({}, ['support']).support, 'Europe/Moscow');
 const tickets = new TicketService({
   store,
   clock,

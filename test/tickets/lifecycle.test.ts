@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HOUR, ManualClock, MINUTE } from '../../lib/clock';
+import { loadConfig } from '../../lib/config/schema';
 import { createLogger } from '../../lib/log/logger';
 import { DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
@@ -24,16 +25,14 @@ async function setup(options: { crm?: string; maxFailures?: number } = {}) {
   const logger = createLogger({ level: 'error' });
   const deferred = new DeferredJobs({ store, queue, clock, logger, maxFailures: options.maxFailures ?? 3 });
   const sandbox = await new VkSandbox({ groupId: 1, callbackSecret: 's' }).start(0);
-  const settings = ticketServiceSettings(
+  const { support } = loadConfig(
     {
-      TICKETS_PER_HOUR: 5,
-      TICKET_REOPEN_WINDOW_HOURS: 168,
-      TICKET_AUTO_CLOSE_HOURS: 72,
-      OPERATORS_CHAT_PEER_ID: CHAT,
+      OPERATORS_CHAT_PEER_ID: String(CHAT),
       ...(options.crm ? { CRM_WEBHOOK_URL: options.crm, CRM_WEBHOOK_SECRET: 'crm-secret-0123456789' } : {}),
     },
-    'Europe/Moscow',
+    ['support'],
   );
+  const settings = ticketServiceSettings(support, 'Europe/Moscow');
   const tickets = new TicketService({
     store,
     clock,
