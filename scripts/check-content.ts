@@ -1,25 +1,22 @@
-import { catalog } from '../lib/i18n/catalog';
+import { catalog, type TextKey, textVariables } from '../lib/i18n/catalog';
+import { compileTemplate } from '../lib/i18n/template';
 import { knowledgeBase } from '../lib/kb/articles';
 import { supportSettings } from '../lib/support/settings';
 
 /**
  * Run by `npm run build` before bundling: the content files are parsed by their zod schemas on
- * import (a bad file throws here, naming the field), and the text catalog's languages must agree.
+ * import (a bad file throws here, naming the field; a template with an unknown variable is one), and
+ * the text catalog's languages must agree.
  */
 const problems: string[] = [];
-const variables = (text: string) =>
-  [...text.matchAll(/\{(\w+)\}/g)]
-    .map((match) => match[1])
-    .sort()
-    .join(',');
-for (const [key, ru] of Object.entries(catalog.ru)) {
-  const en = (catalog.en as Record<string, string>)[key];
-  if (en === undefined) problems.push(`catalog: ${key} has no en text`);
-  else if (variables(ru) !== variables(en))
+for (const key of Object.keys(catalog.ru) as TextKey[]) {
+  if (!(key in catalog.en)) problems.push(`catalog: ${key} has no en text`);
+  else if (textVariables('ru', key).join(',') !== textVariables('en', key).join(','))
     problems.push(`catalog: ${key} uses other variables in ru and en`);
 }
 for (const template of supportSettings.operatorTemplates) {
-  if (variables(template.text.ru) !== variables(template.text.en))
+  const [ru, en] = [compileTemplate(template.text.ru), compileTemplate(template.text.en)];
+  if ([...ru.variables].sort().join() !== [...en.variables].sort().join())
     problems.push(`template ${template.id}: ru and en variables differ`);
 }
 if (problems.length > 0) {
@@ -27,5 +24,5 @@ if (problems.length > 0) {
   process.exit(1);
 }
 console.log(
-  `content ok: ${supportSettings.categories.length} categories, ${knowledgeBase.list('ru').length + knowledgeBase.list('en').length} KB articles, ${Object.keys(catalog.ru).length} texts`,
+  `content ok: ${supportSettings.categories.length} categories, ${knowledgeBase.list('ru').length + knowledgeBase.list('en').length} KB articles, ${Object.keys(catalog.ru).length} texts, ${supportSettings.operatorTemplates.length} templates`,
 );

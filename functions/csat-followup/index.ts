@@ -1,3 +1,4 @@
+import { Delivery } from '../../lib/bot/delivery';
 import { MINUTE, systemClock } from '../../lib/clock';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
@@ -30,7 +31,8 @@ const crmWebhook =
 
 /**
  * The deferred worker. Two triggers: the deferred queue (each message a hop of a deferred job:
- * ticket updates to users, SLA checks, auto-close, CRM webhooks, and the CSAT survey) and a
+ * ticket updates to users, the bot's undelivered replies, SLA checks, auto-close, CRM webhooks, and
+ * the CSAT survey) and a
  * frequent timer that re-sends hops of jobs whose message was lost. A thrown error returns the
  * whole batch to the queue; every hop is idempotent, so the ones that had succeeded are dropped.
  */
@@ -43,17 +45,22 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       logger,
       settings: serviceSettings,
     });
-    const jobHandlers = ticketJobHandlers({
-      store,
-      clock: systemClock,
-      logger,
-      tickets,
-      groupVk,
-      appVk,
-      operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
-      crmWebhook,
-      schedule: (job) => deferred.schedule(job),
-    });
+    // Replies the chat bot could not deliver at once travel through here too.
+    const botReplies = new Delivery({ store, clock: systemClock, logger, vk: groupVk, deferred });
+    const jobHandlers = {
+      ...botReplies.jobHandlers(),
+      ...ticketJobHandlers({
+        store,
+        clock: systemClock,
+        logger,
+        tickets,
+        groupVk,
+        appVk,
+        operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
+        crmWebhook,
+        schedule: (job) => deferred.schedule(job),
+      }),
+    };
     const first = event.messages[0];
     if (first && 'queue_id' in first.details) {
       for (const message of (event as QueueEvent).messages) {

@@ -1,23 +1,62 @@
+import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
+import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { systemClock } from '../../lib/clock';
 import { requestFromEvent } from '../../lib/http/http';
 import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
+import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
+import { VkClient } from '../../lib/vk/client';
 
-const runtime = createCloudRuntime('vk-callback', ['vk']);
+const runtime = createCloudRuntime('vk-callback', ['vk', 'support']);
+const { config } = runtime;
 const settings = {
-  groupId: runtime.config.vk.VK_GROUP_ID,
-  secret: runtime.config.vk.VK_CALLBACK_SECRET,
-  confirmationCode: runtime.config.vk.VK_CONFIRMATION_CODE,
+  groupId: config.vk.VK_GROUP_ID,
+  secret: config.vk.VK_CALLBACK_SECRET,
+  confirmationCode: config.vk.VK_CONFIRMATION_CODE,
 };
+const serviceSettings = ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE);
+const vk = new VkClient({
+  apiUrl: config.vk.VK_API_URL,
+  version: config.vk.VK_API_VERSION,
+  timeoutMs: config.vk.VK_API_TIMEOUT_MS,
+  token: config.vk.VK_GROUP_TOKEN,
+  rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+  logger: runtime.logger,
+});
+/** Names and chat membership cached for the life of the instance. */
+const facts = new FactsFetcher({
+  vk,
+  clock: systemClock,
+  logger: runtime.logger,
+  groupId: config.vk.VK_GROUP_ID,
+});
 
-/** VK Callback API → `lib/callback`. Answers `ok` only after the event's effects are committed. */
+/** VK Callback API → `lib/callback`. Answers `ok` only after the event's effects are committed and sent. */
 export const handler: HttpHandler = (event, context) =>
-  runtime.invoke(context, ({ store, logger }) =>
-    handleCallback(requestFromEvent(event, context.requestId), {
+  runtime.invoke(context, ({ store, logger }) => {
+    const { tickets, deferred } = createTicketService({
+      store,
+      queue: runtime.queue,
+      clock: systemClock,
+      logger,
+      settings: serviceSettings,
+    });
+    const bot = createCallbackBot({
+      store,
+      clock: systemClock,
+      logger,
+      vk,
+      tickets,
+      deferred,
+      facts,
+      settings: botSettingsFrom(config.vk, config.support, tickets),
+    });
+    return handleCallback(requestFromEvent(event, context.requestId), {
       settings,
       store,
       clock: systemClock,
       logger,
-    }),
-  );
+      bot,
+    });
+  });

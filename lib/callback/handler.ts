@@ -1,3 +1,6 @@
+import type { CallbackBot } from '../bot/compose';
+import { Turn } from '../bot/turn';
+import { decodeUpdate } from '../bot/updates';
 import type { Clock } from '../clock';
 import { DAY } from '../clock';
 import { describeError } from '../errors';
@@ -5,18 +8,9 @@ import { bodySize, type HttpRequest, text } from '../http/http';
 import { secretsMatch } from '../http/secret';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
-import type { Repositories, Store, UserRecord } from '../storage/port';
-import { newUserRecord } from '../users/account';
-import {
-  type CallbackEnvelope,
-  callbackEnvelopeSchema,
-  groupJoinSchema,
-  groupLeaveSchema,
-  languageFromLangId,
-  messageAllowSchema,
-  messageDenySchema,
-  messageNewSchema,
-} from './events';
+import type { Store } from '../storage/port';
+import { writeOutbox } from '../tickets/service';
+import { type CallbackEnvelope, callbackEnvelopeSchema } from './events';
 
 export interface CallbackSettings {
   groupId: number;
@@ -29,6 +23,7 @@ export interface CallbackDependencies {
   store: Store;
   clock: Clock;
   logger: Logger;
+  bot: CallbackBot;
 }
 
 /** VK bodies are small; anything past this is not VK. */
@@ -87,7 +82,7 @@ export async function handleCallback(request: HttpRequest, deps: CallbackDepende
   }
   const eventLog = logger.child({ eventId: event.event_id, type: event.type });
   try {
-    const outcome = await processOnce(event as CallbackEnvelope & { event_id: string }, deps);
+    const outcome = await processOnce(event as CallbackEnvelope & { event_id: string }, deps, eventLog);
     eventLog.info(outcome === 'duplicate' ? 'callback duplicate ignored' : 'callback processed', { outcome });
     return text(200, 'ok');
   } catch (error) {
@@ -102,15 +97,29 @@ export async function handleCallback(request: HttpRequest, deps: CallbackDepende
   }
 }
 
-type Outcome = 'processed' | 'duplicate' | 'ignored';
+type Outcome = 'duplicate' | 'ignored' | 'rejected' | (string & {});
 
-/** Claims `vk-event:<event_id>` and applies the event's effects in the same transaction. */
+/**
+ * decode → lookups at VK → one transaction: claim `vk-event:<event_id>`, the bot's effects and the
+ * rows of its outgoing messages → deliver them → `ok`. A rejected or ignored event writes nothing.
+ */
 async function processOnce(
   event: CallbackEnvelope & { event_id: string },
   deps: CallbackDependencies,
+  log: Logger,
 ): Promise<Outcome> {
-  const { store, clock } = deps;
-  return store.transaction(async (repositories) => {
+  const { store, clock, bot } = deps;
+  const update = decodeUpdate(event, { operatorsChatPeerId: bot.operatorsChatPeerId });
+  if (update.kind === 'rejected') {
+    log.warn('callback rejected', { reason: update.reason });
+    return 'rejected';
+  }
+  if (update.kind === 'ignored') {
+    log.debug('callback ignored', { reason: update.reason });
+    return 'ignored';
+  }
+  const facts = await bot.facts.fetch(update, store);
+  const turn = await store.transaction(async (repositories) => {
     const now = clock.now();
     const claimed = await repositories.claims.claim({
       key: `vk-event:${event.event_id}`,
@@ -118,66 +127,40 @@ async function processOnce(
       createdAt: now,
       expiresAt: now + EVENT_CLAIM_TTL,
     });
-    if (!claimed) return 'duplicate';
-    return applyEvent(event, repositories, now);
+    if (!claimed) return null;
+    const current = new Turn(repositories, now, event.event_id);
+    const outcome = await bot.bot.apply(update, current, facts);
+    await writeOutbox(repositories, current.outbox, now);
+    return { turn: current, outcome };
   });
-}
-
-/** The effects of one event. Later issues route these into the bot; this layer keeps the user's facts. */
-async function applyEvent(
-  event: CallbackEnvelope,
-  repositories: Repositories,
-  now: number,
-): Promise<Outcome> {
-  switch (event.type) {
-    case 'message_new': {
-      const parsed = messageNewSchema.safeParse(event.object);
-      if (!parsed.success) return 'ignored';
-      const { message, client_info } = parsed.data;
-      if (message.from_id <= 0 || message.peer_id !== message.from_id) return 'processed';
-      await upsertUser(repositories, message.from_id, now, (user) => ({
-        ...user,
-        language: user.language ?? languageFromLangId(client_info?.lang_id ?? 0),
-        // Writing to the community allows it to answer (VK sends message_allow for it too).
-        messagesAllowed: user.messagesAllowed ?? true,
-      }));
-      return 'processed';
-    }
-    case 'message_allow': {
-      const parsed = messageAllowSchema.safeParse(event.object);
-      if (!parsed.success) return 'ignored';
-      await upsertUser(repositories, parsed.data.user_id, now, (user) => ({
-        ...user,
-        messagesAllowed: true,
-      }));
-      return 'processed';
-    }
-    case 'message_deny': {
-      const parsed = messageDenySchema.safeParse(event.object);
-      if (!parsed.success) return 'ignored';
-      await upsertUser(repositories, parsed.data.user_id, now, (user) => ({
-        ...user,
-        messagesAllowed: false,
-      }));
-      return 'processed';
-    }
-    case 'group_join':
-      return groupJoinSchema.safeParse(event.object).success ? 'processed' : 'ignored';
-    case 'group_leave':
-      return groupLeaveSchema.safeParse(event.object).success ? 'processed' : 'ignored';
-    default:
-      return 'ignored';
+  if (!turn) {
+    await redeliverStalled(event.event_id, deps);
+    return 'duplicate';
   }
+  await bot.delivery.deliver(turn.turn.outbox.jobs, turn.turn.pressAnswer);
+  return turn.outcome;
 }
 
-async function upsertUser(
-  repositories: Repositories,
-  userId: number,
-  now: number,
-  change: (user: UserRecord) => UserRecord,
-): Promise<void> {
-  const existing = (await repositories.users.get(userId)) ?? newUserRecord(userId, now);
-  await repositories.users.put({ ...change(existing), updatedAt: now });
+/** A message older than this and still pending after its event came again was cut off by a crash. */
+const STALLED_REPLY_MS = 5000;
+
+/**
+ * A repeated event whose replies are still pending: the first delivery died between commit and
+ * send (VK got no `ok` and retried). Send them now rather than after the rescue timer's grace;
+ * their `random_id` keeps a still-running first attempt from doubling them.
+ */
+async function redeliverStalled(eventId: string, deps: CallbackDependencies): Promise<void> {
+  const stalledBefore = deps.clock.now() - STALLED_REPLY_MS;
+  const pending = await deps.store.read(async (repositories) => {
+    const jobs = [];
+    for (let step = 1; step <= 20; step++) {
+      const job = await repositories.jobs.get(`vk:${eventId}:${step}`);
+      if (!job) break;
+      if (job.status === 'pending' && job.updatedAt <= stalledBefore) jobs.push(job);
+    }
+    return jobs;
+  });
+  if (pending.length > 0) await deps.bot.delivery.deliver(pending, null);
 }
 
 async function recordPoison(eventId: string, error: unknown, deps: CallbackDependencies): Promise<void> {

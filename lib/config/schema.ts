@@ -79,6 +79,8 @@ export const configSections = {
       TICKET_AUTO_CLOSE_HOURS: positiveInt.max(24 * 365).default(72),
       /** Peer id of the operators' chat (2000000000 + chat id) for SLA alerts and ticket cards. */
       OPERATORS_CHAT_PEER_ID: z.coerce.number().int().min(2_000_000_001).optional(),
+      /** The bot stays silent in a dialog this long after an operator wrote there (renewed by each message). */
+      OPERATOR_PAUSE_MINUTES: positiveInt.max(24 * 60).default(30),
       /** Where ticket events are POSTed for a CRM, signed with CRM_WEBHOOK_SECRET; unset: none. */
       CRM_WEBHOOK_URL: url.optional(),
       CRM_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

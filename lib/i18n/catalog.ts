@@ -1,8 +1,10 @@
 import type { Language } from '../storage/port';
+import { type CompiledTemplate, compileTemplate, renderTemplate } from './template';
 
 /**
- * Every text users see, in ru and en. Templates use `{name}` variables; `render` refuses a variable
- * the caller did not give, and the catalog test checks both languages use the same variables.
+ * Every text users and operators see, in ru and en. Texts use `{name}` variables, with an optional
+ * fallback (`{first_name|друг}`); `render` refuses a variable without fallback the caller did not
+ * give, and `npm run build` checks that both languages use the same variables.
  */
 export const catalog = {
   ru: {
@@ -18,6 +20,109 @@ export const catalog = {
     'sla.alert': '⏰ SLA нарушен: {number} ({category}), {target}. Назначено: {assignee}.',
     'sla.target.firstResponse': 'нет первого ответа',
     'sla.target.resolution': 'не решено в срок',
+
+    'greeting.morning': 'Доброе утро',
+    'greeting.day': 'Добрый день',
+    'greeting.evening': 'Добрый вечер',
+    'greeting.night': 'Доброй ночи',
+    'when.today': 'сегодня {preposition} {time}',
+    'when.tomorrow': 'завтра {preposition} {time}',
+    'when.weekday': '{weekday} {preposition} {time}',
+    'when.date': '{date} {preposition} {time}',
+    'preposition.at': 'в',
+    'preposition.from': 'с',
+    'preposition.by': 'до',
+    'weekday.mon': 'в понедельник',
+    'weekday.tue': 'во вторник',
+    'weekday.wed': 'в среду',
+    'weekday.thu': 'в четверг',
+    'weekday.fri': 'в пятницу',
+    'weekday.sat': 'в субботу',
+    'weekday.sun': 'в воскресенье',
+
+    'menu.bug': '🐞 Сообщить об ошибке',
+    'menu.question': '❓ Задать вопрос',
+    'menu.suggestion': '💡 Предложение',
+    'menu.tickets': '📋 Мои обращения',
+    'menu.faq': '📖 Частые вопросы',
+    'menu.operator': '🙋 Позвать оператора',
+    'menu.language': '🌐 Язык / Language',
+    'button.helped': '👍 Помогло',
+    'button.operator': '🙋 Позвать оператора',
+    'button.yes': '✅ Да',
+    'button.no': '❌ Нет',
+    'button.send': '✅ Отправить',
+    'button.cancel': '❌ Отмена',
+    'button.skip': '⏭ Пропустить',
+    'button.menu': '🏠 Меню',
+
+    'bot.welcome':
+      '{greeting}, {first_name|друг}! 👋 Это поддержка «{community_name}». Выберите, что нужно, или просто напишите вопрос.',
+    'bot.menu': 'Чем помочь? Выберите пункт меню или напишите вопрос.',
+    'bot.ask_question': 'Напишите вопрос одним сообщением — поищу ответ в базе знаний.',
+    'bot.kb.answer': '📖 {title}\n\n{body}\n\nЭто помогло?',
+    'bot.kb.glad': 'Рад, что помогло! Если появятся вопросы — пишите.',
+    'bot.kb.nothing': 'Готового ответа не нашёл. Передать вопрос оператору?',
+    'bot.kb.declined': 'Хорошо. Если что-то понадобится — пишите или откройте меню.',
+    'bot.faq': 'Частые вопросы — выберите статью:',
+    'bot.category.choose': 'Выберите тему обращения:',
+    'bot.describe':
+      '{emoji} {category}. Опишите, пожалуйста, что случилось, одним сообщением. Можно приложить скриншоты.',
+    'bot.describe.handover': 'Опишите вопрос одним сообщением — я передам его оператору.',
+    'bot.describe.too_short': 'Слишком коротко — опишите, пожалуйста, подробнее (хотя бы пару слов).',
+    'bot.describe.too_long': 'Слишком длинное сообщение: не больше {max} символов. Сократите, пожалуйста.',
+    'bot.contact.ask':
+      'Оставьте e-mail или телефон для связи — например, name@example.com или +7 900 123-45-67. Или нажмите «Пропустить».',
+    'bot.contact.invalid': 'Не похоже на e-mail или телефон. Пример: name@example.com или +7 900 123-45-67.',
+    'bot.confirm':
+      'Проверьте обращение:\n\n{emoji} {category}\n💬 {description}{attachments}{contact}\n\nОтправить?',
+    'bot.confirm.attachments': '\n📎 Вложений: {count}',
+    'bot.confirm.contact': '\n📞 {contact}',
+    'bot.ticket.created': '✅ Обращение {number} создано. Оператор ответит {when}.',
+    'bot.ticket.too_many':
+      'Вы создали много обращений за последний час. Попробуйте через {minutes} мин или дополните уже созданное.',
+    'bot.cancelled': 'Хорошо, отменил. Чем ещё помочь?',
+    'bot.receipt': '📨 Передал оператору. Ответим {when}.',
+    'bot.off_hours': '🌙 Сейчас нерабочее время. Операторы ответят {when}.',
+    'bot.tickets.none': 'У вас пока нет обращений.',
+    'bot.tickets.list': 'Ваши обращения:\n{list}',
+    'bot.tickets.item': '{emoji} {number} — {status}: {subject}',
+    'bot.language.choose': 'Выберите язык / Choose your language:',
+    'bot.language.set': 'Готово, пишу по-русски.',
+    'bot.operator_busy': 'Оператор уже отвечает вам в этом диалоге.',
+    'bot.relay': '{text}\n\n— {operator_name|оператор поддержки}',
+    'bot.join.welcome':
+      '{greeting}, {first_name|друг}! Спасибо, что вступили в «{community_name}» 🎉 Если понадобится помощь — просто напишите сюда.',
+    'bot.leave.regret': 'Жаль, что вы уходите 😔 Подскажете почему? Это поможет нам стать лучше.',
+    'bot.leave.thanks': 'Спасибо за ответ! Будем рады видеть вас снова.',
+    'leave.boring': 'Неинтересно',
+    'leave.too_many_posts': 'Слишком много постов',
+    'leave.not_relevant': 'Больше не актуально',
+    'leave.other': 'Другое',
+
+    'ops.card':
+      '🆕 {emoji} {number} · {category}\n👤 {name} — vk.com/id{user_id}\n💬 {text}{attachments}\n🔗 {dialog_url}',
+    'ops.card.attachments': '\n📎 {list}',
+    'ops.card.take': '🙋 Взять',
+    'ops.card.resolve': '✅ Решено',
+    'ops.card.template': '📝 Шаблон',
+    'ops.user_message': '✉️ {number} · {name}: {text}{attachments}',
+    'ops.taken': '👤 {number} взял(а) {operator_name}.',
+    'ops.resolved': '✅ {number} решено ({operator_name}).',
+    'ops.snackbar.done': 'Готово: {number}',
+    'ops.templates': 'Шаблоны для {number}:\n{list}\nОтветьте на карточку: /t <имя>',
+    'ops.template.unknown': 'Нет шаблона «{name}». Есть: {list}',
+    'ops.template.missing': '⚠️ {number}: шаблон не заполнить — {problem}',
+    'ops.status':
+      '{emoji} {number} · {category} · {status}\nНазначено: {assignee}\nСоздано: {created}\nПервый ответ: {first_response}',
+    'ops.not_found': 'Обращение {number} не найдено.',
+    'ops.failed': '⚠️ {number}: {problem}',
+    'ops.queue': '📋 Очередь: новых {new}, в работе {in_progress}, ждут пользователя {waiting}.\n{list}',
+    'ops.queue.item': '{emoji} {number} · {status} · {created}',
+    'ops.help':
+      'Команды: /queue, /status <номер>, /take <номер>, /resolve <номер>. Ответ на карточку уходит пользователю; /t <шаблон> в ответе — шаблон.',
+    'ops.nobody': 'никто',
+    'ops.pending': 'ещё нет',
   },
   en: {
     'ticket.reply': '💬 Reply on ticket {number}:\n\n{text}',
@@ -32,19 +137,137 @@ export const catalog = {
     'sla.alert': '⏰ SLA breached: {number} ({category}), {target}. Assignee: {assignee}.',
     'sla.target.firstResponse': 'no first response',
     'sla.target.resolution': 'not resolved in time',
+
+    'greeting.morning': 'Good morning',
+    'greeting.day': 'Good afternoon',
+    'greeting.evening': 'Good evening',
+    'greeting.night': 'Hello',
+    'when.today': 'today {preposition} {time}',
+    'when.tomorrow': 'tomorrow {preposition} {time}',
+    'when.weekday': '{weekday} {preposition} {time}',
+    'when.date': '{date} {preposition} {time}',
+    'preposition.at': 'at',
+    'preposition.from': 'from',
+    'preposition.by': 'by',
+    'weekday.mon': 'on Monday',
+    'weekday.tue': 'on Tuesday',
+    'weekday.wed': 'on Wednesday',
+    'weekday.thu': 'on Thursday',
+    'weekday.fri': 'on Friday',
+    'weekday.sat': 'on Saturday',
+    'weekday.sun': 'on Sunday',
+
+    'menu.bug': '🐞 Report a bug',
+    'menu.question': '❓ Ask a question',
+    'menu.suggestion': '💡 Suggestion',
+    'menu.tickets': '📋 My tickets',
+    'menu.faq': '📖 FAQ',
+    'menu.operator': '🙋 Talk to an operator',
+    'menu.language': '🌐 Язык / Language',
+    'button.helped': '👍 This helped',
+    'button.operator': '🙋 Talk to an operator',
+    'button.yes': '✅ Yes',
+    'button.no': '❌ No',
+    'button.send': '✅ Send',
+    'button.cancel': '❌ Cancel',
+    'button.skip': '⏭ Skip',
+    'button.menu': '🏠 Menu',
+
+    'bot.welcome':
+      '{greeting}, {first_name|friend}! 👋 This is {community_name} support. Pick what you need, or just type your question.',
+    'bot.menu': 'How can I help? Pick a menu item or type your question.',
+    'bot.ask_question':
+      'Type your question in one message and I will look for an answer in the knowledge base.',
+    'bot.kb.answer': '📖 {title}\n\n{body}\n\nDid this help?',
+    'bot.kb.glad': 'Glad it helped! Write any time you have a question.',
+    'bot.kb.nothing': "I couldn't find a ready answer. Shall I pass your question to an operator?",
+    'bot.kb.declined': 'All right. Write or open the menu whenever you need something.',
+    'bot.faq': 'Frequently asked questions — pick an article:',
+    'bot.category.choose': 'What is it about?',
+    'bot.describe':
+      '{emoji} {category}. Please describe what happened in one message. You can attach screenshots.',
+    'bot.describe.handover': 'Describe your question in one message and I will pass it to an operator.',
+    'bot.describe.too_short': 'That is a bit short — please describe it in a few words at least.',
+    'bot.describe.too_long': 'That message is too long: {max} characters at most. Please shorten it.',
+    'bot.contact.ask':
+      'Leave an e-mail or phone number to reach you — e.g. name@example.com or +7 900 123-45-67. Or press "Skip".',
+    'bot.contact.invalid':
+      "That doesn't look like an e-mail or phone number. Example: name@example.com or +7 900 123-45-67.",
+    'bot.confirm':
+      'Please check your ticket:\n\n{emoji} {category}\n💬 {description}{attachments}{contact}\n\nSend it?',
+    'bot.confirm.attachments': '\n📎 Attachments: {count}',
+    'bot.confirm.contact': '\n📞 {contact}',
+    'bot.ticket.created': '✅ Ticket {number} is filed. An operator will answer {when}.',
+    'bot.ticket.too_many':
+      'You have filed many tickets in the last hour. Try again in {minutes} min or add to one you filed.',
+    'bot.cancelled': 'All right, cancelled. Anything else?',
+    'bot.receipt': '📨 Passed to an operator. We will answer {when}.',
+    'bot.off_hours': '🌙 We are off hours now. Operators will answer {when}.',
+    'bot.tickets.none': 'You have no tickets yet.',
+    'bot.tickets.list': 'Your tickets:\n{list}',
+    'bot.tickets.item': '{emoji} {number} — {status}: {subject}',
+    'bot.language.choose': 'Выберите язык / Choose your language:',
+    'bot.language.set': 'Done, I will write in English.',
+    'bot.operator_busy': 'An operator is already answering you in this dialog.',
+    'bot.relay': '{text}\n\n— {operator_name|support operator}',
+    'bot.join.welcome':
+      '{greeting}, {first_name|friend}! Thanks for joining {community_name} 🎉 If you ever need help, just write here.',
+    'bot.leave.regret': 'Sorry to see you go 😔 Would you tell us why? It helps us get better.',
+    'bot.leave.thanks': 'Thank you for telling us! You are welcome back any time.',
+    'leave.boring': 'Not interesting',
+    'leave.too_many_posts': 'Too many posts',
+    'leave.not_relevant': 'No longer relevant',
+    'leave.other': 'Other',
+
+    'ops.card':
+      '🆕 {emoji} {number} · {category}\n👤 {name} — vk.com/id{user_id}\n💬 {text}{attachments}\n🔗 {dialog_url}',
+    'ops.card.attachments': '\n📎 {list}',
+    'ops.card.take': '🙋 Take',
+    'ops.card.resolve': '✅ Resolve',
+    'ops.card.template': '📝 Template',
+    'ops.user_message': '✉️ {number} · {name}: {text}{attachments}',
+    'ops.taken': '👤 {number} taken by {operator_name}.',
+    'ops.resolved': '✅ {number} resolved ({operator_name}).',
+    'ops.snackbar.done': 'Done: {number}',
+    'ops.templates': 'Templates for {number}:\n{list}\nReply to the card: /t <name>',
+    'ops.template.unknown': 'No template "{name}". Known: {list}',
+    'ops.template.missing': '⚠️ {number}: the template cannot be filled — {problem}',
+    'ops.status':
+      '{emoji} {number} · {category} · {status}\nAssignee: {assignee}\nCreated: {created}\nFirst response: {first_response}',
+    'ops.not_found': 'No ticket {number}.',
+    'ops.failed': '⚠️ {number}: {problem}',
+    'ops.queue': '📋 Queue: {new} new, {in_progress} in progress, {waiting} waiting for users.\n{list}',
+    'ops.queue.item': '{emoji} {number} · {status} · {created}',
+    'ops.help':
+      'Commands: /queue, /status <number>, /take <number>, /resolve <number>. A reply to a card goes to the user; /t <template> in a reply sends a template.',
+    'ops.nobody': 'nobody',
+    'ops.pending': 'not yet',
   },
 } as const satisfies Record<Language, Record<string, string>>;
 
 export type TextKey = keyof (typeof catalog)['ru'];
 
+const compiled = new Map<string, CompiledTemplate>();
+
+function compiledText(language: Language, key: TextKey): CompiledTemplate {
+  const id = `${language}:${key}`;
+  let template = compiled.get(id);
+  if (!template) {
+    template = compileTemplate(catalog[language][key], undefined, `text ${key}`);
+    compiled.set(id, template);
+  }
+  return template;
+}
+
 export function render(
   language: Language,
   key: TextKey,
-  variables: Record<string, string | number> = {},
+  variables: Readonly<Record<string, string | number | null | undefined>> = {},
 ): string {
-  return catalog[language][key].replace(/\{(\w+)\}/g, (_match, name: string) => {
-    const value = variables[name];
-    if (value === undefined) throw new RangeError(`text ${key} needs {${name}}`);
-    return String(value);
-  });
+  return renderTemplate(compiledText(language, key), variables, `text ${key}`);
+}
+
+/** The variable names a text uses, fallbacks aside: for the build's ru/en comparison. */
+export function textVariables(language: Language, key: TextKey): string[] {
+  return [...compiledText(language, key).variables].sort();
 }

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import content from '../../content/support.json';
+import { compileTemplate, TemplateError } from '../i18n/template';
 import { parseClockTime, weekdays } from '../schedule/business-hours';
 
 const clockTime = z.string().refine((value) => {
@@ -14,6 +15,27 @@ const period = z
   .tuple([clockTime, clockTime])
   .refine(([from, to]) => parseClockTime(from) < parseClockTime(to), 'must open before it closes');
 const localized = z.object({ ru: z.string().min(1), en: z.string().min(1) });
+
+/** What an operator template may say: anything else is a load error, never a blank before a user. */
+export const templateVariables: ReadonlySet<string> = new Set([
+  'first_name',
+  'operator_name',
+  'community_name',
+  'greeting',
+  'ticket_number',
+]);
+const templateText = z
+  .string()
+  .min(1)
+  .max(4000)
+  .superRefine((text, context) => {
+    try {
+      compileTemplate(text, templateVariables);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      context.addIssue({ code: 'custom', message: error.message });
+    }
+  });
 
 export const supportSettingsSchema = z.object({
   businessHours: z.object({
@@ -44,9 +66,18 @@ export const supportSettingsSchema = z.object({
     .refine((list) => new Set(list.map((c) => c.prefix)).size === list.length, 'prefixes must be unique'),
   /** The analytics events the mini app may log (POST /api/events). */
   eventNames: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)).min(1),
-  operatorTemplates: z.array(
-    z.object({ id: z.string().regex(/^[a-z0-9-]+$/), title: localized, text: localized }),
-  ),
+  /** Shown in greetings and templates as {community_name}. */
+  communityName: localized,
+  /** Replies operators send with `/t <id>` in the operators' chat (and list in the API). */
+  operatorTemplates: z
+    .array(
+      z.object({
+        id: z.string().regex(/^[a-z0-9-]{1,32}$/),
+        title: localized,
+        text: z.object({ ru: templateText, en: templateText }),
+      }),
+    )
+    .refine((list) => new Set(list.map((t) => t.id)).size === list.length, 'template ids must be unique'),
 });
 
 export type SupportSettings = z.infer<typeof supportSettingsSchema>;

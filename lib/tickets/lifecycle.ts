@@ -3,6 +3,15 @@ import type { StatusChangeRecord, TicketRecord, TicketStatus } from '../storage/
 export const ticketStatuses = ['new', 'in_progress', 'waiting_for_user', 'resolved', 'closed'] as const;
 export const openStatuses: readonly TicketStatus[] = ['new', 'in_progress', 'waiting_for_user'];
 
+/** How a status shows in chat lists (the bot's "My tickets", the operators' queue). */
+export const statusEmoji: Record<TicketStatus, string> = {
+  new: '🆕',
+  in_progress: '🔧',
+  waiting_for_user: '⏳',
+  resolved: '✅',
+  closed: '📁',
+};
+
 /**
  * Where a ticket may go from each status. `resolved → new | in_progress` is a reopen; `closed` is
  * final (a message on a closed ticket starts a new, linked one).

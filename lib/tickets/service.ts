@@ -89,7 +89,21 @@ export interface ThreadView {
 }
 
 /** Work queued inside a transaction, run after it commits. */
-type Outbox = { jobs: NewJob[] };
+export type Outbox = { jobs: NewJob[] };
+
+/**
+ * A caller's open transaction: the chat bot claims its event id and changes tickets in one commit.
+ * The caller creates the outbox's jobs before committing (`writeOutbox`) and dispatches them after.
+ */
+export interface TransactionScope {
+  repositories: Repositories;
+  outbox: Outbox;
+}
+
+/** Creates the rows of an outbox's jobs inside the transaction that queued them. */
+export async function writeOutbox(repositories: Repositories, outbox: Outbox, now: number): Promise<void> {
+  for (const job of outbox.jobs) await createJob(repositories, job, now);
+}
 
 const IDEMPOTENCY_TTL = DAY;
 
@@ -111,9 +125,9 @@ export class TicketService {
   }
 
   /** Files a ticket. Idempotent by key; limited per user per hour. */
-  async create(input: NewTicket): Promise<CreatedTicket> {
+  async create(input: NewTicket, scope?: TransactionScope): Promise<CreatedTicket> {
     const { settings, clock } = this.#deps;
-    return this.#transaction(async (repositories, outbox) => {
+    return this.#run(scope, async (repositories, outbox) => {
       const now = clock.now();
       const claimKey = input.idempotency ? idempotencyClaimKey(input.userId, input.idempotency.key) : null;
       if (claimKey && input.idempotency) {
@@ -189,9 +203,10 @@ export class TicketService {
     userId: number,
     number: string,
     message: { text: string; attachments: string[] },
+    scope?: TransactionScope,
   ): Promise<{ ticket: TicketRecord; reopened: boolean; linkedFrom: string | null }> {
     const { clock, settings } = this.#deps;
-    return this.#transaction(async (repositories, outbox) => {
+    return this.#run(scope, async (repositories, outbox) => {
       const now = clock.now();
       const ticket = await repositories.tickets.getByNumber(number);
       if (!ticket || ticket.userId !== userId) throw notFound(number);
@@ -236,8 +251,13 @@ export class TicketService {
   }
 
   /** An operator (or the CRM) changes the status; every change is audited. */
-  async changeStatus(number: string, to: TicketStatus, operator: OperatorActor): Promise<TicketRecord> {
-    return this.#transaction(async (repositories, outbox) => {
+  async changeStatus(
+    number: string,
+    to: TicketStatus,
+    operator: OperatorActor,
+    scope?: TransactionScope,
+  ): Promise<TicketRecord> {
+    return this.#run(scope, async (repositories, outbox) => {
       const now = this.#deps.clock.now();
       const ticket = await repositories.tickets.getByNumber(number);
       if (!ticket) throw notFound(number);
@@ -256,8 +276,13 @@ export class TicketService {
   }
 
   /** Assigns the ticket (to the caller when taking it); a new ticket moves to in progress. */
-  async assign(number: string, assigneeId: number | null, operator: OperatorActor): Promise<TicketRecord> {
-    return this.#transaction(async (repositories, outbox) => {
+  async assign(
+    number: string,
+    assigneeId: number | null,
+    operator: OperatorActor,
+    scope?: TransactionScope,
+  ): Promise<TicketRecord> {
+    return this.#run(scope, async (repositories, outbox) => {
       const now = this.#deps.clock.now();
       const ticket = await repositories.tickets.getByNumber(number);
       if (!ticket) throw notFound(number);
@@ -294,10 +319,17 @@ export class TicketService {
    */
   async operatorMessage(
     number: string,
-    message: { text: string; attachments: string[]; internal: boolean },
+    message: {
+      text: string;
+      attachments: string[];
+      internal: boolean;
+      /** Typed in the user's dialog or relayed by the bot: the user has it, no notification. */
+      deliveredInChat?: boolean;
+    },
     operator: OperatorActor,
+    scope?: TransactionScope,
   ): Promise<{ ticket: TicketRecord; message: TicketMessageRecord }> {
-    return this.#transaction(async (repositories, outbox) => {
+    return this.#run(scope, async (repositories, outbox) => {
       const now = this.#deps.clock.now();
       let ticket = await repositories.tickets.getByNumber(number);
       if (!ticket) throw notFound(number);
@@ -333,12 +365,13 @@ export class TicketService {
             },
           );
         }
-        outbox.jobs.push({
-          jobId: `ticket-update:${ticket.ticketId}:message:${added.seq}`,
-          kind: 'ticket-update',
-          payload: { ticketId: ticket.ticketId, event: 'reply', seq: added.seq },
-          dueAt: now,
-        });
+        if (!message.deliveredInChat)
+          outbox.jobs.push({
+            jobId: `ticket-update:${ticket.ticketId}:message:${added.seq}`,
+            kind: 'ticket-update',
+            payload: { ticketId: ticket.ticketId, event: 'reply', seq: added.seq },
+            dueAt: now,
+          });
       }
       await audit(
         repositories,
@@ -359,8 +392,9 @@ export class TicketService {
       ticket: TicketRecord,
       now: number,
     ) => { status?: TicketStatus; details?: Record<string, unknown> } | null,
+    scope?: TransactionScope,
   ): Promise<TicketRecord | null> {
-    return this.#transaction(async (repositories, outbox) => {
+    return this.#run(scope, async (repositories, outbox) => {
       const now = this.#deps.clock.now();
       const ticket = await repositories.tickets.get(ticketId);
       if (!ticket) return null;
@@ -385,13 +419,20 @@ export class TicketService {
     });
   }
 
+  /** `work` in the caller's transaction when given one, else in a transaction of its own. */
+  #run<T>(
+    scope: TransactionScope | undefined,
+    work: (repositories: Repositories, outbox: Outbox) => Promise<T>,
+  ): Promise<T> {
+    return scope ? work(scope.repositories, scope.outbox) : this.#transaction(work);
+  }
+
   async #transaction<T>(work: (repositories: Repositories, outbox: Outbox) => Promise<T>): Promise<T> {
     let outbox: Outbox = { jobs: [] };
     const result = await this.#deps.store.transaction(async (repositories) => {
       outbox = { jobs: [] }; // a conflict retry starts over
       const value = await work(repositories, outbox);
-      const now = this.#deps.clock.now();
-      for (const job of outbox.jobs) await createJob(repositories, job, now);
+      await writeOutbox(repositories, outbox, this.#deps.clock.now());
       return value;
     });
     if (outbox.jobs.length > 0) {

@@ -163,9 +163,9 @@ export class VkClient {
     );
   }
 
-  /** Answers a callback-button press (valid about a minute after the press). */
+  /** Answers a callback-button press (valid about a minute after the press), with a snackbar if given. */
   async answerMessageEvent(
-    answer: { eventId: string; userId: number; peerId: number; snackbarText: string },
+    answer: { eventId: string; userId: number; peerId: number; snackbarText?: string },
     options?: CallOptions,
   ): Promise<void> {
     await this.call<number>(
@@ -174,7 +174,11 @@ export class VkClient {
         event_id: answer.eventId,
         user_id: answer.userId,
         peer_id: answer.peerId,
-        event_data: JSON.stringify({ type: 'show_snackbar', text: answer.snackbarText }),
+        // Without event_data the press is just acknowledged (the button stops spinning).
+        event_data:
+          answer.snackbarText === undefined
+            ? undefined
+            : JSON.stringify({ type: 'show_snackbar', text: answer.snackbarText.slice(0, 90) }),
       },
       options,
     );
@@ -195,6 +199,16 @@ export class VkClient {
     options?: CallOptions,
   ): Promise<Array<{ id: number; first_name: string; last_name: string }>> {
     return this.call('users.get', { user_ids: userIds.join(','), lang: language }, options);
+  }
+
+  /** Member ids of a chat the community is in (it must be an admin there). */
+  async getConversationMemberIds(peerId: number, options?: CallOptions): Promise<number[]> {
+    const result = await this.call<{ items: Array<{ member_id: number }> }>(
+      'messages.getConversationMembers',
+      { peer_id: peerId },
+      options,
+    );
+    return result.items.map((item) => item.member_id);
   }
 
   /**

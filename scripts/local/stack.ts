@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { signLaunchParams } from '../../lib/api/launch-params';
 import { handleApiRequest } from '../../lib/api/routes';
+import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
+import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
-import { MINUTE, OffsetClock } from '../../lib/clock';
+import { type Clock, MINUTE, OffsetClock } from '../../lib/clock';
 import { type ConfigSection, loadConfig } from '../../lib/config/schema';
 import { runDailyDispatch } from '../../lib/dispatcher/daily-run';
 import { describeError } from '../../lib/errors';
@@ -36,12 +38,15 @@ export const devDefaults: Record<string, string> = {
   OPERATORS_CHAT_PEER_ID: '2000000001',
 };
 
+/** The stack's clock: real time shifted by `/dev/clock/advance`, or a test's manual clock. */
+export type AdjustableClock = Clock & { advance(milliseconds: number): void };
+
 export interface LocalStack {
   url: string;
   sandbox: VkSandbox;
   store: SqliteStore;
   queue: EmbeddedQueue;
-  clock: OffsetClock;
+  clock: AdjustableClock;
   logger: Logger;
   /** Names of the variables that fell back to dev defaults. */
   defaulted: string[];
@@ -59,7 +64,7 @@ export interface LocalStack {
  */
 export async function startLocalStack(
   environment: Record<string, string | undefined>,
-  options: { inMemory?: boolean; sink?: LogSink; pollMs?: number } = {},
+  options: { inMemory?: boolean; sink?: LogSink; pollMs?: number; clock?: AdjustableClock } = {},
 ): Promise<LocalStack> {
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
   const merged = { ...devDefaults, ...environment };
@@ -69,7 +74,13 @@ export async function startLocalStack(
     fields: { fn: 'local' },
     ...(options.sink ? { sink: options.sink } : {}),
   });
-  const clock = new OffsetClock();
+  const clock: AdjustableClock = options.clock ?? new OffsetClock();
+  const startedAt = clock.now();
+  const clockView = () => ({
+    now: new Date(clock.now()).toISOString(),
+    offsetMinutes:
+      clock instanceof OffsetClock ? clock.offset / MINUTE : Math.round((clock.now() - startedAt) / MINUTE),
+  });
 
   let store: SqliteStore;
   if (options.inMemory) {
@@ -83,6 +94,10 @@ export async function startLocalStack(
     groupId: config.vk.VK_GROUP_ID,
     callbackSecret: config.vk.VK_CALLBACK_SECRET,
     apiVersion: config.vk.VK_API_VERSION,
+    // The dev operators (ids 1 and 2, as in OPERATOR_TOKENS) sit in the operators' chat.
+    chatMembers: config.support.OPERATORS_CHAT_PEER_ID
+      ? { [config.support.OPERATORS_CHAT_PEER_ID]: [1, 2] }
+      : {},
     log: (line) => logger.info(line),
   }).start(options.inMemory ? 0 : config.local.VK_SANDBOX_PORT);
 
@@ -98,30 +113,45 @@ export async function startLocalStack(
     apiUrl: `${sandbox.url}/method`,
     version: config.vk.VK_API_VERSION,
     timeoutMs: config.vk.VK_API_TIMEOUT_MS,
-    clock,
+    // Rate limiting and backoff run on real time, whatever the dev clock says.
   };
-  const jobHandlers = ticketJobHandlers({
+  const groupVk = new VkClient({
+    ...vkOptions,
+    token: config.vk.VK_GROUP_TOKEN,
+    rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+    logger,
+  });
+  const bot = createCallbackBot({
     store,
     clock,
-    logger: logger.child({ fn: 'csat-followup' }),
+    logger: logger.child({ fn: 'vk-callback' }),
+    vk: groupVk,
     tickets,
-    groupVk: new VkClient({
-      ...vkOptions,
-      token: config.vk.VK_GROUP_TOKEN,
-      rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
-    }),
-    appVk: new VkClient({
-      ...vkOptions,
-      token: config.miniApp.VK_SERVICE_TOKEN,
-      rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
-    }),
-    operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
-    crmWebhook:
-      config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
-        ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }
-        : undefined,
-    schedule: (job) => deferred.schedule(job),
+    deferred,
+    facts: new FactsFetcher({ vk: groupVk, clock, logger, groupId: config.vk.VK_GROUP_ID }),
+    settings: botSettingsFrom(config.vk, config.support, tickets),
   });
+  const jobHandlers = {
+    ...bot.delivery.jobHandlers(),
+    ...ticketJobHandlers({
+      store,
+      clock,
+      logger: logger.child({ fn: 'csat-followup' }),
+      tickets,
+      groupVk,
+      appVk: new VkClient({
+        ...vkOptions,
+        token: config.miniApp.VK_SERVICE_TOKEN,
+        rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+      }),
+      operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
+      crmWebhook:
+        config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
+          ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }
+          : undefined,
+      schedule: (job) => deferred.schedule(job),
+    }),
+  };
   /** Signed launch params of a dev user, as VK would give the mini app (for curl and tests). */
   const launchParamsFor = (userId: number) =>
     signLaunchParams(
@@ -150,6 +180,7 @@ export async function startLocalStack(
         store,
         clock,
         logger: requestLogger.child({ fn: 'vk-callback' }),
+        bot,
       });
     }
     if (request.path.startsWith('/api/')) {
@@ -176,7 +207,7 @@ export async function startLocalStack(
       if (!Number.isFinite(minutes) || minutes < 0)
         return json(400, { error: 'minutes must be a non-negative number' });
       clock.advance(minutes * MINUTE);
-      return json(200, { now: new Date(clock.now()).toISOString(), offsetMinutes: clock.offset / MINUTE });
+      return json(200, clockView());
     }
     return json(404, { error: `no route for ${request.method} ${request.path}` });
   };
@@ -204,7 +235,7 @@ export async function startLocalStack(
       },
       queue: { ...queues, engine: 'embedded (sqlite)' },
       vkSandbox: sandbox.url,
-      clock: { now: new Date(clock.now()).toISOString(), offsetMinutes: clock.offset / MINUTE },
+      clock: clockView(),
     });
   };
 

@@ -9,10 +9,18 @@ import type { AddressInfo } from 'node:net';
  * - `POST /method/<name>` (form-encoded, like api.vk.com): records every call, drops a repeated
  *   `random_id` per peer (VK's dedup), enforces a requests-per-second limit with error 6, and fails
  *   on demand with 6, 9, 10, 901, HTTP 5xx or a timeout.
- * - `POST /sandbox/users/<id>/messages {text, payload?}`, `/press {payload, conversationMessageId?}`,
- *   `/join`, `/leave`, `/allow`, `/deny`: a VK user acting, delivered as a real callback event (with
- *   the configured secret) to the callback URL.
- * - `GET /sandbox/sent` (what the bot sent), `GET /sandbox/calls`, `POST /sandbox/faults`, `POST /sandbox/reset`.
+ * - Like VK, it refuses `messages.send` to a user who never wrote and didn't allow messages (901),
+ *   and echoes every message the community sends to a user back as a `message_reply` callback.
+ * - `POST /sandbox/users/<id>/messages {text, payload?, photos?, buttonActions?, langId?}`,
+ *   `/press {payload, conversationMessageId?}`, `/join`, `/leave`, `/allow {key?}`, `/deny`: a VK user
+ *   acting, delivered as a real callback event (with the configured secret) to the callback URL.
+ * - `POST /sandbox/admins/<id>/dialogs/<userId> {text}`: a community admin typing in a user's dialog
+ *   (VK sends it as `message_reply` with `admin_author_id`).
+ * - `POST /sandbox/chats/<peerId>/messages {from, text, replyTo?}` and `/press {from, payload}`: a
+ *   member of a group chat (the operators' chat) writing, replying to a message by its
+ *   conversation_message_id, or pressing a callback button.
+ * - `GET /sandbox/sent` (what the community sent), `GET /sandbox/calls`, `POST /sandbox/faults`,
+ *   `POST /sandbox/reset`.
  */
 export interface SandboxOptions {
   groupId: number;
@@ -22,6 +30,10 @@ export interface SandboxOptions {
   /** Requests per second before error 6; 0 for no limit. */
   rateLimitPerSecond?: number;
   apiVersion?: string;
+  /** Group chats the community is in, with their members (`messages.getConversationMembers`). */
+  chatMembers?: Record<number, number[]>;
+  /** Echo community messages to users back as `message_reply` callbacks, as VK does (default true). */
+  echoReplies?: boolean;
   log?: (line: string) => void;
 }
 
@@ -42,7 +54,12 @@ export interface SentMessage {
   conversationMessageId: number;
 }
 
-export type Fault = { method?: string; error: 6 | 9 | 10 | 901 | 'http500' | 'timeout'; times: number };
+/** `lost_answer`: the call takes effect but its answer is an HTTP 500 (the client must retry safely). */
+export type Fault = {
+  method?: string;
+  error: 6 | 9 | 10 | 901 | 'http500' | 'timeout' | 'lost_answer';
+  times: number;
+};
 
 export interface CallbackDelivery {
   type: string;
@@ -54,6 +71,10 @@ export interface CallbackDelivery {
 export class VkSandbox {
   readonly options: Required<Omit<SandboxOptions, 'callbackUrl' | 'log'>> &
     Pick<SandboxOptions, 'callbackUrl' | 'log'>;
+  /** Users who wrote to the community or allowed its messages: VK lets it write only to them. */
+  readonly allowed = new Set<number>();
+  readonly eventAnswers: Array<{ eventId: string; userId: number; peerId: number; eventData: unknown }> = [];
+  readonly #echoes = new Set<Promise<unknown>>();
   readonly calls: RecordedCall[] = [];
   readonly sent: SentMessage[] = [];
   readonly notifications: Array<{ userIds: number[]; text: string; fragment?: string }> = [];
@@ -67,7 +88,13 @@ export class VkSandbox {
   readonly #recentCalls: number[] = [];
 
   constructor(options: SandboxOptions) {
-    this.options = { rateLimitPerSecond: 0, apiVersion: '5.199', ...options };
+    this.options = {
+      rateLimitPerSecond: 0,
+      apiVersion: '5.199',
+      chatMembers: {},
+      echoReplies: true,
+      ...options,
+    };
   }
 
   get url(): string {
@@ -94,7 +121,14 @@ export class VkSandbox {
     return this;
   }
 
+  /** Waits for the `message_reply` echoes in flight. */
+  async settle(): Promise<void> {
+    while (this.#echoes.size > 0) await Promise.allSettled([...this.#echoes]);
+  }
+
   async stop(): Promise<void> {
+    this.options.echoReplies = false;
+    await this.settle();
     const server = this.#server;
     if (!server) return;
     server.closeAllConnections();
@@ -107,6 +141,7 @@ export class VkSandbox {
     this.notifications.length = 0;
     this.deliveries.length = 0;
     this.faults.length = 0;
+    this.eventAnswers.length = 0;
     this.#randomIds.clear();
   }
 
@@ -119,9 +154,10 @@ export class VkSandbox {
   async userSendsMessage(
     userId: number,
     text: string,
-    options: { payload?: unknown; buttonActions?: string[]; langId?: number } = {},
+    options: { payload?: unknown; buttonActions?: string[]; langId?: number; photos?: number } = {},
   ) {
     const messageId = this.#nextMessageId++;
+    this.allowed.add(userId);
     return this.deliver('message_new', {
       message: {
         id: messageId,
@@ -130,7 +166,15 @@ export class VkSandbox {
         from_id: userId,
         text,
         conversation_message_id: this.#nextConversationMessageId(userId),
-        attachments: [],
+        attachments: Array.from({ length: options.photos ?? 0 }, (_, index) => ({
+          type: 'photo',
+          photo: {
+            id: 457_239_000 + messageId * 10 + index,
+            owner_id: userId,
+            access_key: `k${messageId}x${index}`,
+            sizes: [{ type: 'x', url: 'https://sun9-1.userapi.com/x.jpg', width: 604, height: 453 }],
+          },
+        })),
         ...(options.payload === undefined ? {} : { payload: JSON.stringify(options.payload) }),
       },
       client_info: {
@@ -171,11 +215,71 @@ export class VkSandbox {
   }
 
   userAllowsMessages(userId: number, key?: string) {
+    this.allowed.add(userId);
     return this.deliver('message_allow', { user_id: userId, ...(key ? { key } : {}) });
   }
 
   userDeniesMessages(userId: number) {
+    this.allowed.delete(userId);
     return this.deliver('message_deny', { user_id: userId });
+  }
+
+  /** A community admin types in a user's dialog: VK shows it to the user and sends `message_reply`. */
+  adminWrites(adminId: number, userId: number, text: string) {
+    const message = this.#record(userId, text, null, 0);
+    return this.deliver('message_reply', {
+      ...this.#messageObject(message),
+      admin_author_id: adminId,
+    });
+  }
+
+  /** A member writes in a group chat, optionally replying to a message there by conversation_message_id. */
+  memberWritesInChat(peerId: number, fromId: number, text: string, replyTo?: number) {
+    const replied =
+      replyTo === undefined
+        ? undefined
+        : this.sent.find((m) => m.peerId === peerId && m.conversationMessageId === replyTo);
+    return this.deliver('message_new', {
+      message: {
+        id: 0,
+        date: Math.floor(Date.now() / 1000),
+        peer_id: peerId,
+        from_id: fromId,
+        text,
+        conversation_message_id: this.#nextConversationMessageId(peerId),
+        attachments: [],
+        ...(replied
+          ? {
+              reply_message: {
+                date: Math.floor(Date.now() / 1000),
+                from_id: -this.options.groupId,
+                text: replied.text,
+                peer_id: peerId,
+                id: 0,
+                conversation_message_id: replied.conversationMessageId,
+                attachments: [],
+              },
+            }
+          : {}),
+      },
+      client_info: {
+        button_actions: ['text', 'callback', 'open_link', 'open_app'],
+        keyboard: true,
+        inline_keyboard: true,
+        carousel: true,
+        lang_id: 0,
+      },
+    });
+  }
+
+  /** A chat member presses a callback button on a community message in the chat. */
+  memberPressesInChat(peerId: number, userId: number, payload: unknown) {
+    return this.deliver('message_event', {
+      user_id: userId,
+      peer_id: peerId,
+      event_id: randomUUID().replace(/-/g, '').slice(0, 12),
+      payload,
+    });
   }
 
   /** Posts one callback event the way VK does; returns the callback's answer. */
@@ -233,6 +337,28 @@ export class VkSandbox {
       this.injectFault({ ...fault, times: fault.times ?? 1 });
       return send(200, { ok: true, faults: this.faults });
     }
+    const admin = /^\/sandbox\/admins\/(\d+)\/dialogs\/(\d+)$/.exec(url.pathname);
+    if (request.method === 'POST' && admin) {
+      const input = (body ? JSON.parse(body) : {}) as { text?: string };
+      return send(200, await this.adminWrites(Number(admin[1]), Number(admin[2]), input.text ?? ''));
+    }
+    const chat = /^\/sandbox\/chats\/(\d+)\/(messages|press)$/.exec(url.pathname);
+    if (request.method === 'POST' && chat) {
+      const input = (body ? JSON.parse(body) : {}) as {
+        from?: number;
+        text?: string;
+        replyTo?: number;
+        payload?: unknown;
+      };
+      const peerId = Number(chat[1]);
+      const from = Number(input.from ?? 0);
+      return send(
+        200,
+        chat[2] === 'messages'
+          ? await this.memberWritesInChat(peerId, from, input.text ?? '', input.replyTo)
+          : await this.memberPressesInChat(peerId, from, input.payload ?? {}),
+      );
+    }
     const acting = /^\/sandbox\/users\/(\d+)\/(messages|press|join|leave|allow|deny)$/.exec(url.pathname);
     if (request.method === 'POST' && acting) {
       const userId = Number(acting[1]);
@@ -241,15 +367,19 @@ export class VkSandbox {
         payload?: unknown;
         conversationMessageId?: number;
         key?: string;
+        photos?: number;
+        buttonActions?: string[];
+        langId?: number;
       };
       const action = acting[2];
       const delivery =
         action === 'messages'
-          ? await this.userSendsMessage(
-              userId,
-              input.text ?? '',
-              input.payload === undefined ? {} : { payload: input.payload },
-            )
+          ? await this.userSendsMessage(userId, input.text ?? '', {
+              ...(input.payload === undefined ? {} : { payload: input.payload }),
+              ...(input.photos ? { photos: input.photos } : {}),
+              ...(input.buttonActions ? { buttonActions: input.buttonActions } : {}),
+              ...(input.langId === undefined ? {} : { langId: input.langId }),
+            })
           : action === 'press'
             ? await this.userPressesButton(userId, input.payload ?? {}, input.conversationMessageId)
             : action === 'join'
@@ -298,25 +428,39 @@ export class VkSandbox {
     const fault = this.faults.find(
       (candidate) => candidate.times > 0 && (!candidate.method || candidate.method === method),
     );
+    let loseAnswer = false;
     if (fault) {
       fault.times--;
-      if (fault.error === 'http500') {
+      if (fault.error === 'lost_answer') {
+        loseAnswer = true;
+      } else if (fault.error === 'http500') {
         record('http 500');
         response.writeHead(500).end('Internal Server Error');
         return;
-      }
-      if (fault.error === 'timeout') {
+      } else if (fault.error === 'timeout') {
         record('timeout');
         // Never answers; the client's timeout fires. The connection is closed when the sandbox stops.
         return;
+      } else {
+        const messages: Record<number, string> = {
+          6: 'Too many requests per second',
+          9: 'Flood control',
+          10: 'Internal server error',
+          901: "Can't send messages for users without permission",
+        };
+        return vkError(fault.error, messages[fault.error] ?? 'error');
       }
-      const messages: Record<number, string> = {
-        6: 'Too many requests per second',
-        9: 'Flood control',
-        10: 'Internal server error',
-        901: "Can't send messages for users without permission",
-      };
-      return vkError(fault.error, messages[fault.error] ?? 'error');
+    }
+    if (loseAnswer) {
+      // The call takes effect below, but the client sees a 500 and must retry without doubling it.
+      const original = response.end.bind(response);
+      response.end = ((...args: unknown[]) => {
+        void args;
+        response.statusCode = 500;
+        response.removeHeader('content-type');
+        return original('Internal Server Error');
+      }) as typeof response.end;
+      response.writeHead = ((..._args: unknown[]) => response) as unknown as typeof response.writeHead;
     }
 
     switch (method) {
@@ -330,19 +474,22 @@ export class VkSandbox {
         const dedupKey = `${peerId}:${randomId}`;
         if (randomId !== 0 && this.#randomIds.has(dedupKey))
           return ok(this.#randomIds.get(dedupKey), 'duplicate');
-        const messageId = this.#nextMessageId++;
-        const message: SentMessage = {
-          messageId,
+        if (peerId < 2_000_000_000 && peerId > 0 && !this.allowed.has(peerId))
+          return vkError(901, "Can't send messages for users without permission");
+        if (params.keyboard) {
+          const problem = keyboardProblem(params.keyboard);
+          if (problem) return vkError(911, `Keyboard format is invalid: ${problem}`);
+        }
+        const message = this.#record(
           peerId,
-          text: params.message ?? '',
-          keyboard: params.keyboard ? JSON.parse(params.keyboard) : null,
+          params.message ?? '',
+          params.keyboard ? JSON.parse(params.keyboard) : null,
           randomId,
-          conversationMessageId: this.#nextConversationMessageId(peerId),
-        };
-        if (randomId !== 0) this.#randomIds.set(dedupKey, messageId);
-        this.sent.push(message);
+        );
+        if (randomId !== 0) this.#randomIds.set(dedupKey, message.messageId);
         this.options.log?.(`sandbox ← messages.send to ${peerId}: ${message.text.slice(0, 200)}`);
-        return ok(messageId);
+        if (peerId < 2_000_000_000 && this.options.echoReplies) this.#echo(message);
+        return ok(message.messageId);
       }
       case 'messages.edit': {
         const target = this.sent.find(
@@ -356,10 +503,38 @@ export class VkSandbox {
         target.keyboard = params.keyboard ? JSON.parse(params.keyboard) : target.keyboard;
         return ok(1);
       }
-      case 'messages.sendMessageEventAnswer':
+      case 'messages.sendMessageEventAnswer': {
+        if (!params.event_id || !params.user_id || !params.peer_id)
+          return vkError(
+            100,
+            'One of the parameters specified was missing or invalid: event_id, user_id, peer_id',
+          );
+        const eventData = params.event_data ? JSON.parse(params.event_data) : null;
+        if (eventData?.type === 'show_snackbar' && String(eventData.text ?? '').length > 90)
+          return vkError(100, 'event_data: snackbar text is longer than 90 characters');
+        this.eventAnswers.push({
+          eventId: params.event_id,
+          userId: Number(params.user_id),
+          peerId: Number(params.peer_id),
+          eventData,
+        });
         return ok(1);
+      }
       case 'messages.isMessagesFromGroupAllowed':
-        return ok({ is_allowed: 1 });
+        return ok({ is_allowed: this.allowed.has(Number(params.user_id)) ? 1 : 0 });
+      case 'messages.getConversationMembers': {
+        const members = this.options.chatMembers[Number(params.peer_id)];
+        if (!members) return vkError(917, "You don't have access to this chat");
+        return ok({
+          count: members.length,
+          items: members.map((memberId) => ({
+            member_id: memberId,
+            invited_by: memberId,
+            join_date: 1_700_000_000,
+          })),
+          profiles: members.map((id) => ({ id, first_name: `User${id}`, last_name: 'Sandbox' })),
+        });
+      }
       case 'users.get':
         return ok(
           String(params.user_ids ?? '')
@@ -392,6 +567,41 @@ export class VkSandbox {
     }
   }
 
+  #record(peerId: number, text: string, keyboard: unknown, randomId: number): SentMessage {
+    const message: SentMessage = {
+      messageId: this.#nextMessageId++,
+      peerId,
+      text,
+      keyboard,
+      randomId,
+      conversationMessageId: this.#nextConversationMessageId(peerId),
+    };
+    this.sent.push(message);
+    return message;
+  }
+
+  #messageObject(message: SentMessage) {
+    return {
+      id: message.messageId,
+      date: Math.floor(Date.now() / 1000),
+      peer_id: message.peerId,
+      from_id: -this.options.groupId,
+      out: 1,
+      text: message.text,
+      conversation_message_id: message.conversationMessageId,
+      attachments: [],
+      random_id: message.randomId,
+    };
+  }
+
+  /** VK reports what the community sent back to its callback server as `message_reply`. */
+  #echo(message: SentMessage): void {
+    if (!this.options.callbackUrl) return;
+    const delivery = this.deliver('message_reply', this.#messageObject(message)).catch(() => undefined);
+    this.#echoes.add(delivery);
+    void delivery.finally(() => this.#echoes.delete(delivery));
+  }
+
   #overRateLimit(): boolean {
     const limit = this.options.rateLimitPerSecond;
     if (!limit) return false;
@@ -407,6 +617,36 @@ export class VkSandbox {
     this.#conversationMessageIds.set(peerId, next);
     return next;
   }
+}
+
+/** VK's keyboard rules (dev.vk.com/ru/api/bots/development/keyboard); null when the keyboard is fine. */
+export function keyboardProblem(raw: string): string | null {
+  let keyboard: { inline?: boolean; buttons?: unknown };
+  try {
+    keyboard = JSON.parse(raw);
+  } catch {
+    return 'not JSON';
+  }
+  if (!Array.isArray(keyboard.buttons)) return 'buttons must be an array';
+  const rows = keyboard.buttons as Array<
+    Array<{ action?: { type?: string; label?: string; payload?: string }; color?: string }>
+  >;
+  const limits = keyboard.inline ? { rows: 6, total: 10 } : { rows: 10, total: 40 };
+  if (rows.length > limits.rows) return `more than ${limits.rows} rows`;
+  if (rows.flat().length > limits.total) return `more than ${limits.total} buttons`;
+  for (const row of rows) {
+    if (!Array.isArray(row) || row.length > 5) return 'a row holds 1 to 5 buttons';
+    for (const button of row) {
+      const action = button.action;
+      if (!action?.type) return 'a button needs an action type';
+      if ((action.type === 'text' || action.type === 'callback') && [...(action.label ?? '')].length > 40)
+        return 'label longer than 40';
+      if (action.payload !== undefined && action.payload.length > 255) return 'payload longer than 255';
+      if (button.color && !['primary', 'secondary', 'positive', 'negative'].includes(button.color))
+        return 'unknown color';
+    }
+  }
+  return null;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

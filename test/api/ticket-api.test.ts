@@ -438,6 +438,7 @@ describe('ticket-api: operators', () => {
       const { newUserRecord } = await import('../../lib/users/account');
       await r.users.put(newUserRecord(user, Date.now(), { messagesAllowed: true, language: 'ru' }));
     });
+    stack.sandbox.allowed.add(user); // the user wrote to the community once
     const { number } = (
       await api('POST', '/api/tickets', { user, body: ticketBody({ category: 'question' }) })
     ).body;

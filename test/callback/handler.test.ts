@@ -1,133 +1,226 @@
-import { handleCallback } from '../../lib/callback/handler';
-import { ManualClock } from '../../lib/clock';
-import type { HttpRequest } from '../../lib/http/http';
-import { createLogger } from '../../lib/log/logger';
-import { SqliteStore } from '../../lib/storage/sqlite/store';
+import { type BotStack, GROUP_ID, startBotStack } from '../support/bot-harness';
 
-const settings = { groupId: 100, secret: 's3cret', confirmationCode: 'abc123' };
+let bot: BotStack;
+afterEach(async () => {
+  await bot?.close();
+});
 
-function setup() {
-  const store = new SqliteStore(':memory:');
-  const lines: string[] = [];
-  const deps = {
-    settings,
-    store,
-    clock: new ManualClock(),
-    logger: createLogger({ sink: (line) => lines.push(line) }),
-  };
-  let id = 0;
-  const post = (
-    body: unknown,
-    headers: Record<string, string> = {},
-  ): Promise<{ statusCode: number; body?: string }> => {
-    const request: HttpRequest = {
-      method: 'POST',
-      path: '/vk/callback',
-      headers,
-      query: {},
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      requestId: `r${++id}`,
-    };
-    return handleCallback(request, deps);
-  };
-  const event = (type: string, object: unknown, eventId = `e${Math.random()}`) => ({
-    type,
-    group_id: 100,
-    event_id: eventId,
-    v: '5.199',
-    secret: 's3cret',
-    object,
+const SECRET = 'dev-callback-secret';
+
+async function post(body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${bot.stack.url}/vk/callback`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { store, post, event, lines, clock: deps.clock };
+  return { statusCode: response.status, body: await response.text() };
 }
 
-describe('VK callback endpoint', () => {
+const event = (type: string, object: unknown, eventId = `e${Math.random()}`) => ({
+  type,
+  group_id: GROUP_ID,
+  event_id: eventId,
+  v: '5.199',
+  secret: SECRET,
+  object,
+});
+
+const messageNew = (userId: number, text: string, extra: Record<string, unknown> = {}) => ({
+  message: { id: 1, date: 1, peer_id: userId, from_id: userId, text, attachments: [], ...extra },
+  client_info: { button_actions: ['text', 'callback'], keyboard: true, inline_keyboard: true, lang_id: 0 },
+});
+
+describe('VK callback protocol', () => {
   it('answers confirmation for the configured group with the code, and 403 for another group', async () => {
-    const { post } = setup();
-    expect(await post({ type: 'confirmation', group_id: 100 })).toMatchObject({
+    bot = await startBotStack();
+    expect(await post({ type: 'confirmation', group_id: GROUP_ID })).toEqual({
       statusCode: 200,
-      body: 'abc123',
+      body: 'dev-confirmation',
     });
-    expect(await post({ type: 'confirmation', group_id: 101 })).toMatchObject({ statusCode: 403 });
+    expect(await post({ type: 'confirmation', group_id: GROUP_ID + 1 })).toMatchObject({ statusCode: 403 });
+    expect(
+      await post({ ...event('message_new', messageNew(7, 'hi')), group_id: GROUP_ID + 1 }),
+    ).toMatchObject({ statusCode: 403 });
+    expect(bot.sandbox.sent).toHaveLength(0);
   });
 
   it('refuses a wrong or missing secret with 403 and changes nothing', async () => {
-    const { post, event, store } = setup();
+    bot = await startBotStack();
     const allow = event('message_allow', { user_id: 7 });
     expect(await post({ ...allow, secret: 'wrong' })).toMatchObject({ statusCode: 403 });
     const { secret: _secret, ...withoutSecret } = allow;
     expect(await post(withoutSecret)).toMatchObject({ statusCode: 403 });
-    expect(await store.read((r) => r.users.get(7))).toBeNull();
+    expect(await bot.store.read((r) => r.users.get(7))).toBeNull();
   });
 
-  it('records message_allow and message_deny and answers exactly ok', async () => {
-    const { post, event, store } = setup();
-    expect(await post(event('message_allow', { user_id: 7, key: 'from-app' }))).toMatchObject({
+  it('keeps message_allow and message_deny, links the mini app key, and answers exactly ok', async () => {
+    bot = await startBotStack();
+    expect(await post(event('message_allow', { user_id: 7, key: 'from-app' }))).toEqual({
       statusCode: 200,
       body: 'ok',
     });
-    expect((await store.read((r) => r.users.get(7)))?.messagesAllowed).toBe(true);
+    expect((await bot.store.read((r) => r.users.get(7)))?.messagesAllowed).toBe(true);
+    const events = await bot.store.read((r) =>
+      r.events.listByUser(7, { since: 0, until: Number.MAX_SAFE_INTEGER, limit: 5 }),
+    );
+    expect(events[0]).toMatchObject({ name: 'messages_allowed', props: { source: 'from-app' } });
     await post(event('message_deny', { user_id: 7 }));
-    expect((await store.read((r) => r.users.get(7)))?.messagesAllowed).toBe(false);
+    expect((await bot.store.read((r) => r.users.get(7)))?.messagesAllowed).toBe(false);
   });
 
-  it('applies a duplicate event_id once, even when the copies arrive together', async () => {
-    const { post, event, store } = setup();
-    const first = event(
-      'message_new',
-      {
-        message: { id: 1, date: 1, peer_id: 9, from_id: 9, text: 'hi', attachments: [] },
-        client_info: { button_actions: ['text'], keyboard: true, inline_keyboard: true, lang_id: 3 },
-      },
-      'same-id',
-    );
+  it('makes one set of effects for an event_id delivered three times at once and again an hour later', async () => {
+    bot = await startBotStack();
+    bot.sandbox.allowed.add(9);
+    const first = event('message_new', messageNew(9, 'привет'), 'same-id');
     const answers = await Promise.all([post(first), post(first), post(first)]);
     expect(answers.map((a) => a.body)).toEqual(['ok', 'ok', 'ok']);
-    expect((await store.read((r) => r.users.get(9)))?.language).toBe('en');
-    await store.transaction((r) => r.users.delete(9));
-    await post(first);
-    expect(await store.read((r) => r.users.get(9))).toBeNull();
+    bot.clock.advance(60 * 60 * 1000);
+    expect(await post(first)).toMatchObject({ body: 'ok' });
+    await bot.settle();
+    expect(bot.sentTo(9)).toHaveLength(1);
+    expect(bot.sandbox.calls.filter((c) => c.method === 'messages.send')).toHaveLength(1);
   });
 
   it('answers unknown event types ok and ignores them', async () => {
-    const { post, event } = setup();
-    expect(await post(event('wall_post_new', { id: 1 }))).toMatchObject({ statusCode: 200, body: 'ok' });
+    bot = await startBotStack();
+    expect(await post(event('wall_post_new', { id: 1 }))).toEqual({ statusCode: 200, body: 'ok' });
   });
 
-  it('answers bad input with 4xx and a log line, never 5xx', async () => {
-    const { post, lines } = setup();
+  it('answers bad input with a clear 4xx or a logged ok, never 5xx, and changes nothing', async () => {
+    bot = await startBotStack();
     expect(await post('{not json')).toMatchObject({ statusCode: 400 });
     expect(await post({ type: 'message_new' })).toMatchObject({ statusCode: 400 });
-    expect(await post({ type: 'message_new', group_id: 100, secret: 's3cret' })).toMatchObject({
+    expect(await post({ type: 'message_new', group_id: GROUP_ID, secret: SECRET })).toMatchObject({
       statusCode: 400,
     });
     expect(await post('x'.repeat(1024 * 1024 + 1))).toMatchObject({ statusCode: 413 });
-    expect(lines.filter((line) => line.includes('callback rejected'))).toHaveLength(4);
+    // Wrong types inside the object, an unknown button command, forged values: ok, logged, nothing written.
+    const bad = [
+      event('message_new', { message: { id: 'x', peer_id: 'me' } }),
+      event('message_new', messageNew(11, 'go', { payload: '{"c":"format_disk"}' })),
+      event('message_new', messageNew(11, 'go', { payload: 'not json' })),
+      event('message_new', messageNew(11, 'go', { payload: '{"c":"cat","id":"../../etc"}' })),
+      event('message_event', {
+        user_id: 11,
+        peer_id: 11,
+        event_id: 'p1',
+        payload: { c: 'setlang', l: 'de' },
+      }),
+      event('group_join', { user_id: -5 }),
+    ];
+    for (const body of bad) expect(await post(body)).toEqual({ statusCode: 200, body: 'ok' });
+    expect(bot.lines.filter((line) => line.includes('callback rejected'))).toHaveLength(4 + bad.length);
+    expect(await bot.store.read((r) => r.users.get(11))).toBeNull();
+    expect(await bot.store.read((r) => r.dialogs.get(11))).toBeNull();
+    expect(bot.sandbox.sent).toHaveLength(0);
+  });
+
+  it('shows the menu, changing nothing else, for a known button pressed out of its step', async () => {
+    bot = await startBotStack();
+    await bot.says(12, 'привет');
+    await bot.sandbox.userPressesButton(12, { c: 'send' });
+    await bot.settle();
+    expect(bot.lastTo(12).text).toContain('Чем помочь?');
+    expect(await bot.store.read((r) => r.tickets.listByUser(12, { limit: 5 }))).toMatchObject({
+      tickets: [],
+    });
   });
 
   it('answers 500 while the effects fail so VK retries, then records a poison event and answers ok on the third try', async () => {
-    const { post, event, store, lines, clock } = setup();
+    bot = await startBotStack();
     const allow = event('message_allow', { user_id: 5 }, 'poison-1');
-    // The store fails for the first three tries' effects, then recovers (for recording the poison).
-    const failing = jest.spyOn(store, 'transaction');
+    const failing = jest.spyOn(bot.store, 'transaction');
     for (let i = 0; i < 3; i++) failing.mockRejectedValueOnce(new Error('db down'));
     expect(await post(allow)).toMatchObject({ statusCode: 500 });
     expect(await post(allow, { 'x-retry-counter': '1' })).toMatchObject({ statusCode: 500 });
-    expect(await post(allow, { 'x-retry-counter': '2' })).toMatchObject({ statusCode: 200, body: 'ok' });
+    expect(await post(allow, { 'x-retry-counter': '2' })).toEqual({ statusCode: 200, body: 'ok' });
     failing.mockRestore();
-    expect((await store.read((r) => r.claims.get('vk-event:poison-1', clock.now())))?.value).toMatchObject({
+    expect(
+      (await bot.store.read((r) => r.claims.get('vk-event:poison-1', bot.clock.now())))?.value,
+    ).toMatchObject({
       outcome: 'poison',
     });
-    expect(lines.some((line) => line.includes('poison event acknowledged'))).toBe(true);
-    // A later retry of the poison event changes nothing.
+    expect(bot.lines.some((line) => line.includes('poison event acknowledged'))).toBe(true);
     expect(await post(allow, { 'x-retry-counter': '3' })).toMatchObject({ body: 'ok' });
-    expect(await store.read((r) => r.users.get(5))).toBeNull();
+    expect(await bot.store.read((r) => r.users.get(5))).toBeNull();
   });
 
-  it('never logs the secret', async () => {
-    const { post, event, lines } = setup();
+  it('never logs the secret or message texts', async () => {
+    bot = await startBotStack();
     await post({ ...event('message_allow', { user_id: 1 }), secret: 'wrong-secret-value' });
     await post(event('message_allow', { user_id: 1 }));
-    expect(lines.join('\n')).not.toMatch(/s3cret|wrong-secret-value/);
+    await bot.says(13, 'мой пароль hunter2 не подходит');
+    const logs = bot.lines.filter((line) => !line.includes('sandbox'));
+    expect(logs.join('\n')).not.toMatch(/dev-callback-secret|wrong-secret-value|hunter2/);
+  });
+});
+
+describe('delivering replies', () => {
+  it.each([
+    ['6 (too many requests)', 6],
+    ['10 (internal error)', 10],
+    ['an HTTP 500', 'http500'],
+    ['a lost answer (sent, then 500)', 'lost_answer'],
+  ] as const)('delivers a reply once when VK fails with %s', async (_name, error) => {
+    bot = await startBotStack();
+    bot.sandbox.injectFault({ method: 'messages.send', error, times: 2 });
+    await bot.says(21, 'привет');
+    expect(bot.sentTo(21)).toHaveLength(1);
+    expect(bot.sandbox.calls.filter((c) => c.method === 'messages.send').length).toBe(3);
+  });
+
+  it('leaves a reply VK keeps refusing to the deferred worker, which sends it once', async () => {
+    bot = await startBotStack();
+    bot.sandbox.injectFault({ method: 'messages.send', error: 10, times: 4 });
+    await bot.says(22, 'привет');
+    expect(bot.sentTo(22)).toHaveLength(1);
+    const job = await bot.store.read((r) => r.jobs.listPendingDue(Number.MAX_SAFE_INTEGER, { limit: 50 }));
+    expect(job.filter((j) => j.kind === 'vk-message')).toHaveLength(0);
+  });
+
+  it('records 901 as "messages not allowed" and does not retry', async () => {
+    bot = await startBotStack();
+    // VK delivers the event, but the user has since forbidden messages.
+    const delivery = bot.sandbox.userSendsMessage(31, 'привет');
+    bot.sandbox.allowed.delete(31);
+    bot.sandbox.injectFault({ method: 'messages.send', error: 901, times: 1 });
+    expect((await delivery).answer).toBe('ok');
+    await bot.settle();
+    expect(bot.sandbox.calls.filter((c) => c.method === 'messages.send')).toHaveLength(1);
+    expect((await bot.store.read((r) => r.users.get(31)))?.messagesAllowed).toBe(false);
+  });
+});
+
+describe('joins and leaves', () => {
+  it('welcomes a joining user who allows messages, and stays quiet for one who does not', async () => {
+    bot = await startBotStack();
+    bot.sandbox.allowed.add(41);
+    await bot.sandbox.userJoins(41);
+    await bot.sandbox.userJoins(42);
+    await bot.settle();
+    expect(bot.lastTo(41).text).toMatch(/^Добрый день, User41! Спасибо, что вступили в «Наше приложение»/);
+    expect(bot.sentTo(42)).toHaveLength(0);
+    expect((await bot.store.read((r) => r.users.get(42)))?.messagesAllowed).toBe(false);
+  });
+
+  it('asks a leaving user why with buttons and records the reason for analytics', async () => {
+    bot = await startBotStack();
+    await bot.says(43, 'привет');
+    await bot.sandbox.userLeaves(43);
+    await bot.settle();
+    const regret = bot.lastTo(43);
+    expect(regret.text).toContain('Жаль, что вы уходите');
+    expect(bot.payloadsOf(regret).map((p) => (p as { r?: string }).r)).toEqual([
+      'boring',
+      'too_many_posts',
+      'not_relevant',
+      'other',
+    ]);
+    await bot.press(43, regret, { c: 'leave', r: 'too_many_posts' });
+    const events = await bot.store.read((r) =>
+      r.events.listByUser(43, { since: 0, until: Number.MAX_SAFE_INTEGER, limit: 10 }),
+    );
+    expect(events.find((e) => e.name === 'group_leave_reason')?.props).toEqual({ reason: 'too_many_posts' });
+    expect(bot.lastTo(43).text).toContain('Спасибо за ответ');
   });
 });

@@ -1,0 +1,86 @@
+import type { NewJob } from '../queue/deferred';
+import type { Repositories } from '../storage/port';
+import type { Outbox, TransactionScope } from '../tickets/service';
+
+/** A message the community sends; delivered after the commit with `random_id` from its job id. */
+export interface OutgoingMessage {
+  peerId: number;
+  text: string;
+  keyboard?: object;
+  attachment?: string;
+}
+
+/** The answer a callback-button press needs within VK's minute (a snackbar, or just "handled"). */
+export interface PressAnswer {
+  eventId: string;
+  userId: number;
+  peerId: number;
+  snackbarText?: string;
+}
+
+export const VK_MESSAGE_JOB = 'vk-message';
+
+/** VK's documented cap is 9000; 4096 is what every client shows in one piece. */
+const MESSAGE_CHUNK = 4096;
+
+/**
+ * What handling one update decided, inside its transaction: the repositories to change, the
+ * messages to send and the deferred jobs the ticket service queued. Messages are outbox jobs too,
+ * keyed `vk:<update key>:<n>`, so their rows commit with the event's claim and a retry anywhere
+ * sends each at most once (the key becomes `random_id`).
+ */
+export class Turn {
+  readonly outbox: Outbox = { jobs: [] };
+  pressAnswer: PressAnswer | null = null;
+  #sent = 0;
+
+  constructor(
+    readonly repositories: Repositories,
+    readonly now: number,
+    /** The update's own id (`event_id`): the root of every key this turn makes. */
+    readonly key: string,
+  ) {}
+
+  get scope(): TransactionScope {
+    return { repositories: this.repositories, outbox: this.outbox };
+  }
+
+  send(message: OutgoingMessage): void {
+    const chunks = splitText(message.text, MESSAGE_CHUNK);
+    chunks.forEach((text, index) => {
+      const last = index === chunks.length - 1;
+      const job: NewJob = {
+        jobId: `vk:${this.key}:${++this.#sent}`,
+        kind: VK_MESSAGE_JOB,
+        payload: {
+          peerId: message.peerId,
+          text,
+          ...(last && message.keyboard ? { keyboard: message.keyboard } : {}),
+          ...(last && message.attachment ? { attachment: message.attachment } : {}),
+        },
+        dueAt: this.now,
+      };
+      this.outbox.jobs.push(job);
+    });
+  }
+
+  answerPress(answer: PressAnswer): void {
+    this.pressAnswer = answer;
+  }
+}
+
+/** Splits at line breaks (or spaces) so no piece exceeds `limit`. */
+export function splitText(text: string, limit: number): string[] {
+  if (text.length <= limit) return [text];
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > limit) {
+    let cut = rest.lastIndexOf('\n', limit);
+    if (cut < limit / 2) cut = rest.lastIndexOf(' ', limit);
+    if (cut < limit / 2) cut = limit;
+    pieces.push(rest.slice(0, cut));
+    rest = rest.slice(cut).replace(/^[\n ]/, '');
+  }
+  if (rest) pieces.push(rest);
+  return pieces;
+}

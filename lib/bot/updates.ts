@@ -1,0 +1,155 @@
+import {
+  type CallbackEnvelope,
+  groupJoinSchema,
+  groupLeaveSchema,
+  messageAllowSchema,
+  messageDenySchema,
+  messageEventSchema,
+  messageNewSchema,
+  messageReplySchema,
+  photoReferences,
+} from '../callback/events';
+import { type ClientCapabilities, capabilitiesFrom } from './keyboard';
+import { type ButtonPayload, parseButtonPayload } from './payload';
+
+/** The first peer id of a group chat (2000000000 + chat id). */
+export const CHAT_PEER_BASE = 2_000_000_000;
+
+/**
+ * A callback event as the bot sees it: validated, classified by who acts where. Anything the bot
+ * must not act on is `ignored` (not ours to handle) or `rejected` (malformed or forged: logged,
+ * answered `ok`, nothing written).
+ */
+export type BotUpdate =
+  | {
+      kind: 'message';
+      userId: number;
+      text: string;
+      payload: ButtonPayload | null;
+      photos: string[];
+      client: ClientCapabilities | null;
+      langId: number | null;
+    }
+  | { kind: 'press'; userId: number; pressId: string; payload: ButtonPayload }
+  | {
+      kind: 'chat_message';
+      peerId: number;
+      fromId: number;
+      text: string;
+      replyTo: { fromId: number; text: string } | null;
+    }
+  | { kind: 'chat_press'; peerId: number; userId: number; pressId: string; payload: ButtonPayload }
+  | { kind: 'operator_wrote'; userId: number; adminId: number; text: string; photos: string[] }
+  | { kind: 'allow'; userId: number; key: string | null }
+  | { kind: 'deny'; userId: number }
+  | { kind: 'join'; userId: number }
+  | { kind: 'leave'; userId: number }
+  | { kind: 'ignored'; reason: string }
+  | { kind: 'rejected'; reason: string };
+
+export function decodeUpdate(
+  event: CallbackEnvelope,
+  context: { operatorsChatPeerId: number | undefined },
+): BotUpdate {
+  const isUser = (id: number) => id > 0 && id < CHAT_PEER_BASE;
+  const isOperatorsChat = (peerId: number) =>
+    context.operatorsChatPeerId !== undefined && peerId === context.operatorsChatPeerId;
+  switch (event.type) {
+    case 'message_new': {
+      const parsed = messageNewSchema.safeParse(event.object);
+      if (!parsed.success) return { kind: 'rejected', reason: 'bad_message_new' };
+      const { message, client_info } = parsed.data;
+      if (isOperatorsChat(message.peer_id)) {
+        if (!isUser(message.from_id)) return { kind: 'ignored', reason: 'chat_message_not_from_user' };
+        return {
+          kind: 'chat_message',
+          peerId: message.peer_id,
+          fromId: message.from_id,
+          text: message.text,
+          replyTo: message.reply_message
+            ? { fromId: message.reply_message.from_id, text: message.reply_message.text }
+            : null,
+        };
+      }
+      if (!isUser(message.from_id) || message.peer_id !== message.from_id)
+        return { kind: 'ignored', reason: 'not_a_private_dialog' };
+      const payload = parseButtonPayload(message.payload);
+      if (payload.kind === 'invalid') return { kind: 'rejected', reason: `payload_${payload.reason}` };
+      if (payload.kind === 'valid' && payload.payload.c === 'op')
+        return { kind: 'rejected', reason: 'operator_payload_outside_chat' };
+      return {
+        kind: 'message',
+        userId: message.from_id,
+        text: message.text.trim(),
+        payload: payload.kind === 'valid' ? payload.payload : null,
+        photos: photoReferences(message.attachments),
+        client: client_info ? capabilitiesFrom(client_info) : null,
+        langId: client_info ? client_info.lang_id : null,
+      };
+    }
+    case 'message_event': {
+      const parsed = messageEventSchema.safeParse(event.object);
+      if (!parsed.success) return { kind: 'rejected', reason: 'bad_message_event' };
+      const { user_id, peer_id, event_id } = parsed.data;
+      const payload = parseButtonPayload(parsed.data.payload);
+      if (payload.kind !== 'valid')
+        return {
+          kind: 'rejected',
+          reason: `payload_${payload.kind === 'none' ? 'missing' : payload.reason}`,
+        };
+      if (isOperatorsChat(peer_id)) {
+        if (payload.payload.c !== 'op') return { kind: 'rejected', reason: 'user_payload_in_operators_chat' };
+        return {
+          kind: 'chat_press',
+          peerId: peer_id,
+          userId: user_id,
+          pressId: event_id,
+          payload: payload.payload,
+        };
+      }
+      if (peer_id !== user_id) return { kind: 'ignored', reason: 'press_outside_private_dialog' };
+      if (payload.payload.c === 'op') return { kind: 'rejected', reason: 'operator_payload_outside_chat' };
+      return { kind: 'press', userId: user_id, pressId: event_id, payload: payload.payload };
+    }
+    case 'message_reply': {
+      const parsed = messageReplySchema.safeParse(event.object);
+      if (!parsed.success) return { kind: 'rejected', reason: 'bad_message_reply' };
+      const message = parsed.data;
+      if (!isUser(message.peer_id)) return { kind: 'ignored', reason: 'reply_outside_private_dialog' };
+      // What the bot sent through the API comes back here too, without admin_author_id.
+      if (message.admin_author_id === undefined) return { kind: 'ignored', reason: 'own_message' };
+      return {
+        kind: 'operator_wrote',
+        userId: message.peer_id,
+        adminId: message.admin_author_id,
+        text: message.text,
+        photos: photoReferences(message.attachments),
+      };
+    }
+    case 'message_allow': {
+      const parsed = messageAllowSchema.safeParse(event.object);
+      if (!parsed.success) return { kind: 'rejected', reason: 'bad_message_allow' };
+      return { kind: 'allow', userId: parsed.data.user_id, key: parsed.data.key || null };
+    }
+    case 'message_deny': {
+      const parsed = messageDenySchema.safeParse(event.object);
+      return parsed.success
+        ? { kind: 'deny', userId: parsed.data.user_id }
+        : { kind: 'rejected', reason: 'bad_message_deny' };
+    }
+    case 'group_join': {
+      const parsed = groupJoinSchema.safeParse(event.object);
+      return parsed.success
+        ? { kind: 'join', userId: parsed.data.user_id }
+        : { kind: 'rejected', reason: 'bad_group_join' };
+    }
+    case 'group_leave': {
+      const parsed = groupLeaveSchema.safeParse(event.object);
+      return parsed.success
+        ? { kind: 'leave', userId: parsed.data.user_id }
+        : { kind: 'rejected', reason: 'bad_group_leave' };
+    }
+    default:
+      return { kind: 'ignored', reason: 'unhandled_type' };
+  }
+}

@@ -1,0 +1,100 @@
+import type { ButtonPayload } from '../../lib/bot/payload';
+import { ManualClock } from '../../lib/clock';
+import { startLocalStack } from '../../scripts/local/stack';
+import type { SentMessage } from '../../scripts/sandbox/vk-sandbox';
+
+export const GROUP_ID = 100000001;
+export const OPERATORS_CHAT = 2000000001;
+/** Wednesday 18 Nov 2026, 12:00 in Moscow: within business hours. */
+export const WEDNESDAY_NOON_MSK = Date.UTC(2026, 10, 18, 9, 0);
+
+interface KeyboardButton {
+  action: { type: string; label: string; payload: string };
+  color: string;
+}
+
+/** The local stack on a manual clock, with helpers that act like VK users and operators. */
+export async function startBotStack(options: { start?: number; environment?: Record<string, string> } = {}) {
+  const lines: string[] = [];
+  const clock = new ManualClock(options.start ?? WEDNESDAY_NOON_MSK);
+  const stack = await startLocalStack(
+    { LOG_LEVEL: 'debug', ...options.environment },
+    { inMemory: true, clock, sink: (line) => lines.push(line), pollMs: 10 },
+  );
+  const { sandbox } = stack;
+
+  const sentTo = (peerId: number): SentMessage[] =>
+    sandbox.sent.filter((message) => message.peerId === peerId);
+  const lastTo = (peerId: number): SentMessage => {
+    const message = sentTo(peerId).at(-1);
+    if (!message) throw new Error(`nothing was sent to ${peerId}`);
+    return message;
+  };
+  const buttonsOf = (message: SentMessage): KeyboardButton[] =>
+    ((message.keyboard as { buttons?: KeyboardButton[][] } | null)?.buttons ?? []).flat();
+  const payloadsOf = (message: SentMessage): ButtonPayload[] =>
+    buttonsOf(message).map((button) => JSON.parse(button.action.payload) as ButtonPayload);
+
+  /** Presses the button whose payload matches, the way the client would: callback or text. */
+  const press = async (
+    userId: number,
+    message: SentMessage,
+    match: Partial<ButtonPayload> & { c: string },
+  ) => {
+    const button = buttonsOf(message).find((candidate) => {
+      const payload = JSON.parse(candidate.action.payload) as Record<string, unknown>;
+      return Object.entries(match).every(([key, value]) => payload[key] === value);
+    });
+    if (!button) throw new Error(`no button ${JSON.stringify(match)} on "${message.text.slice(0, 60)}"`);
+    const payload = JSON.parse(button.action.payload) as unknown;
+    const delivery =
+      button.action.type === 'callback'
+        ? message.peerId >= 2_000_000_000
+          ? await sandbox.memberPressesInChat(message.peerId, userId, payload)
+          : await sandbox.userPressesButton(userId, payload)
+        : await sandbox.userSendsMessage(userId, button.action.label, { payload });
+    await settle();
+    return delivery;
+  };
+
+  /** Lets the echoed `message_reply` events and the deferred queue run dry. */
+  const settle = async () => {
+    await sandbox.settle();
+    for (let i = 0; i < 200; i++) {
+      const { visible, inFlight } = await stack.queue.depth('deferred');
+      if (visible + inFlight === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await sandbox.settle();
+  };
+
+  const says = async (
+    userId: number,
+    text: string,
+    options: Parameters<typeof sandbox.userSendsMessage>[2] = {},
+  ) => {
+    const delivery = await sandbox.userSendsMessage(userId, text, options);
+    await settle();
+    return delivery;
+  };
+
+  return {
+    stack,
+    sandbox,
+    clock,
+    lines,
+    store: stack.store,
+    sentTo,
+    lastTo,
+    buttonsOf,
+    payloadsOf,
+    press,
+    says,
+    settle,
+    async close() {
+      await stack.close();
+    },
+  };
+}
+
+export type BotStack = Awaited<ReturnType<typeof startBotStack>>;
