@@ -23,6 +23,8 @@ export interface VkClientOptions {
   logger?: Logger;
   /** Share one bucket between clients of the same token. */
   bucket?: TokenBucket;
+  /** The HTTP client (the bench wraps it to time VK's share of a request). */
+  fetch?: typeof fetch;
 }
 
 export interface CallOptions {
@@ -35,7 +37,8 @@ export interface CallOptions {
  * per token. Sends derive `random_id` from the outgoing message's key.
  */
 export class VkClient {
-  readonly #options: Required<Omit<VkClientOptions, 'logger' | 'bucket'>> & { logger?: Logger };
+  readonly #options: Required<Omit<VkClientOptions, 'logger' | 'bucket' | 'fetch'>> & { logger?: Logger };
+  readonly #fetch: typeof fetch;
   readonly #bucket: TokenBucket;
 
   constructor(options: VkClientOptions) {
@@ -47,6 +50,7 @@ export class VkClient {
       sleep,
       ...options,
     };
+    this.#fetch = options.fetch ?? fetch;
     this.#bucket =
       options.bucket ??
       new TokenBucket(options.rateLimitPerSecond, { clock: this.#options.clock, sleep: this.#options.sleep });
@@ -84,7 +88,7 @@ export class VkClient {
     const timeout = AbortSignal.timeout(this.#options.timeoutMs);
     let response: Response;
     try {
-      response = await fetch(`${this.#options.apiUrl}/${method}`, {
+      response = await this.#fetch(`${this.#options.apiUrl}/${method}`, {
         method: 'POST',
         headers: {
           'content-type': 'application/x-www-form-urlencoded',

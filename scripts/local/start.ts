@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     `  what the bot sent   ${sandbox.url}/sandbox/sent`,
     `  fire the dispatcher curl -X POST ${url}/dev/dispatch`,
     `  fast-forward clock  curl -X POST ${url}/dev/clock/advance -d '{"minutes":60}'`,
-    `  play a VK user      curl -X POST ${sandbox.url}/sandbox/users/1001/messages -d '{"text":"Привет"}'`,
+    `  talk to the bot     npm run chat -- --user 1001   (or: curl -X POST ${sandbox.url}/sandbox/users/1001/messages -d '{"text":"Привет"}')`,
     `  mini app identity   curl ${url}/dev/launch-params?user=1001   (signed X-VK-Launch-Params)`,
     `  operator token      X-Operator-Token: ${defaulted.includes('OPERATOR_TOKENS') ? 'dev-admin-token-0123456789ab' : '(from OPERATOR_TOKENS)'}`,
     `  data                ${config.local.DATA_DIR}/local.sqlite`,
