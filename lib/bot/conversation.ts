@@ -252,8 +252,7 @@ export class SupportBot {
       }
       return 'greeted';
     }
-    const payload = update.kind === 'press' ? update.payload : update.payload;
-    if (payload) return this.#button(dialog, payload);
+    if (update.payload) return this.#button(dialog, update.payload);
     if (update.kind === 'message') return this.#text(dialog, update.text, update.photos);
     return 'ignored';
   }

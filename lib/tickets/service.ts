@@ -185,8 +185,7 @@ export class TicketService {
   /** The whole thread, internal notes included: for operators. */
   async thread(number: string): Promise<ThreadView> {
     return this.#deps.store.read(async (repositories) => {
-      const ticket = await repositories.tickets.getByNumber(number);
-      if (!ticket) throw notFound(number);
+      const ticket = await ticketByNumber(repositories, number);
       const [messages, statusChanges] = await Promise.all([
         repositories.tickets.listMessages(ticket.ticketId),
         repositories.tickets.listStatusChanges(ticket.ticketId),
@@ -259,8 +258,7 @@ export class TicketService {
   ): Promise<TicketRecord> {
     return this.#run(scope, async (repositories, outbox) => {
       const now = this.#deps.clock.now();
-      const ticket = await repositories.tickets.getByNumber(number);
-      if (!ticket) throw notFound(number);
+      const ticket = await ticketByNumber(repositories, number);
       if (ticket.status === to) return ticket;
       const changed = await this.#changeStatus(
         repositories,
@@ -284,8 +282,7 @@ export class TicketService {
   ): Promise<TicketRecord> {
     return this.#run(scope, async (repositories, outbox) => {
       const now = this.#deps.clock.now();
-      const ticket = await repositories.tickets.getByNumber(number);
-      if (!ticket) throw notFound(number);
+      const ticket = await ticketByNumber(repositories, number);
       if (ticket.status === 'closed') throw new TicketError('ticket_closed', `Ticket ${number} is closed.`);
       let updated: TicketRecord = { ...ticket, assigneeId, updatedAt: now };
       await repositories.tickets.update(updated);
@@ -331,8 +328,7 @@ export class TicketService {
   ): Promise<{ ticket: TicketRecord; message: TicketMessageRecord }> {
     return this.#run(scope, async (repositories, outbox) => {
       const now = this.#deps.clock.now();
-      let ticket = await repositories.tickets.getByNumber(number);
-      if (!ticket) throw notFound(number);
+      let ticket = await ticketByNumber(repositories, number);
       if (ticket.status === 'closed') throw new TicketError('ticket_closed', `Ticket ${number} is closed.`);
       const added = await this.#appendMessage(repositories, outbox, ticket, {
         author: 'operator',
@@ -652,6 +648,12 @@ async function audit(
     action,
     details: { number: ticket.number, ...details },
   });
+}
+
+async function ticketByNumber(repositories: Repositories, number: string): Promise<TicketRecord> {
+  const ticket = await repositories.tickets.getByNumber(number);
+  if (!ticket) throw notFound(number);
+  return ticket;
 }
 
 function notFound(number: string): TicketError {
