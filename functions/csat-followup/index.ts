@@ -1,14 +1,13 @@
-import { Delivery } from '../../lib/bot/delivery';
 import { MINUTE, systemClock } from '../../lib/clock';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
-import { ticketJobHandlers } from '../../lib/tickets/jobs';
 import { VkClient } from '../../lib/vk/client';
+import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 
-const runtime = createCloudRuntime('csat-followup', ['vk', 'miniApp', 'support']);
+const runtime = createCloudRuntime('csat-followup', ['vk', 'miniApp', 'support', 'csat']);
 const { config } = runtime;
-const serviceSettings = ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE);
+const serviceSettings = ticketServiceSettings(config);
 const vkOptions = {
   apiUrl: config.vk.VK_API_URL,
   version: config.vk.VK_API_VERSION,
@@ -32,9 +31,9 @@ const crmWebhook =
 /**
  * The deferred worker. Two triggers: the deferred queue (each message a hop of a deferred job:
  * ticket updates to users, the bot's undelivered replies, SLA checks, auto-close, CRM webhooks, and
- * the CSAT survey) and a
- * frequent timer that re-sends hops of jobs whose message was lost. A thrown error returns the
- * whole batch to the queue; every hop is idempotent, so the ones that had succeeded are dropped.
+ * CSAT surveys, reminders and quality alerts) and a frequent timer that re-sends hops of jobs whose
+ * message was lost. A thrown error returns the whole batch to the queue; every hop is idempotent,
+ * so the ones that had succeeded are dropped.
  */
 export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext) =>
   runtime.invoke(context, async ({ store, logger }) => {
@@ -45,22 +44,18 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       logger,
       settings: serviceSettings,
     });
-    // Replies the chat bot could not deliver at once travel through here too.
-    const botReplies = new Delivery({ store, clock: systemClock, logger, vk: groupVk, deferred });
-    const jobHandlers = {
-      ...botReplies.jobHandlers(),
-      ...ticketJobHandlers({
-        store,
-        clock: systemClock,
-        logger,
-        tickets,
-        groupVk,
-        appVk,
-        operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
-        crmWebhook,
-        schedule: (job) => deferred.schedule(job),
-      }),
-    };
+    const jobHandlers = deferredJobHandlers({
+      store,
+      clock: systemClock,
+      logger,
+      tickets,
+      deferred,
+      groupVk,
+      appVk,
+      groupId: config.vk.VK_GROUP_ID,
+      operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
+      crmWebhook,
+    });
     const first = event.messages[0];
     if (first && 'queue_id' in first.details) {
       for (const message of (event as QueueEvent).messages) {

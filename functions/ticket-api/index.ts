@@ -6,9 +6,9 @@ import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 
-const runtime = createCloudRuntime('ticket-api', ['miniApp', 'support', 'api']);
+const runtime = createCloudRuntime('ticket-api', ['miniApp', 'support', 'csat', 'api']);
 const { config } = runtime;
-const serviceSettings = ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE);
+const serviceSettings = ticketServiceSettings(config);
 const apiSettings = apiSettingsFrom(config.miniApp, config.api);
 
 /** API Gateway `/api/*` → `lib/api`. */

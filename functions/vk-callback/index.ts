@@ -8,14 +8,14 @@ import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient } from '../../lib/vk/client';
 
-const runtime = createCloudRuntime('vk-callback', ['vk', 'support']);
+const runtime = createCloudRuntime('vk-callback', ['vk', 'support', 'csat']);
 const { config } = runtime;
 const settings = {
   groupId: config.vk.VK_GROUP_ID,
   secret: config.vk.VK_CALLBACK_SECRET,
   confirmationCode: config.vk.VK_CONFIRMATION_CODE,
 };
-const serviceSettings = ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE);
+const serviceSettings = ticketServiceSettings(config);
 const vk = new VkClient({
   apiUrl: config.vk.VK_API_URL,
   version: config.vk.VK_API_VERSION,

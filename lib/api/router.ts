@@ -214,6 +214,7 @@ const statusByCode: Record<string, number> = {
   ticket_closed: 409,
   not_resolved: 409,
   already_rated: 409,
+  survey_closed: 409,
 };
 
 function answerError(error: unknown, request: HttpRequest, logger: Logger): HttpResult {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type * as z from 'zod';
 import { DAY, MINUTE } from '../clock';
-import { recordRating } from '../csat/rating';
+import { currentResolution, recordRating, surveyIdFor } from '../csat/survey';
 import { HttpError, ValidationError } from '../errors';
 import { json } from '../http/http';
 import { localParts, zonedTime } from '../schedule/business-hours';
@@ -91,6 +91,33 @@ function threadBody(view: ThreadView, language: Language, forOperators: boolean)
       at: iso(change.changedAt),
       ...(forOperators ? { by: change.changedBy } : {}),
     })),
+    rating: ratingState(view),
+    ...(forOperators
+      ? {
+          surveys: view.surveys.map((survey) => ({
+            status: survey.status,
+            operatorId: survey.operatorId,
+            channel: survey.channel,
+            rating: survey.rating,
+            reason: survey.reason,
+            reasonText: survey.reasonText,
+            sentAt: iso(survey.sentAt),
+            answeredAt: iso(survey.answeredAt),
+          })),
+        }
+      : {}),
+  };
+}
+
+/** The rating screen's state: the current resolution's rating, and whether it can still be given. */
+function ratingState(view: ThreadView) {
+  const resolved = view.ticket.status === 'resolved' || view.ticket.status === 'closed';
+  const survey = view.surveys.find(
+    (candidate) => candidate.surveyId === surveyIdFor(view.ticket.ticketId, currentResolution(view.ticket)),
+  );
+  return {
+    value: survey?.status === 'answered' ? survey.rating : null,
+    canRate: resolved && survey?.status !== 'answered' && survey?.status !== 'cancelled',
   };
 }
 
@@ -260,13 +287,25 @@ export const routes: Route[] = [
     body: ratingBody,
     responses: { 200: 'The rating was recorded', 409: 'Not resolved, or rated already' },
     handle: async ({ params, user, body, deps }) => {
-      const survey = await deps.store.transaction(async (repositories) => {
+      const survey = await deps.tickets.transact(async ({ repositories, outbox }) => {
         const ticket = await repositories.tickets.getByNumber(params.number ?? '');
         if (!ticket || ticket.userId !== user.userId)
           throw new TicketError('ticket_not_found', `No ticket ${params.number}.`);
-        return recordRating(repositories, ticket, body.rating, deps.clock.now());
+        return recordRating(
+          repositories,
+          outbox,
+          ticket,
+          {
+            rating: body.rating,
+            channel: 'mini_app',
+            ...(body.reason ? { reason: body.reason } : {}),
+            ...(body.comment ? { reasonText: body.comment } : {}),
+          },
+          deps.clock.now(),
+          deps.tickets.settings.csat,
+        );
       });
-      return json(200, { number: params.number, rating: survey.rating });
+      return json(200, { number: params.number, rating: survey.rating, reason: survey.reason });
     },
   }),
   route({

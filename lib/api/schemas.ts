@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lowRatingReasons, REASON_TEXT } from '../csat/survey';
 import { supportSettings } from '../support/settings';
 import { ticketStatuses } from '../tickets/lifecycle';
 
@@ -50,7 +51,19 @@ export const ticketMessageBody = z.strictObject({
   attachments: z.array(vkPhoto).max(10).default([]),
 });
 
-export const ratingBody = z.strictObject({ rating: z.number().int().min(1).max(5) });
+/** A rating from the mini app; a low one (≤ 2) may say why, and `other` in the user's words. */
+export const ratingBody = z
+  .strictObject({
+    rating: z.number().int().min(1).max(5),
+    reason: z.enum(lowRatingReasons).optional(),
+    comment: z.string().trim().min(REASON_TEXT.min).max(REASON_TEXT.max).optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.reason !== undefined && body.rating > 2)
+      context.addIssue({ code: 'custom', path: ['reason'], message: 'only for a rating of 2 or less' });
+    if (body.comment !== undefined && body.reason !== 'other')
+      context.addIssue({ code: 'custom', path: ['comment'], message: 'only with reason "other"' });
+  });
 
 export const kbSearchQuery = z.strictObject({
   q: z.string().trim().min(1).max(300),

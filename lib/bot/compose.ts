@@ -10,6 +10,7 @@ import { type BotSettings, SupportBot } from './conversation';
 import { Delivery } from './delivery';
 import { OperatorsChat } from './operators-chat';
 import type { FactsFetcher } from './prefetch';
+import { SurveyAnswers } from './survey-answers';
 
 /** The bot's settings from the environment and the ticket service's content and hours. */
 export function botSettingsFrom(
@@ -68,6 +69,7 @@ export function createCallbackBot(parts: {
       tickets,
       knowledgeBase: parts.knowledgeBase ?? knowledgeBase,
       operatorsChat,
+      surveys: new SurveyAnswers({ settings: tickets.settings.csat, logger }),
       logger,
     }),
     delivery: new Delivery({

@@ -12,9 +12,11 @@ import { TicketError, type TicketService } from '../tickets/service';
 import { slaOf } from '../tickets/sla';
 import { newUserRecord } from '../users/account';
 import { parseContact } from './contact';
+import { clientOf, Dialog, type DialogData, dialogDataSchema, stripUndefined } from './dialog';
 import { assumedCapabilities, type Button, buildKeyboard, type ClientCapabilities } from './keyboard';
 import type { OperatorFacts, OperatorsChat } from './operators-chat';
 import type { ButtonPayload } from './payload';
+import type { SurveyAnswers } from './survey-answers';
 import type { Turn } from './turn';
 import type { BotUpdate } from './updates';
 import { describeMoment, greetingFor } from './wording';
@@ -45,89 +47,6 @@ const OFF_HOURS_QUIET_AFTER_OPERATOR = 5 * MINUTE;
 const DESCRIPTION = { min: 5, max: 4000 } as const;
 const MENU_WORDS = new Set(['меню', 'menu', 'начать', 'start', '/start', 'старт', 'привет', 'hi', 'hello']);
 
-/** What a dialog remembers between messages, validated on load (a row from an older version still reads). */
-const dialogDataSchema = z.object({
-  client: z.object({ callback: z.boolean(), inline: z.boolean(), keyboard: z.boolean() }).optional(),
-  mode: z.enum(['ticket', 'handover']).optional(),
-  category: z.string().optional(),
-  description: z.string().optional(),
-  photos: z.array(z.string()).optional(),
-  contact: z.string().optional(),
-  query: z.string().optional(),
-  /** The ticket the dialog is about while it is with operators. */
-  ticket: z.string().optional(),
-  lastReceiptAt: z.number().optional(),
-  lastOperatorAt: z.number().optional(),
-  /** The local day of the last off-hours auto-reply: one a day. */
-  offHoursRepliedOn: z.string().optional(),
-});
-type DialogData = z.infer<typeof dialogDataSchema>;
-
-export type DialogState =
-  | 'idle'
-  | 'asking'
-  | 'kb_offered'
-  | 'choosing_category'
-  | 'describing'
-  | 'contact'
-  | 'confirming'
-  | 'with_operator'
-  | 'choosing_language';
-
-/** One private dialog during one turn: the user, the dialog row and what the bot says. */
-class Dialog {
-  state: DialogState;
-  data: DialogData;
-
-  constructor(
-    readonly turn: Turn,
-    public user: UserRecord,
-    readonly record: DialogRecord,
-    readonly isNew: boolean,
-  ) {
-    this.state = record.state as DialogState;
-    const parsed = dialogDataSchema.safeParse(record.data);
-    this.data = parsed.success ? parsed.data : {};
-  }
-
-  get userId(): number {
-    return this.user.userId;
-  }
-
-  get language(): Language {
-    return this.user.language ?? 'ru';
-  }
-
-  get client(): ClientCapabilities {
-    return this.data.client ?? assumedCapabilities;
-  }
-
-  text(key: TextKey, variables: Record<string, string | number | null | undefined> = {}): string {
-    return render(this.language, key, variables);
-  }
-
-  say(text: string, buttons?: readonly (readonly Button[])[]): void {
-    const keyboard = buttons ? buildKeyboard(buttons, this.client) : undefined;
-    this.turn.send({ peerId: this.userId, text, ...(keyboard ? { keyboard } : {}) });
-  }
-
-  /** Moves to `state`, keeping only what every state keeps (the client, the off-hours and operator marks). */
-  reset(state: DialogState, keep: Partial<DialogData> = {}): void {
-    const { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn } = this.data;
-    this.state = state;
-    this.data = { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ...keep };
-  }
-
-  async save(): Promise<void> {
-    await this.turn.repositories.dialogs.put({
-      ...this.record,
-      state: this.state,
-      data: stripUndefined(this.data),
-      updatedAt: this.turn.now,
-    });
-  }
-}
-
 /**
  * The community chat bot: greeting and menu, tickets from chat, knowledge-base answers, handover
  * to operators and silence while they talk, off-hours replies, joins and leaves. Every method runs
@@ -140,6 +59,7 @@ export class SupportBot {
       tickets: TicketService;
       knowledgeBase: KnowledgeBase;
       operatorsChat: OperatorsChat;
+      surveys: SurveyAnswers;
       logger: Logger;
     },
   ) {}
@@ -229,6 +149,14 @@ export class SupportBot {
     update: Extract<BotUpdate, { kind: 'message' | 'press' }>,
   ): Promise<string> {
     const { now } = dialog.turn;
+    // A survey's answer is never a conversation: it counts whoever is talking and whatever the step.
+    if (update.payload?.c === 'csat' || update.payload?.c === 'csat_why') {
+      return this.deps.surveys.answer(
+        dialog,
+        update.payload,
+        update.kind === 'press' ? { pressId: update.pressId, messageId: update.messageId } : null,
+      );
+    }
     const silentUntil = dialog.record.operatorSilentUntil;
     if (silentUntil !== null && silentUntil > now) {
       // An operator is talking here: the bot says nothing; what the user writes still reaches the ticket.
@@ -414,6 +342,9 @@ export class SupportBot {
         return 'leave_reason_recorded';
       case 'op':
         return 'ignored'; // refused at decoding; kept for exhaustiveness
+      case 'csat':
+      case 'csat_why':
+        return 'ignored'; // answered before the dialog's steps (#converse)
     }
   }
 
@@ -465,6 +396,11 @@ export class SupportBot {
       case 'confirming':
         this.#confirm(dialog);
         return 'confirming';
+      case 'csat_reason': {
+        const outcome = await this.deps.surveys.reasonInWords(dialog, text);
+        if (outcome) return outcome;
+        break;
+      }
       case 'with_operator':
         if (dialog.data.ticket) {
           await this.#addToTicket(dialog, text, photos, { forward: true });
@@ -778,7 +714,7 @@ export class SupportBot {
     if (user.messagesAllowed !== true) return 'left_silently';
     const language = user.language ?? 'ru';
     const record = await turn.repositories.dialogs.get(userId);
-    const client = dialogDataSchema.safeParse(record?.data ?? {}).data?.client ?? assumedCapabilities;
+    const client = clientOf(record);
     const keyboard = buildKeyboard(
       [
         [
@@ -818,8 +754,4 @@ export function subjectOf(description: string): string {
 
 function event(userId: number, eventId: string, name: string, at: number, props: Record<string, string>) {
   return { userId, eventId: eventId.slice(0, 128), name, occurredAt: at, screen: null, props };
-}
-
-function stripUndefined(data: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
 }

@@ -4,15 +4,23 @@ import { describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DeferredJobs, JobHandler, NewJob } from '../queue/deferred';
 import type { Repositories, Store } from '../storage/port';
+import { recordNotAllowed } from '../users/account';
 import type { VkClient } from '../vk/client';
 import { VkRecipientUnavailableError } from '../vk/errors';
-import { type PressAnswer, VK_MESSAGE_JOB } from './turn';
+import { type PressAnswer, VK_EDIT_JOB, VK_MESSAGE_JOB } from './turn';
 
 const outgoingSchema = z.object({
   peerId: z.number().int(),
   text: z.string(),
   keyboard: z.record(z.string(), z.unknown()).optional(),
   attachment: z.string().optional(),
+});
+
+const editSchema = z.object({
+  peerId: z.number().int(),
+  conversationMessageId: z.number().int().positive(),
+  text: z.string().min(1),
+  keyboard: z.record(z.string(), z.unknown()).optional(),
 });
 
 export interface DeliveryDependencies {
@@ -51,13 +59,28 @@ export class Delivery {
     const done: string[] = [];
     const notAllowed = new Set<number>();
     const queued: string[] = [];
+    let messageHeldBack = false;
     for (const job of jobs) {
+      if (job.kind === VK_EDIT_JOB) {
+        // An edit stands alone (the user already sees the message): it never holds the replies back.
+        try {
+          await this.#edit(job.payload);
+          done.push(job.jobId);
+        } catch (error) {
+          logger.warn('edit not made now; the deferred worker retries it', {
+            jobId: job.jobId,
+            error: describeError(error),
+          });
+          queued.push(job.jobId);
+        }
+        continue;
+      }
       if (job.kind !== VK_MESSAGE_JOB) {
         queued.push(job.jobId);
         continue;
       }
       // Once one message failed, the rest of the turn waits behind it: the user reads them in order.
-      if (queued.some((id) => id.startsWith('vk:'))) {
+      if (messageHeldBack) {
         queued.push(job.jobId);
         continue;
       }
@@ -71,6 +94,7 @@ export class Delivery {
           error: describeError(error),
         });
         queued.push(job.jobId);
+        messageHeldBack = true;
       }
     }
     if (done.length > 0) {
@@ -99,7 +123,23 @@ export class Delivery {
             await recordNotAllowed(repositories, Number(job.payload.peerId), now);
         });
       },
+      [VK_EDIT_JOB]: async (job) => {
+        await this.#edit(job.payload);
+        await this.#deps.store.transaction((repositories) =>
+          markSent(repositories, job.jobId, this.#deps.clock.now()),
+        );
+      },
     };
+  }
+
+  async #edit(payload: Record<string, unknown>): Promise<void> {
+    const edit = editSchema.parse(payload);
+    await this.#deps.vk.editMessage({
+      peerId: edit.peerId,
+      conversationMessageId: edit.conversationMessageId,
+      text: edit.text,
+      ...(edit.keyboard ? { keyboard: edit.keyboard } : {}),
+    });
   }
 
   async #send(jobId: string, payload: Record<string, unknown>): Promise<SendOutcome> {
@@ -129,11 +169,4 @@ async function markSent(repositories: Repositories, jobId: string, now: number):
   const job = await repositories.jobs.get(jobId);
   if (job?.status === 'pending')
     await repositories.jobs.update({ ...job, status: 'done', payload: {}, updatedAt: now });
-}
-
-async function recordNotAllowed(repositories: Repositories, userId: number, now: number): Promise<void> {
-  if (userId <= 0 || userId >= 2_000_000_000) return;
-  const user = await repositories.users.get(userId);
-  if (user && user.messagesAllowed !== false)
-    await repositories.users.put({ ...user, messagesAllowed: false, updatedAt: now });
 }

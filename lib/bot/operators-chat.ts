@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { render, type TextKey } from '../i18n/catalog';
 import { type CompiledTemplate, compileTemplate, renderTemplate, TemplateError } from '../i18n/template';
 import type { Logger } from '../log/logger';
@@ -8,6 +7,7 @@ import { findCategory, type SupportSettings, templateVariables } from '../suppor
 import { openStatuses, statusEmoji } from '../tickets/lifecycle';
 import { TicketError, type TicketService } from '../tickets/service';
 import { slaOf } from '../tickets/sla';
+import { dialogDataSchema } from './dialog';
 import { type Button, buildKeyboard } from './keyboard';
 import type { Turn } from './turn';
 import type { BotUpdate } from './updates';
@@ -34,8 +34,6 @@ export interface OperatorsChatSettings {
   support: SupportSettings;
   hours: BusinessHours;
 }
-
-const dialogDataSchema = z.looseObject({ ticket: z.string().optional() });
 
 /**
  * The operators' chat: the bot posts a card per ticket (user, category, text, dialog link, buttons

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { lowRatingReasons } from '../csat/survey';
 
 /**
  * What our buttons carry. Kept short (VK caps a payload at 255 characters) and validated like any
@@ -7,6 +8,7 @@ import * as z from 'zod';
  */
 const slug = z.string().regex(/^[a-z0-9-]{1,64}$/);
 const ticketNumber = z.string().regex(/^[A-Z]-\d{4,9}$/);
+const resolution = z.number().int().min(1).max(10_000);
 
 export const leaveReasons = ['boring', 'too_many_posts', 'not_relevant', 'other'] as const;
 
@@ -29,6 +31,9 @@ export const buttonPayloadSchema = z.discriminatedUnion('c', [
   z.strictObject({ c: z.literal('cancel') }),
   z.strictObject({ c: z.literal('leave'), r: z.enum(leaveReasons) }),
   z.strictObject({ c: z.literal('op'), a: z.enum(['take', 'resolve', 'tpl']), t: ticketNumber }),
+  // A survey's answer: ticket, resolution, rating; then a low rating's reason.
+  z.strictObject({ c: z.literal('csat'), t: ticketNumber, n: resolution, r: z.number().int().min(1).max(5) }),
+  z.strictObject({ c: z.literal('csat_why'), t: ticketNumber, n: resolution, w: z.enum(lowRatingReasons) }),
 ]);
 export type ButtonPayload = z.infer<typeof buttonPayloadSchema>;
 

@@ -19,6 +19,8 @@ export interface PressAnswer {
 }
 
 export const VK_MESSAGE_JOB = 'vk-message';
+/** An edit of a message the community sent (`messages.edit`): idempotent, so retried freely. */
+export const VK_EDIT_JOB = 'vk-edit';
 
 /** VK's documented cap is 9000; 4096 is what every client shows in one piece. */
 const MESSAGE_CHUNK = 4096;
@@ -61,6 +63,16 @@ export class Turn {
         dueAt: this.now,
       };
       this.outbox.jobs.push(job);
+    });
+  }
+
+  /** Replaces the text (and keyboard) of a message the community sent in a dialog. */
+  edit(edit: { peerId: number; conversationMessageId: number; text: string; keyboard?: object }): void {
+    this.outbox.jobs.push({
+      jobId: `vk:${this.key}:edit:${edit.conversationMessageId}`,
+      kind: VK_EDIT_JOB,
+      payload: { ...edit },
+      dueAt: this.now,
     });
   }
 

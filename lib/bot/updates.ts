@@ -30,7 +30,14 @@ export type BotUpdate =
       client: ClientCapabilities | null;
       langId: number | null;
     }
-  | { kind: 'press'; userId: number; pressId: string; payload: ButtonPayload }
+  | {
+      kind: 'press';
+      userId: number;
+      pressId: string;
+      payload: ButtonPayload;
+      /** The pressed message's conversation_message_id, to edit it. */
+      messageId: number | null;
+    }
   | {
       kind: 'chat_message';
       peerId: number;
@@ -109,7 +116,13 @@ export function decodeUpdate(
       }
       if (peer_id !== user_id) return { kind: 'ignored', reason: 'press_outside_private_dialog' };
       if (payload.payload.c === 'op') return { kind: 'rejected', reason: 'operator_payload_outside_chat' };
-      return { kind: 'press', userId: user_id, pressId: event_id, payload: payload.payload };
+      return {
+        kind: 'press',
+        userId: user_id,
+        pressId: event_id,
+        payload: payload.payload,
+        messageId: parsed.data.conversation_message_id ?? null,
+      };
     }
     case 'message_reply': {
       const parsed = messageReplySchema.safeParse(event.object);

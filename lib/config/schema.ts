@@ -67,6 +67,19 @@ export const configSections = {
       .string()
       .refine((zone) => isTimeZone(zone), 'must be an IANA timezone like Europe/Moscow')
       .default('Europe/Moscow'),
+    /**
+     * Quiet hours for users who set none, local `HH:MM-HH:MM` (or `off`): surveys and notifications
+     * falling in them wait until they end.
+     */
+    DEFAULT_QUIET_HOURS: z
+      .string()
+      .regex(/^(off|([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d)$/, 'must look like 22:00-09:00 or off')
+      .default('22:00-09:00')
+      .transform((value) => {
+        if (value === 'off') return null;
+        const [from = '', to = ''] = value.split('-');
+        return { from, to };
+      }),
   }),
   /** Ticket lifecycle knobs, read by every process that changes tickets. */
   support: z
@@ -89,6 +102,19 @@ export const configSections = {
       message: 'is required when CRM_WEBHOOK_URL is set',
       path: ['CRM_WEBHOOK_SECRET'],
     }),
+  /** Satisfaction surveys after a ticket is resolved (scheduled by every process that resolves tickets). */
+  csat: z.object({
+    /** The survey goes this long after the resolution (through the deferred queue: any delay works). */
+    CSAT_DELAY_MINUTES: positiveInt.max(7 * 24 * 60).default(30),
+    /** One reminder this long after an unanswered survey; 0 sends none. */
+    CSAT_REMINDER_HOURS: z.coerce.number().int().min(0).max(168).default(24),
+    /** `five`: 1–5 with emoji; `thumbs`: 👍/👎 (stored as 5 and 1). */
+    CSAT_SCALE: z.enum(['five', 'thumbs']).default('five'),
+    /** Peer id of the quality lead's chat (2000000000 + chat id) for low-rating alerts; unset: logged only. */
+    QUALITY_CHAT_PEER_ID: z.coerce.number().int().min(2_000_000_001).optional(),
+    /** Offered after a high rating ("leave a review"), e.g. the community's reviews page; unset: none. */
+    CSAT_REVIEW_URL: url.optional(),
+  }),
   /** The mini app's HTTP API (ticket-api). */
   api: z.object({
     /** Comma-separated origins the mini app is served from (CORS), e.g. https://prod-app51000001-….pages.vk-apps.com */
@@ -154,10 +180,10 @@ export type Config<S extends ConfigSectionName> = { [K in S]: ConfigSection<K> }
 
 /** Which sections each process reads: Terraform sets exactly these for each function. */
 export const functionConfigSections = {
-  'vk-callback': ['vk', 'support', 'storage', 'queue', 'runtime'],
-  'ticket-api': ['vk', 'miniApp', 'support', 'api', 'storage', 'queue', 'runtime'],
+  'vk-callback': ['vk', 'support', 'csat', 'storage', 'queue', 'runtime'],
+  'ticket-api': ['vk', 'miniApp', 'support', 'csat', 'api', 'storage', 'queue', 'runtime'],
   'notify-dispatcher': ['miniApp', 'storage', 'queue', 'runtime'],
-  'csat-followup': ['vk', 'miniApp', 'support', 'storage', 'queue', 'runtime'],
+  'csat-followup': ['vk', 'miniApp', 'support', 'csat', 'storage', 'queue', 'runtime'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;
 
 export class ConfigError extends AppError {

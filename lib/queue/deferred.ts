@@ -27,8 +27,12 @@ export type DeferredMessage = z.infer<typeof deferredMessageSchema>;
 
 export type NewJob = Pick<DeferredJobRecord, 'jobId' | 'kind' | 'payload' | 'dueAt'>;
 
-/** Runs a due job. Throwing makes the queue redeliver the hop (and dead-letter it in the end). */
-export type JobHandler = (job: DeferredJobRecord) => Promise<void>;
+/**
+ * Runs a due job. Throwing makes the queue redeliver the hop (and dead-letter it in the end).
+ * Returning `postponeUntil` keeps the job pending and moves it there (a survey due in the user's
+ * quiet hours waits for the morning) instead of marking it done.
+ */
+export type JobHandler = (job: DeferredJobRecord) => Promise<void | { postponeUntil: number }>;
 
 export interface DeferredOptions {
   store: Store;
@@ -121,11 +125,25 @@ export class DeferredJobs {
       logger.error('deferred job has no handler', { jobId, kind: job.kind });
       throw new Error(`no handler for deferred job kind ${job.kind}`);
     }
+    let outcome: Awaited<ReturnType<JobHandler>>;
     try {
-      await handler(job);
+      outcome = await handler(job);
     } catch (error) {
       await this.#recordFailure(job, error);
       throw error;
+    }
+    if (outcome && outcome.postponeUntil > now) {
+      const dueAt = outcome.postponeUntil;
+      // As for an early hop: send the next one first, so a crash leaves a duplicate, never a loss.
+      await this.#sendHop(jobId, hop + 1, dueAt);
+      await store.transaction(async (repositories) => {
+        const current = await repositories.jobs.get(jobId);
+        if (current?.status === 'pending' && current.hop === hop) {
+          await repositories.jobs.update({ ...current, dueAt, hop: hop + 1, updatedAt: clock.now() });
+        }
+      });
+      logger.info('deferred job postponed', { jobId, kind: job.kind, until: new Date(dueAt).toISOString() });
+      return;
     }
     await store.transaction(async (repositories) => {
       const current = await repositories.jobs.get(jobId);

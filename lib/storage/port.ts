@@ -197,7 +197,14 @@ export interface NotificationRepository {
   deleteByUser(userId: number): Promise<void>;
 }
 
-export type SurveyStatus = 'scheduled' | 'sent' | 'answered' | 'cancelled';
+/**
+ * `scheduled` → `sent` → `answered`; `cancelled` when the ticket reopened or the user erased their
+ * data; `unreachable` when neither a message nor a notification could be sent (the mini app can
+ * still rate the ticket).
+ */
+export type SurveyStatus = 'scheduled' | 'sent' | 'answered' | 'cancelled' | 'unreachable';
+export type SurveyScale = 'five' | 'thumbs';
+export type SurveyChannel = 'message' | 'notification' | 'mini_app';
 
 export interface SurveyRecord {
   /** `csat:<ticketId>:<resolution number>`: one survey per resolution. */
@@ -207,8 +214,18 @@ export interface SurveyRecord {
   /** The operator credited, fixed when the survey is scheduled. */
   operatorId: number | null;
   status: SurveyStatus;
+  /** The scale the survey was asked on; 👍/👎 are stored as 5 and 1. */
+  scale: SurveyScale;
+  /** How the survey reached the user (or, for `mini_app`, how the answer came without one). */
+  channel: SurveyChannel | null;
+  sentAt: number | null;
+  /** 1..5. */
   rating: number | null;
+  answeredAt: number | null;
+  /** Why a low rating: `slow`, `not_solved`, `impolite`, `other`. */
   reason: string | null;
+  /** The user's own words for `other` (personal: erased with the user). */
+  reasonText: string | null;
   remindersSent: number;
   createdAt: number;
   updatedAt: number;

@@ -1,6 +1,6 @@
 import type { ApiSettings } from '../api/router';
-import { type Clock, HOUR } from '../clock';
-import type { ConfigSection } from '../config/schema';
+import { type Clock, HOUR, MINUTE } from '../clock';
+import type { Config, ConfigSection } from '../config/schema';
 import type { Logger } from '../log/logger';
 import { DeferredJobs } from '../queue/deferred';
 import type { MessageQueue } from '../queue/port';
@@ -9,12 +9,16 @@ import type { Store } from '../storage/port';
 import { type SupportSettings, supportSettings } from '../support/settings';
 import { TicketService, type TicketServiceSettings } from './service';
 
-/** The ticket service's settings from the environment's `support` section and content/support.json. */
+/** A low rating's alert waits this long for the user's reason, then goes without it. */
+const CSAT_REASON_WAIT = 30 * MINUTE;
+
+/** The ticket service's settings from the environment and content/support.json. */
 export function ticketServiceSettings(
-  support: ConfigSection<'support'>,
-  timezone: string,
+  config: Config<'support' | 'csat' | 'runtime'>,
   content: SupportSettings = supportSettings,
 ): TicketServiceSettings {
+  const { support, csat, runtime } = config;
+  const timezone = runtime.APP_TIMEZONE;
   return {
     support: content,
     hours: new BusinessHours({ timezone, ...content.businessHours }),
@@ -22,6 +26,15 @@ export function ticketServiceSettings(
     reopenWindowMs: support.TICKET_REOPEN_WINDOW_HOURS * HOUR,
     autoCloseMs: support.TICKET_AUTO_CLOSE_HOURS * HOUR,
     crmWebhooks: Boolean(support.CRM_WEBHOOK_URL && support.CRM_WEBHOOK_SECRET),
+    csat: {
+      delayMs: csat.CSAT_DELAY_MINUTES * MINUTE,
+      reminderAfterMs: csat.CSAT_REMINDER_HOURS > 0 ? csat.CSAT_REMINDER_HOURS * HOUR : null,
+      scale: csat.CSAT_SCALE,
+      reasonWaitMs: CSAT_REASON_WAIT,
+      qualityChatPeerId: csat.QUALITY_CHAT_PEER_ID,
+      reviewUrl: csat.CSAT_REVIEW_URL,
+      defaultQuietHours: runtime.DEFAULT_QUIET_HOURS,
+    },
   };
 }
 

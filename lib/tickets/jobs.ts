@@ -2,10 +2,12 @@ import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock';
 import { render } from '../i18n/catalog';
 import type { Logger } from '../log/logger';
+import { sendAppNotification } from '../notifications/app-notification';
 import type { JobHandler } from '../queue/deferred';
 import { quietHoursEnd } from '../schedule/quiet-hours';
 import type { DeferredJobRecord, Language, Store, TicketStatus, UserRecord } from '../storage/port';
 import { findCategory } from '../support/settings';
+import { recordNotAllowed } from '../users/account';
 import type { VkClient } from '../vk/client';
 import { VkRecipientUnavailableError } from '../vk/errors';
 import type { TicketService } from './service';
@@ -31,10 +33,6 @@ export interface TicketJobDependencies {
   }) => Promise<void>;
   fetch?: typeof fetch;
 }
-
-/** VK's cap on a notification's text. */
-const NOTIFICATION_LIMIT = 254;
-const utcDay = (time: number) => new Date(time).toISOString().slice(0, 10);
 
 /**
  * The deferred work of the ticket lifecycle, run by the deferred worker (csat-followup):
@@ -87,11 +85,7 @@ async function notifyUser(deps: TicketJobDependencies, job: DeferredJobRecord): 
     } catch (error) {
       if (!(error instanceof VkRecipientUnavailableError)) throw error;
       // The user no longer accepts messages: remember it and fall back to a notification.
-      await store.transaction(async (repositories) => {
-        const current = await repositories.users.get(user.userId);
-        if (current)
-          await repositories.users.put({ ...current, messagesAllowed: false, updatedAt: clock.now() });
-      });
+      await store.transaction((repositories) => recordNotAllowed(repositories, user.userId, clock.now()));
     }
   }
   if (!user.notificationsAllowed || !user.notificationTypes.ticketUpdates) return; // "My tickets" shows it
@@ -110,60 +104,16 @@ async function sendTicketNotification(
   user: UserRecord,
   notification: { text: string; fragment: string },
 ): Promise<void> {
-  const { store, clock, logger } = deps;
-  const now = clock.now();
   const timezone = deps.tickets.settings.hours.timezone;
-  const quietEnd = quietHoursEnd(user.quietHours, now, timezone);
+  const quietEnd = quietHoursEnd(user.quietHours, deps.clock.now(), timezone);
   if (quietEnd !== null) {
     await deps.schedule({ ...job, jobId: `${job.jobId}:after-quiet`, dueAt: quietEnd });
     return;
   }
-  const day = utcDay(now);
-  const text = notification.text.slice(0, NOTIFICATION_LIMIT);
-  // The daily cap: one notification per user per day, campaigns and ticket updates together.
-  const claimed = await store.transaction((repositories) =>
-    repositories.notifications.claim({
-      userId: user.userId,
-      day,
-      kind: 'ticket_update',
-      campaign: null,
-      variant: null,
-      text,
-      status: 'claimed',
-      createdAt: now,
-      updatedAt: now,
-    }),
-  );
-  if (!claimed) {
-    logger.info('ticket notification skipped: daily cap reached', { jobId: job.jobId });
-    return;
-  }
-  const [result] = await deps.appVk.sendNotification({
-    userIds: [user.userId],
-    text,
-    fragment: notification.fragment,
-    sendKey: `notify:${user.userId}:${day}`,
-  });
-  const code = result?.error?.code;
-  const status = result?.status
-    ? 'sent'
-    : code === 1
-      ? 'notifications_off'
-      : code === 2
-        ? 'hourly_limit'
-        : code === 3
-          ? 'daily_limit'
-          : code === 4
-            ? 'app_not_installed'
-            : 'failed';
-  await store.transaction(async (repositories) => {
-    await repositories.notifications.setStatus(user.userId, day, status, clock.now());
-    if (status === 'notifications_off') {
-      const current = await repositories.users.get(user.userId);
-      if (current)
-        await repositories.users.put({ ...current, notificationsAllowed: false, updatedAt: clock.now() });
-    }
-  });
+  const outcome = await sendAppNotification(deps, user.userId, { ...notification, kind: 'ticket_update' });
+  // Past the cap the update waits in "My tickets"; it is not worth a notification tomorrow.
+  if (outcome === 'capped')
+    deps.logger.info('ticket notification skipped: daily cap reached', { jobId: job.jobId });
 }
 
 async function checkSla(deps: TicketJobDependencies, job: DeferredJobRecord): Promise<void> {

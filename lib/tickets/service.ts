@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type Clock, DAY, HOUR } from '../clock';
+import { type CsatSettings, cancelOpenSurveys, scheduleSurvey } from '../csat/survey';
 import { AppError } from '../errors';
 import type { Logger } from '../log/logger';
 import { createJob, type NewJob } from '../queue/deferred';
@@ -8,6 +9,7 @@ import type {
   Repositories,
   StatusChangeRecord,
   Store,
+  SurveyRecord,
   TicketChannel,
   TicketMessageRecord,
   TicketRecord,
@@ -51,6 +53,8 @@ export interface TicketServiceSettings {
   autoCloseMs: number;
   /** Ticket events go to the CRM only when a webhook is configured. */
   crmWebhooks: boolean;
+  /** Each resolution schedules a satisfaction survey. */
+  csat: CsatSettings;
 }
 
 export interface TicketServiceDependencies {
@@ -86,6 +90,8 @@ export interface ThreadView {
   ticket: TicketRecord;
   messages: TicketMessageRecord[];
   statusChanges: StatusChangeRecord[];
+  /** One per resolution: what the rating screen needs. */
+  surveys: SurveyRecord[];
 }
 
 /** Work queued inside a transaction, run after it commits. */
@@ -174,11 +180,12 @@ export class TicketService {
     return this.#deps.store.read(async (repositories) => {
       const ticket = await repositories.tickets.getByNumber(number);
       if (!ticket || ticket.userId !== userId) throw notFound(number);
-      const [messages, statusChanges] = await Promise.all([
+      const [messages, statusChanges, surveys] = await Promise.all([
         repositories.tickets.listMessages(ticket.ticketId),
         repositories.tickets.listStatusChanges(ticket.ticketId),
+        repositories.surveys.listByTicket(ticket.ticketId),
       ]);
-      return { ticket, messages: messages.filter((message) => !message.internal), statusChanges };
+      return { ticket, messages: messages.filter((message) => !message.internal), statusChanges, surveys };
     });
   }
 
@@ -186,11 +193,12 @@ export class TicketService {
   async thread(number: string): Promise<ThreadView> {
     return this.#deps.store.read(async (repositories) => {
       const ticket = await ticketByNumber(repositories, number);
-      const [messages, statusChanges] = await Promise.all([
+      const [messages, statusChanges, surveys] = await Promise.all([
         repositories.tickets.listMessages(ticket.ticketId),
         repositories.tickets.listStatusChanges(ticket.ticketId),
+        repositories.surveys.listByTicket(ticket.ticketId),
       ]);
-      return { ticket, messages, statusChanges };
+      return { ticket, messages, statusChanges, surveys };
     });
   }
 
@@ -415,6 +423,14 @@ export class TicketService {
     });
   }
 
+  /**
+   * Runs `work` in a transaction of its own with an outbox, dispatching the jobs it queued after the
+   * commit: for changes next to tickets (a rating) that cause deferred work.
+   */
+  transact<T>(work: (scope: TransactionScope) => Promise<T>): Promise<T> {
+    return this.#transaction((repositories, outbox) => work({ repositories, outbox }));
+  }
+
   /** `work` in the caller's transaction when given one, else in a transaction of its own. */
   #run<T>(
     scope: TransactionScope | undefined,
@@ -551,6 +567,12 @@ export class TicketService {
         payload: { ticketId: ticket.ticketId, resolution },
         dueAt: now + settings.autoCloseMs,
       });
+      // Credit goes to whoever resolved it, else to whom it was assigned: fixed now, whatever follows.
+      const credited = actor.kind === 'operator' ? actor.operatorId : ticket.assigneeId;
+      await scheduleSurvey(repositories, outbox, updated, credited, now, settings.csat);
+    } else if (ticket.status === 'resolved' && to !== 'closed') {
+      // Reopened: the survey about a resolution that didn't hold is dropped.
+      await cancelOpenSurveys(repositories, ticket.ticketId, now);
     }
     if (nextSla) this.#scheduleSlaChecks(outbox, updated, nextSla, sla);
     // The user hears of changes an operator or the system made; their own they know about.

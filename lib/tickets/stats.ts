@@ -1,6 +1,7 @@
 import { MINUTE } from '../clock';
+import { csatReport } from '../csat/report';
 import type { BusinessHours } from '../schedule/business-hours';
-import type { Repositories, TicketRecord } from '../storage/port';
+import type { Repositories, SurveyRecord, TicketRecord } from '../storage/port';
 import { slaOf } from './sla';
 
 /** Scanning stops here; the answer says so (`truncated`) rather than hold an unbounded range. */
@@ -28,8 +29,8 @@ const increment = (counts: Record<string, number>, key: string) => {
 
 /**
  * Figures for tickets created in `[since, until)`: counts by category, screen and status; first
- * response and resolution times in business minutes (median, p90); SLA breaches; CSAT average,
- * distribution and response rate (answered ÷ sent).
+ * response and resolution times in business minutes (median, p90); SLA breaches; CSAT of their
+ * surveys (lib/csat/report.ts).
  */
 export async function computeStats(
   repositories: Repositories,
@@ -41,8 +42,6 @@ export async function computeStats(
   const firstResponse: number[] = [];
   const resolution: number[] = [];
   const breaches = { firstResponse: 0, resolution: 0 };
-  const ratings: number[] = [];
-  let surveysSent = 0;
   let scanned = 0;
   let after: { createdAt: number; ticketId: string } | undefined;
   const tickets: TicketRecord[] = [];
@@ -59,6 +58,7 @@ export async function computeStats(
     if (!last || page.length < 500) break;
     after = { createdAt: last.createdAt, ticketId: last.ticketId };
   }
+  const surveys: Array<{ ticket: TicketRecord; surveys: SurveyRecord[] }> = [];
   for (const ticket of tickets) {
     increment(byCategory, ticket.category);
     increment(byStatus, ticket.status);
@@ -71,13 +71,8 @@ export async function computeStats(
     }
     if (sla?.breachedAt.firstResponse !== undefined) breaches.firstResponse++;
     if (sla?.breachedAt.resolution !== undefined) breaches.resolution++;
-    for (const survey of await repositories.surveys.listByTicket(ticket.ticketId)) {
-      if (survey.status === 'sent' || survey.status === 'answered') surveysSent++;
-      if (survey.status === 'answered' && survey.rating !== null) ratings.push(survey.rating);
-    }
+    surveys.push({ ticket, surveys: await repositories.surveys.listByTicket(ticket.ticketId) });
   }
-  const distribution: Record<string, number> = {};
-  for (const rating of ratings) increment(distribution, String(rating));
   return {
     range: { from: new Date(range.since).toISOString(), until: new Date(range.until).toISOString() },
     tickets: tickets.length,
@@ -88,14 +83,6 @@ export async function computeStats(
     firstResponse: summary(firstResponse),
     resolution: summary(resolution),
     slaBreaches: breaches,
-    csat: {
-      average: ratings.length
-        ? Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 100) / 100
-        : null,
-      distribution,
-      answered: ratings.length,
-      sent: surveysSent,
-      responseRate: surveysSent ? Math.round((ratings.length / surveysSent) * 1000) / 1000 : null,
-    },
+    csat: csatReport(surveys, range.hours.timezone),
   };
 }

@@ -1,4 +1,5 @@
 import type { LaunchIdentity } from '../api/launch-params';
+import { cancelSurvey } from '../csat/survey';
 import type { Repositories, TicketRecord, UserRecord } from '../storage/port';
 
 export function newUserRecord(userId: number, now: number, overrides: Partial<UserRecord> = {}): UserRecord {
@@ -14,6 +15,18 @@ export function newUserRecord(userId: number, now: number, overrides: Partial<Us
     updatedAt: now,
     ...overrides,
   };
+}
+
+/** VK refused a message to this user (900–902): the community may not write until they allow it again. */
+export async function recordNotAllowed(
+  repositories: Repositories,
+  userId: number,
+  now: number,
+): Promise<void> {
+  if (userId <= 0 || userId >= 2_000_000_000) return; // a chat, not a user
+  const user = await repositories.users.get(userId);
+  if (user && user.messagesAllowed !== false)
+    await repositories.users.put({ ...user, messagesAllowed: false, updatedAt: now });
 }
 
 /**
@@ -105,7 +118,8 @@ const statisticalDetails = [
 /**
  * Erases a user in the caller's transaction: the user, their dialog, events and notification log
  * are deleted; their tickets stay for statistics with the owner, subject, texts, attachments,
- * contact and survey reasons removed. Pending work for those tickets finds no owner and stops.
+ * contact and the survey reasons in their own words removed. Surveys not yet answered are
+ * cancelled with their reminders and alerts; other pending work for those tickets finds no owner.
  */
 export async function eraseUser(
   repositories: Repositories,
@@ -127,8 +141,10 @@ export async function eraseUser(
       });
     }
     for (const survey of await repositories.surveys.listByTicket(ticket.ticketId)) {
-      const status = survey.status === 'scheduled' || survey.status === 'sent' ? 'cancelled' : survey.status;
-      await repositories.surveys.update({ ...survey, userId: null, reason: null, status, updatedAt: now });
+      // Unsent surveys, reminders and alerts stop; an answer stays (rating and reason code) for statistics.
+      await cancelSurvey(repositories, survey, now);
+      const current = (await repositories.surveys.get(survey.surveyId)) ?? survey;
+      await repositories.surveys.update({ ...current, userId: null, reasonText: null, updatedAt: now });
     }
   }
   await repositories.users.delete(userId);

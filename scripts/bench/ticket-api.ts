@@ -33,7 +33,7 @@ const logger = createLogger({ level: 'error' });
 const queue = new EmbeddedQueue(store.db, { clock });
 const deferred = new DeferredJobs({ store, queue, clock, logger });
 // The support section's defaults, as a deployment without overrides has them.
-const settings = ticketServiceSettings(loadConfig({}, ['support']).support, 'Europe/Moscow');
+const settings = ticketServiceSettings(loadConfig({}, ['support', 'csat', 'runtime']));
 const tickets = new TicketService({
   store,
   clock,

@@ -65,13 +65,13 @@ async function main() {
   // Wednesday noon in Moscow: business hours, like most of the traffic.
   const clock = new ManualClock(Date.UTC(2026, 10, 18, 9, 0));
   const logger = createLogger({ level: 'error' });
-  const config = loadConfig(environment, ['vk', 'support']);
+  const config = loadConfig(environment, ['vk', 'support', 'csat', 'runtime']);
   const { tickets, deferred } = createTicketService({
     store,
     queue: new EmbeddedQueue(store.db, { clock }),
     clock,
     logger,
-    settings: ticketServiceSettings(config.support, 'Europe/Moscow'),
+    settings: ticketServiceSettings(config),
   });
   const vk = new VkClient({
     apiUrl: sandbox.apiUrl,

@@ -19,9 +19,9 @@ import { EmbeddedQueue } from '../../lib/queue/embedded';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
-import { ticketJobHandlers } from '../../lib/tickets/jobs';
 import type { TicketService } from '../../lib/tickets/service';
 import { VkClient } from '../../lib/vk/client';
+import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 import { VkSandbox } from '../sandbox/vk-sandbox';
 
 /** What `npm start` runs with when nothing is set: safe, local-only values. */
@@ -68,7 +68,7 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
   const merged = { ...devDefaults, ...environment };
-  const config = loadConfig(merged, ['vk', 'miniApp', 'support', 'api', 'runtime', 'local']);
+  const config = loadConfig(merged, ['vk', 'miniApp', 'support', 'csat', 'api', 'runtime', 'local']);
   const logger = createLogger({
     level: config.runtime.LOG_LEVEL,
     fields: { fn: 'local' },
@@ -106,7 +106,7 @@ export async function startLocalStack(
     queue,
     clock,
     logger: logger.child({ fn: 'csat-followup' }),
-    settings: ticketServiceSettings(config.support, config.runtime.APP_TIMEZONE),
+    settings: ticketServiceSettings(config),
   });
   const apiSettings = apiSettingsFrom(config.miniApp, config.api);
   const vkOptions = {
@@ -131,27 +131,25 @@ export async function startLocalStack(
     facts: new FactsFetcher({ vk: groupVk, clock, logger, groupId: config.vk.VK_GROUP_ID }),
     settings: botSettingsFrom(config.vk, config.support, tickets),
   });
-  const jobHandlers = {
-    ...bot.delivery.jobHandlers(),
-    ...ticketJobHandlers({
-      store,
-      clock,
-      logger: logger.child({ fn: 'csat-followup' }),
-      tickets,
-      groupVk,
-      appVk: new VkClient({
-        ...vkOptions,
-        token: config.miniApp.VK_SERVICE_TOKEN,
-        rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
-      }),
-      operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
-      crmWebhook:
-        config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
-          ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }
-          : undefined,
-      schedule: (job) => deferred.schedule(job),
+  const jobHandlers = deferredJobHandlers({
+    store,
+    clock,
+    logger: logger.child({ fn: 'csat-followup' }),
+    tickets,
+    deferred,
+    groupVk,
+    appVk: new VkClient({
+      ...vkOptions,
+      token: config.miniApp.VK_SERVICE_TOKEN,
+      rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
     }),
-  };
+    groupId: config.vk.VK_GROUP_ID,
+    operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
+    crmWebhook:
+      config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
+        ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }
+        : undefined,
+  });
   /** Signed launch params of a dev user, as VK would give the mini app (for curl and tests). */
   const launchParamsFor = (userId: number) =>
     signLaunchParams(

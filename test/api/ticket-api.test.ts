@@ -259,6 +259,7 @@ describe('ticket-api: the mini app', () => {
     expect((await api('POST', `/api/tickets/${number}/rating`, { user, body: { rating: 4 } })).body).toEqual({
       number,
       rating: 4,
+      reason: null,
     });
     const again = await api('POST', `/api/tickets/${number}/rating`, { user, body: { rating: 1 } });
     expect(again.status).toBe(409);

@@ -8,21 +8,10 @@ afterEach(async () => {
   await bot?.close();
 });
 
-/** A user files a ticket through "talk to an operator"; returns its number and card. */
-async function fileTicket(userId: number, text = 'Не работает вход через VK ID') {
-  await bot.says(userId, 'меню');
-  await bot.press(userId, bot.lastTo(userId), { c: 'operator' });
-  await bot.press(userId, bot.lastTo(userId), { c: 'cat', id: 'question' });
-  await bot.says(userId, text);
-  const number = /Обращение (Q-\d+)/.exec(bot.lastTo(userId).text)?.[1];
-  if (!number) throw new Error(`no ticket: ${bot.lastTo(userId).text}`);
-  return { number, card: bot.lastTo(OPERATORS_CHAT) };
-}
-
 describe('operator in the dialog', () => {
   it("silences the bot while an admin writes, records the answer on the ticket, and ignores the bot's own echoes", async () => {
     bot = await startBotStack();
-    const { number } = await fileTicket(1101);
+    const { number } = await bot.fileTicket(1101);
     const sentBefore = bot.sentTo(1101).length;
     await bot.sandbox.adminWrites(7, 1101, 'Здравствуйте! Уже смотрю.');
     await bot.settle();
@@ -59,7 +48,7 @@ describe('operator in the dialog', () => {
 describe("operators' chat", () => {
   it("relays a reply to a card, takes and resolves with the card's buttons, and answers /status and /queue", async () => {
     bot = await startBotStack();
-    const { number, card } = await fileTicket(1201);
+    const { number, card } = await bot.fileTicket(1201);
     await bot.press(1, card, { c: 'op', a: 'take' });
     expect(bot.lastTo(OPERATORS_CHAT).text).toBe(`👤 ${number} взял(а) User1.`);
     expect(bot.sandbox.eventAnswers.at(-1)?.eventData).toMatchObject({ type: 'show_snackbar' });
@@ -116,7 +105,7 @@ describe("operators' chat", () => {
 
   it('sends a rendered template with /t in a reply to a card, and explains what is wrong instead of sending a gap', async () => {
     bot = await startBotStack();
-    const { number, card } = await fileTicket(1301);
+    const { number, card } = await bot.fileTicket(1301);
     await bot.sandbox.memberWritesInChat(OPERATORS_CHAT, 1, '/t greeting', card.conversationMessageId);
     await bot.settle();
     expect(bot.lastTo(1301).text).toBe(
@@ -134,7 +123,7 @@ describe("operators' chat", () => {
 
   it("ignores people outside the operators' chat and forged operator buttons elsewhere", async () => {
     bot = await startBotStack();
-    const { number, card } = await fileTicket(1401);
+    const { number, card } = await bot.fileTicket(1401);
     const chatBefore = bot.sentTo(OPERATORS_CHAT).length;
     await bot.sandbox.memberWritesInChat(OPERATORS_CHAT, 666, 'Вас взломали', card.conversationMessageId);
     await bot.sandbox.memberPressesInChat(OPERATORS_CHAT, 666, { c: 'op', a: 'resolve', t: number });

@@ -1,5 +1,5 @@
 import type { ButtonPayload } from '../../lib/bot/payload';
-import { ManualClock } from '../../lib/clock';
+import { ManualClock, MINUTE } from '../../lib/clock';
 import { startLocalStack } from '../../scripts/local/stack';
 import type { SentMessage } from '../../scripts/sandbox/vk-sandbox';
 
@@ -7,6 +7,9 @@ export const GROUP_ID = 100000001;
 export const OPERATORS_CHAT = 2000000001;
 /** Wednesday 18 Nov 2026, 12:00 in Moscow: within business hours. */
 export const WEDNESDAY_NOON_MSK = Date.UTC(2026, 10, 18, 9, 0);
+/** The dev operators' tokens (devDefaults' OPERATOR_TOKENS): operator 1 is an admin, 2 an operator. */
+export const ADMIN_TOKEN = 'dev-admin-token-0123456789ab';
+export const OPERATOR_TOKEN = 'dev-operator-token-0123456789';
 
 interface KeyboardButton {
   action: { type: string; label: string; payload: string };
@@ -51,7 +54,7 @@ export async function startBotStack(options: { start?: number; environment?: Rec
       button.action.type === 'callback'
         ? message.peerId >= 2_000_000_000
           ? await sandbox.memberPressesInChat(message.peerId, userId, payload)
-          : await sandbox.userPressesButton(userId, payload)
+          : await sandbox.userPressesButton(userId, payload, message.conversationMessageId)
         : await sandbox.userSendsMessage(userId, button.action.label, { payload });
     await settle();
     return delivery;
@@ -78,8 +81,62 @@ export async function startBotStack(options: { start?: number; environment?: Rec
     return delivery;
   };
 
+  /**
+   * Moves the dev clock forward in steps no longer than a queue hop (15 min), letting the deferred
+   * queue run at each, as the trigger would in the cloud.
+   */
+  const advance = async (milliseconds: number) => {
+    for (let left = milliseconds; left > 0; left -= 15 * MINUTE) {
+      clock.advance(Math.min(15 * MINUTE, left));
+      await settle();
+    }
+  };
+
+  /** The HTTP API as the mini app (a user id: signed launch params) or an operator (a token) calls it. */
+  const api = async (
+    method: string,
+    path: string,
+    call: { user?: number; operatorToken?: string; body?: unknown } = {},
+  ) => {
+    const response = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(call.user !== undefined ? { 'x-vk-launch-params': stack.launchParamsFor(call.user) } : {}),
+        ...(call.operatorToken ? { 'x-operator-token': call.operatorToken } : {}),
+      },
+      ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+    });
+    const text = await response.text();
+    const result = { status: response.status, body: text ? JSON.parse(text) : null };
+    await settle();
+    return result;
+  };
+
+  /** A user files a ticket through "talk to an operator"; returns its number and its card in the chat. */
+  const fileTicket = async (
+    userId: number,
+    text = 'Не работает вход через VK ID',
+    options: Parameters<typeof sandbox.userSendsMessage>[2] = {},
+  ) => {
+    await says(userId, 'меню', options);
+    await press(userId, lastTo(userId), { c: 'operator' });
+    await press(userId, lastTo(userId), { c: 'cat', id: 'question' });
+    await says(userId, text, options);
+    // The confirmation, possibly followed by the off-hours reply.
+    const confirmation = sentTo(userId)
+      .slice(-2)
+      .find((message) => /(?:Обращение|Ticket) [A-Z]-\d+/.test(message.text));
+    const number = confirmation && /(?:Обращение|Ticket) ([A-Z]-\d+)/.exec(confirmation.text)?.[1];
+    if (!number) throw new Error(`no ticket: ${lastTo(userId).text}`);
+    return { number, card: lastTo(OPERATORS_CHAT) };
+  };
+
   return {
     stack,
+    advance,
+    fileTicket,
+    api,
     sandbox,
     clock,
     lines,

@@ -9,10 +9,10 @@ import { EmbeddedQueue } from '../../lib/queue/embedded';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { ticketServiceSettings } from '../../lib/tickets/compose';
-import { ticketJobHandlers } from '../../lib/tickets/jobs';
 import { TicketService } from '../../lib/tickets/service';
 import { slaOf } from '../../lib/tickets/sla';
 import { VkClient } from '../../lib/vk/client';
+import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 import { VkSandbox } from '../../scripts/sandbox/vk-sandbox';
 
 const CHAT = 2_000_000_001;
@@ -25,14 +25,14 @@ async function setup(options: { crm?: string; maxFailures?: number } = {}) {
   const logger = createLogger({ level: 'error' });
   const deferred = new DeferredJobs({ store, queue, clock, logger, maxFailures: options.maxFailures ?? 3 });
   const sandbox = await new VkSandbox({ groupId: 1, callbackSecret: 's' }).start(0);
-  const { support } = loadConfig(
+  const config = loadConfig(
     {
       OPERATORS_CHAT_PEER_ID: String(CHAT),
       ...(options.crm ? { CRM_WEBHOOK_URL: options.crm, CRM_WEBHOOK_SECRET: 'crm-secret-0123456789' } : {}),
     },
-    ['support'],
+    ['support', 'csat', 'runtime'],
   );
-  const settings = ticketServiceSettings(support, 'Europe/Moscow');
+  const settings = ticketServiceSettings(config);
   const tickets = new TicketService({
     store,
     clock,
@@ -48,16 +48,17 @@ async function setup(options: { crm?: string; maxFailures?: number } = {}) {
     timeoutMs: 2000,
     maxAttempts: 1,
   });
-  const handlers = ticketJobHandlers({
+  const handlers = deferredJobHandlers({
     store,
     clock,
     logger,
     tickets,
+    deferred,
     groupVk: vk,
     appVk: vk,
+    groupId: 1,
     operatorsChatPeerId: CHAT,
     crmWebhook: options.crm ? { url: options.crm, secret: 'crm-secret-0123456789' } : undefined,
-    schedule: (job) => deferred.schedule(job),
   });
   /** Moves the clock in 15-minute steps, running the deferred queue at each, as the trigger would. */
   const runFor = async (milliseconds: number) => {

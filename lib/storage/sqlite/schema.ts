@@ -94,8 +94,13 @@ CREATE TABLE IF NOT EXISTS csat_surveys (
   user_id INTEGER,
   operator_id INTEGER,
   status TEXT NOT NULL,
+  scale TEXT NOT NULL,
+  channel TEXT,
+  sent_at INTEGER,
   rating INTEGER,
+  answered_at INTEGER,
   reason TEXT,
+  reason_text TEXT,
   reminders_sent INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL
@@ -137,3 +142,17 @@ CREATE TABLE IF NOT EXISTS counters (
   value INTEGER NOT NULL
 );
 `;
+
+/**
+ * Columns added to a table after it first shipped. `CREATE TABLE IF NOT EXISTS` leaves an existing
+ * local file as it was, so the store adds what is missing when it opens one (`npm start` on an
+ * older `.data/`).
+ */
+export const sqliteAddedColumns: ReadonlyArray<readonly [table: string, column: string, definition: string]> =
+  [
+    ['csat_surveys', 'scale', "TEXT NOT NULL DEFAULT 'five'"],
+    ['csat_surveys', 'channel', 'TEXT'],
+    ['csat_surveys', 'sent_at', 'INTEGER'],
+    ['csat_surveys', 'answered_at', 'INTEGER'],
+    ['csat_surveys', 'reason_text', 'TEXT'],
+  ];

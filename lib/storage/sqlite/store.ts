@@ -15,7 +15,7 @@ import type {
   TicketRecord,
   UserRecord,
 } from '../port';
-import { sqliteSchema } from './schema';
+import { sqliteAddedColumns, sqliteSchema } from './schema';
 
 type Row = Record<string, unknown>;
 
@@ -38,6 +38,11 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(sqliteSchema);
+    for (const [table, column, definition] of sqliteAddedColumns) {
+      const columns = this.db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+      if (!columns.some((existing) => existing.name === column))
+        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    }
     this.#repositories = createRepositories(this.db);
   }
 
@@ -218,8 +223,13 @@ function createRepositories(db: Database.Database): Repositories {
     userId: num(row.user_id),
     operatorId: num(row.operator_id),
     status: String(row.status) as SurveyRecord['status'],
+    scale: String(row.scale) as SurveyRecord['scale'],
+    channel: str(row.channel) as SurveyRecord['channel'],
+    sentAt: num(row.sent_at),
     rating: num(row.rating),
+    answeredAt: num(row.answered_at),
     reason: str(row.reason),
+    reasonText: str(row.reason_text),
     remindersSent: Number(row.reminders_sent),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
@@ -492,15 +502,21 @@ function createRepositories(db: Database.Database): Repositories {
       async create(survey) {
         return (
           run(
-            `INSERT OR IGNORE INTO csat_surveys (survey_id, ticket_id, user_id, operator_id, status, rating, reason,
-               reminders_sent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT OR IGNORE INTO csat_surveys (survey_id, ticket_id, user_id, operator_id, status, scale, channel,
+               sent_at, rating, answered_at, reason, reason_text, reminders_sent, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             survey.surveyId,
             survey.ticketId,
             survey.userId,
             survey.operatorId,
             survey.status,
+            survey.scale,
+            survey.channel,
+            survey.sentAt,
             survey.rating,
+            survey.answeredAt,
             survey.reason,
+            survey.reasonText,
             survey.remindersSent,
             survey.createdAt,
             survey.updatedAt,
@@ -513,13 +529,19 @@ function createRepositories(db: Database.Database): Repositories {
       },
       async update(survey) {
         run(
-          `UPDATE csat_surveys SET user_id = ?, operator_id = ?, status = ?, rating = ?, reason = ?, reminders_sent = ?,
-             updated_at = ? WHERE survey_id = ?`,
+          `UPDATE csat_surveys SET user_id = ?, operator_id = ?, status = ?, scale = ?, channel = ?, sent_at = ?,
+             rating = ?, answered_at = ?, reason = ?, reason_text = ?, reminders_sent = ?, updated_at = ?
+             WHERE survey_id = ?`,
           survey.userId,
           survey.operatorId,
           survey.status,
+          survey.scale,
+          survey.channel,
+          survey.sentAt,
           survey.rating,
+          survey.answeredAt,
           survey.reason,
+          survey.reasonText,
           survey.remindersSent,
           survey.updatedAt,
           survey.surveyId,

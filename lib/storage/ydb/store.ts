@@ -242,8 +242,13 @@ const toSurvey = (row: Row): SurveyRecord => ({
   userId: read.optNum(row.user_id),
   operatorId: read.optNum(row.operator_id),
   status: read.text(row.status) as SurveyRecord['status'],
+  scale: read.text(row.scale) as SurveyRecord['scale'],
+  channel: read.optText(row.channel) as SurveyRecord['channel'],
+  sentAt: read.optTime(row.sent_at),
   rating: read.optNum(row.rating),
+  answeredAt: read.optTime(row.answered_at),
   reason: read.optText(row.reason),
+  reasonText: read.optText(row.reason_text),
   remindersSent: read.num(row.reminders_sent),
   createdAt: read.time(row.created_at),
   updatedAt: read.time(row.updated_at),
@@ -299,8 +304,13 @@ function createRepositories(sql: Sql): Repositories {
     $user_id: yv.optInt64(survey.userId),
     $operator_id: yv.optInt64(survey.operatorId),
     $status: yv.text(survey.status),
+    $scale: yv.text(survey.scale),
+    $channel: yv.optText(survey.channel),
+    $sent_at: yv.optTime(survey.sentAt),
     $rating: yv.optInt32(survey.rating),
+    $answered_at: yv.optTime(survey.answeredAt),
     $reason: yv.optText(survey.reason),
+    $reason_text: yv.optText(survey.reasonText),
     $reminders_sent: yv.int32(survey.remindersSent),
     $created_at: yv.time(survey.createdAt),
     $updated_at: yv.time(survey.updatedAt),
@@ -324,10 +334,10 @@ function createRepositories(sql: Sql): Repositories {
       details, created_at, updated_at)
     VALUES ($ticket_id, $number, $user_id, $channel, $category, $subject, $status, $assignee_id, $details, $created_at,
       $updated_at)`;
-  const upsertSurvey = `UPSERT INTO csat_surveys (survey_id, ticket_id, user_id, operator_id, status, rating, reason,
-      reminders_sent, created_at, updated_at)
-    VALUES ($survey_id, $ticket_id, $user_id, $operator_id, $status, $rating, $reason, $reminders_sent, $created_at,
-      $updated_at)`;
+  const upsertSurvey = `UPSERT INTO csat_surveys (survey_id, ticket_id, user_id, operator_id, status, scale, channel,
+      sent_at, rating, answered_at, reason, reason_text, reminders_sent, created_at, updated_at)
+    VALUES ($survey_id, $ticket_id, $user_id, $operator_id, $status, $scale, $channel, $sent_at, $rating, $answered_at,
+      $reason, $reason_text, $reminders_sent, $created_at, $updated_at)`;
   const upsertJob = `UPSERT INTO deferred_jobs (job_id, kind, payload, due_at, status, hop, created_at, updated_at, expires_at)
     VALUES ($job_id, $kind, $payload, $due_at, $status, $hop, $created_at, $updated_at, $expires_at)`;
 

@@ -1,0 +1,100 @@
+import * as z from 'zod';
+import { render, type TextKey } from '../i18n/catalog';
+import type { DialogRecord, Language, UserRecord } from '../storage/port';
+import { assumedCapabilities, type Button, buildKeyboard, type ClientCapabilities } from './keyboard';
+import type { Turn } from './turn';
+
+/** What a dialog remembers between messages, validated on load (a row from an older version still reads). */
+export const dialogDataSchema = z.object({
+  client: z.object({ callback: z.boolean(), inline: z.boolean(), keyboard: z.boolean() }).optional(),
+  mode: z.enum(['ticket', 'handover']).optional(),
+  category: z.string().optional(),
+  description: z.string().optional(),
+  photos: z.array(z.string()).optional(),
+  contact: z.string().optional(),
+  query: z.string().optional(),
+  /** The ticket the dialog is about while it is with operators. */
+  ticket: z.string().optional(),
+  lastReceiptAt: z.number().optional(),
+  lastOperatorAt: z.number().optional(),
+  /** The local day of the last off-hours auto-reply: one a day. */
+  offHoursRepliedOn: z.string().optional(),
+  /** While waiting for a low rating's reason in the user's words: the survey's ticket and resolution. */
+  csat: z.object({ t: z.string(), n: z.number(), since: z.number() }).optional(),
+});
+export type DialogData = z.infer<typeof dialogDataSchema>;
+
+export type DialogState =
+  | 'idle'
+  | 'asking'
+  | 'kb_offered'
+  | 'choosing_category'
+  | 'describing'
+  | 'contact'
+  | 'confirming'
+  | 'with_operator'
+  | 'choosing_language'
+  | 'csat_reason';
+
+/** One private dialog during one turn: the user, the dialog row and what the bot says. */
+export class Dialog {
+  state: DialogState;
+  data: DialogData;
+
+  constructor(
+    readonly turn: Turn,
+    public user: UserRecord,
+    readonly record: DialogRecord,
+    readonly isNew: boolean,
+  ) {
+    this.state = record.state as DialogState;
+    const parsed = dialogDataSchema.safeParse(record.data);
+    this.data = parsed.success ? parsed.data : {};
+  }
+
+  get userId(): number {
+    return this.user.userId;
+  }
+
+  get language(): Language {
+    return this.user.language ?? 'ru';
+  }
+
+  get client(): ClientCapabilities {
+    return this.data.client ?? assumedCapabilities;
+  }
+
+  text(key: TextKey, variables: Record<string, string | number | null | undefined> = {}): string {
+    return render(this.language, key, variables);
+  }
+
+  say(text: string, buttons?: readonly (readonly Button[])[]): void {
+    const keyboard = buttons ? buildKeyboard(buttons, this.client) : undefined;
+    this.turn.send({ peerId: this.userId, text, ...(keyboard ? { keyboard } : {}) });
+  }
+
+  /** Moves to `state`, keeping only what every state keeps (the client, the off-hours and operator marks). */
+  reset(state: DialogState, keep: Partial<DialogData> = {}): void {
+    const { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn } = this.data;
+    this.state = state;
+    this.data = { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ...keep };
+  }
+
+  async save(): Promise<void> {
+    await this.turn.repositories.dialogs.put({
+      ...this.record,
+      state: this.state,
+      data: stripUndefined(this.data),
+      updatedAt: this.turn.now,
+    });
+  }
+}
+
+/** The client a stored dialog last wrote from (what keyboards it shows), or the safe assumption. */
+export function clientOf(record: DialogRecord | null): ClientCapabilities {
+  return dialogDataSchema.safeParse(record?.data ?? {}).data?.client ?? assumedCapabilities;
+}
+
+export function stripUndefined(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(data).filter(([, value]) => value !== undefined));
+}

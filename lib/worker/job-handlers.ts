@@ -1,0 +1,57 @@
+import { Delivery } from '../bot/delivery';
+import type { Clock } from '../clock';
+import { csatJobHandlers } from '../csat/jobs';
+import type { Logger } from '../log/logger';
+import type { DeferredJobs, JobHandler } from '../queue/deferred';
+import type { Store } from '../storage/port';
+import { ticketJobHandlers } from '../tickets/jobs';
+import type { TicketService } from '../tickets/service';
+import type { VkClient } from '../vk/client';
+
+/**
+ * Every kind of deferred job, with the handler that runs it: the chat bot's undelivered replies and
+ * edits, the ticket lifecycle's (user updates, SLA checks, auto-close, CRM webhooks) and CSAT's
+ * (survey, reminder, quality alert). The deferred worker (csat-followup) and the local stack both
+ * run exactly this table.
+ */
+export function deferredJobHandlers(parts: {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  tickets: TicketService;
+  deferred: DeferredJobs;
+  groupVk: VkClient;
+  appVk: VkClient;
+  groupId: number;
+  operatorsChatPeerId: number | undefined;
+  crmWebhook: { url: string; secret: string } | undefined;
+}): Record<string, JobHandler> {
+  const { store, clock, logger, tickets, deferred, groupVk, appVk } = parts;
+  const botReplies = new Delivery({ store, clock, logger, vk: groupVk, deferred });
+  return {
+    ...botReplies.jobHandlers(),
+    ...ticketJobHandlers({
+      store,
+      clock,
+      logger,
+      tickets,
+      groupVk,
+      appVk,
+      operatorsChatPeerId: parts.operatorsChatPeerId,
+      crmWebhook: parts.crmWebhook,
+      schedule: (job) => deferred.schedule(job),
+    }),
+    ...csatJobHandlers({
+      store,
+      clock,
+      logger,
+      settings: tickets.settings.csat,
+      groupVk,
+      appVk,
+      groupId: parts.groupId,
+      timezone: tickets.settings.hours.timezone,
+      support: tickets.settings.support,
+      dispatchJobs: (jobIds) => deferred.dispatchAll(jobIds),
+    }),
+  };
+}
