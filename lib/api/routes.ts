@@ -4,13 +4,12 @@ import { DAY, MINUTE } from '../clock';
 import { currentResolution, recordRating, surveyIdFor } from '../csat/survey';
 import { HttpError, ValidationError } from '../errors';
 import { json } from '../http/http';
-import { localParts, zonedTime } from '../schedule/business-hours';
 import type { Language, TicketRecord, TicketStatus, UserRecord } from '../storage/port';
 import { findCategory, supportSettings } from '../support/settings';
 import { openStatuses } from '../tickets/lifecycle';
 import { type ThreadView, TicketError } from '../tickets/service';
 import { type SlaState, slaOf, slaState } from '../tickets/sla';
-import { computeStats } from '../tickets/stats';
+import { computeStats, localMidnight, statsRange } from '../tickets/stats';
 import { ensureAppUser, eraseUser, exportUserData } from '../users/account';
 import { createApiHandler, type Route, type RouteContext, route, type TicketApiDependencies } from './router';
 import {
@@ -48,12 +47,6 @@ function decodeCursor(value: string | undefined): Cursor | undefined {
 const iso = (time: number | null | undefined) =>
   typeof time === 'number' ? new Date(time).toISOString() : null;
 const toEpoch = (value: string | number) => (typeof value === 'number' ? value : Date.parse(value));
-
-/** Midnight of a local date in the community's timezone. */
-function localMidnight(date: string, timezone: string): number {
-  const [year, month, day] = date.split('-').map(Number);
-  return zonedTime({ year: year ?? 1970, month: month ?? 1, day: day ?? 1 }, 0, timezone);
-}
 
 /** A ticket as the mini app sees it. */
 function ticketSummary(ticket: TicketRecord, language: Language) {
@@ -626,17 +619,13 @@ export const routes: Route[] = [
     },
     handle: async ({ query, deps }) => {
       const hours = deps.tickets.settings.hours;
-      const now = deps.clock.now();
-      const today = localParts(now, hours.timezone);
-      const until = query.to
-        ? localMidnight(query.to, hours.timezone) + DAY
-        : zonedTime(today, 24 * 60, hours.timezone);
-      const since = query.from ? localMidnight(query.from, hours.timezone) : until - 30 * DAY;
-      if (until <= since || until - since > 367 * DAY) {
+      const range = statsRange(query, deps.clock.now(), hours.timezone);
+      if (!range) {
         throw new ValidationError('The range must be 1 to 366 days.', [
           { path: 'query.from', message: 'range out of bounds' },
         ]);
       }
+      const { since, until } = range;
       return json(
         200,
         await deps.store.read((repositories) => computeStats(repositories, { since, until, hours })),

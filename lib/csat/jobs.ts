@@ -101,7 +101,7 @@ async function sendSurvey(
   deps: CsatJobDependencies,
   job: DeferredJobRecord,
   step: Step,
-): Promise<void | { postponeUntil: number }> {
+): Promise<undefined | { postponeUntil: number }> {
   const { store, clock, logger, settings } = deps;
   const state = await loadSurvey(store, String(job.payload.surveyId));
   if (!state) {
@@ -146,6 +146,7 @@ async function sendSurvey(
     step,
     channel: delivered?.channel ?? 'unreachable',
   });
+  return undefined;
 }
 
 /**
@@ -159,7 +160,7 @@ async function deliver(
   step: Step,
   state: SurveyState & { ticket: TicketRecord; user: UserRecord },
 ): Promise<Delivered> {
-  const { store, clock, settings } = deps;
+  const { store, clock } = deps;
   const { survey, ticket, user, dialog } = state;
   const language = user.language ?? 'ru';
   const client = clientOf(dialog);
@@ -256,7 +257,7 @@ async function alertQualityLead(deps: CsatJobDependencies, job: DeferredJobRecor
     const ticket = survey ? await repositories.tickets.get(survey.ticketId) : null;
     return survey && ticket ? { survey, ticket } : null;
   });
-  if (!found || found.survey.status !== 'answered' || !isLowRating(found.survey.rating)) return;
+  if (found?.survey.status !== 'answered' || !isLowRating(found.survey.rating)) return;
   const { survey, ticket } = found;
   if (survey.userId === null || ticket.userId === null) return; // erased since: nothing to point to
   if (settings.qualityChatPeerId === undefined) {

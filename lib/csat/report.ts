@@ -73,8 +73,8 @@ export function csatReport(
   const reasons = new Map<string, number>();
   let lowRatings = 0;
   const tally = (map: Map<string, Tally>, key: string) => {
-    let found = map.get(key);
-    if (!found) map.set(key, (found = new Tally()));
+    const found = map.get(key) ?? new Tally();
+    map.set(key, found);
     return found;
   };
   for (const { ticket, surveys } of entries) {

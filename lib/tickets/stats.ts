@@ -1,8 +1,31 @@
-import { MINUTE } from '../clock';
+import { DAY, MINUTE } from '../clock';
 import { csatReport } from '../csat/report';
-import type { BusinessHours } from '../schedule/business-hours';
+import { type BusinessHours, localParts, zonedTime } from '../schedule/business-hours';
 import type { Repositories, SurveyRecord, TicketRecord } from '../storage/port';
 import { slaOf } from './sla';
+
+/** Midnight of a local date (`YYYY-MM-DD`) in the community's timezone. */
+export function localMidnight(date: string, timezone: string): number {
+  const [year, month, day] = date.split('-').map(Number);
+  return zonedTime({ year: year ?? 1970, month: month ?? 1, day: day ?? 1 }, 0, timezone);
+}
+
+/**
+ * The instants `[since, until)` of a report over local dates, both ends included; by default the
+ * 30 days up to the end of today. Null when the range is empty or longer than 366 days.
+ */
+export function statsRange(
+  dates: { from?: string | undefined; to?: string | undefined },
+  now: number,
+  timezone: string,
+): { since: number; until: number } | null {
+  const until = dates.to
+    ? localMidnight(dates.to, timezone) + DAY
+    : zonedTime(localParts(now, timezone), 24 * 60, timezone);
+  const since = dates.from ? localMidnight(dates.from, timezone) : until - 30 * DAY;
+  if (until <= since || until - since > 367 * DAY) return null;
+  return { since, until };
+}
 
 /** Scanning stops here; the answer says so (`truncated`) rather than hold an unbounded range. */
 const MAX_TICKETS = 20_000;

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline/promises';
 /**
  * Talk to the bot of a running `npm start` as a VK user, through the VK sandbox: what you type is a
  * message, a number presses that button of the last keyboard, and a few commands play the other
- * side (an admin in your dialog, an operator in the operators' chat).
+ * side (an admin in your dialog, an operator in the operators' chat, the passing of time).
  *
  *   npm run chat -- --user 1001
  */
@@ -16,6 +16,8 @@ const sandboxUrl = option('sandbox', `http://127.0.0.1:${process.env.VK_SANDBOX_
 const userId = Number(option('user', '1001'));
 const operatorsChat = Number(option('chat', process.env.OPERATORS_CHAT_PEER_ID ?? '2000000001'));
 const operatorId = Number(option('operator', '1'));
+const qualityChat = Number(option('quality', process.env.QUALITY_CHAT_PEER_ID ?? '2000000002'));
+const appUrl = option('app', `http://127.0.0.1:${process.env.PORT ?? 8080}`);
 
 interface Sent {
   peerId: number;
@@ -24,9 +26,14 @@ interface Sent {
   keyboard: { buttons?: Array<Array<{ action: { type: string; label: string; payload: string } }>> } | null;
 }
 
+type Action = { type: string; label: string; payload: string; messageId: number };
+
 let seen = 0;
-let userButtons: Array<{ type: string; label: string; payload: string }> = [];
-let chatButtons: Array<{ type: string; label: string; payload: string }> = [];
+let answersSeen = 0;
+/** What each message said when shown: an edit (a rated survey) shows again. */
+const shownTexts: string[] = [];
+let userButtons: Action[] = [];
+let chatButtons: Action[] = [];
 let lastChatMessage: number | undefined;
 
 async function post(path: string, body: unknown): Promise<void> {
@@ -43,9 +50,20 @@ async function show(): Promise<void> {
   // The bot answers before the callback's `ok`; relayed ticket updates go through the queue, so wait a beat.
   await new Promise((resolve) => setTimeout(resolve, 400));
   const sent = (await (await fetch(`${sandboxUrl}/sandbox/sent`)).json()) as Sent[];
-  for (const message of sent.slice(seen)) {
-    const buttons = (message.keyboard?.buttons ?? []).flat().map((button) => button.action);
-    if (message.peerId === userId) {
+  for (const [index, message] of sent.entries()) {
+    if (index < seen) {
+      if (message.peerId === userId && shownTexts[index] !== message.text)
+        console.log(`\n✏️  (edited) ${message.text}`);
+      shownTexts[index] = message.text;
+      continue;
+    }
+    shownTexts[index] = message.text;
+    const buttons = (message.keyboard?.buttons ?? [])
+      .flat()
+      .map((button) => ({ ...button.action, messageId: message.conversationMessageId }));
+    if (message.peerId === qualityChat) {
+      console.log(`\n🛡  quality chat: ${message.text.replace(/\n/g, '\n   ')}`);
+    } else if (message.peerId === userId) {
       console.log(`\n🤖 ${message.text}`);
       if (buttons.length > 0) userButtons = buttons;
       for (const [index, button] of buttons.entries()) console.log(`   [${index + 1}] ${button.label}`);
@@ -57,6 +75,15 @@ async function show(): Promise<void> {
     }
   }
   seen = sent.length;
+  const answers = (await (await fetch(`${sandboxUrl}/sandbox/event-answers`)).json()) as Array<{
+    userId: number;
+    eventData: { type?: string; text?: string } | null;
+  }>;
+  for (const answer of answers.slice(answersSeen)) {
+    if (answer.userId === userId && answer.eventData?.text)
+      console.log(`\n💬 snackbar: ${answer.eventData.text}`);
+  }
+  answersSeen = answers.length;
 }
 
 async function main(): Promise<void> {
@@ -68,6 +95,7 @@ async function main(): Promise<void> {
       `  /ops <text>     operator ${operatorId} writes in the operators' chat (/queue, /status B-1001, …)`,
       "  /reply <text>   operator replies to the last message in the operators' chat (relayed to you; /t greeting)",
       '  o<number>       operator presses a button of the last card',
+      '  /later <minutes> the dev clock moves on (a CSAT survey comes 30 min after a resolution)',
       '  /join, /leave, /quit',
     ].join('\n'),
   );
@@ -85,7 +113,10 @@ async function main(): Promise<void> {
       const button = userButtons[Number(line) - 1];
       if (!button) console.log('  no such button');
       else if (button.type === 'callback')
-        await post(`/sandbox/users/${userId}/press`, { payload: JSON.parse(button.payload) });
+        await post(`/sandbox/users/${userId}/press`, {
+          payload: JSON.parse(button.payload),
+          conversationMessageId: button.messageId,
+        });
       else
         await post(`/sandbox/users/${userId}/messages`, {
           text: button.label,
@@ -111,6 +142,14 @@ async function main(): Promise<void> {
         text,
         replyTo: lastChatMessage,
       });
+    } else if (command === '/later') {
+      const response = await fetch(`${appUrl}/dev/clock/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ minutes: Number(text) }),
+      });
+      console.log(`  dev clock: ${JSON.stringify(await response.json())}`);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // the deferred queue's poll
     } else if (command === '/join' || command === '/leave') {
       await post(`/sandbox/users/${userId}/${command.slice(1)}`, {});
     } else {

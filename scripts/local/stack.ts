@@ -36,6 +36,8 @@ export const devDefaults: Record<string, string> = {
   /** Operator 1 (admin) and operator 2 for the local stack; real tokens come from Lockbox. */
   OPERATOR_TOKENS: '1:admin:dev-admin-token-0123456789ab,2:operator:dev-operator-token-0123456789',
   OPERATORS_CHAT_PEER_ID: '2000000001',
+  /** The quality lead's chat: low-rating alerts land here (see them in GET /sandbox/sent). */
+  QUALITY_CHAT_PEER_ID: '2000000002',
 };
 
 /** The stack's clock: real time shifted by `/dev/clock/advance`, or a test's manual clock. */
@@ -94,10 +96,11 @@ export async function startLocalStack(
     groupId: config.vk.VK_GROUP_ID,
     callbackSecret: config.vk.VK_CALLBACK_SECRET,
     apiVersion: config.vk.VK_API_VERSION,
-    // The dev operators (ids 1 and 2, as in OPERATOR_TOKENS) sit in the operators' chat.
-    chatMembers: config.support.OPERATORS_CHAT_PEER_ID
-      ? { [config.support.OPERATORS_CHAT_PEER_ID]: [1, 2] }
-      : {},
+    // The dev operators (ids 1 and 2, as in OPERATOR_TOKENS) sit in the operators' chat; 1 leads quality.
+    chatMembers: {
+      ...(config.support.OPERATORS_CHAT_PEER_ID ? { [config.support.OPERATORS_CHAT_PEER_ID]: [1, 2] } : {}),
+      ...(config.csat.QUALITY_CHAT_PEER_ID ? { [config.csat.QUALITY_CHAT_PEER_ID]: [1] } : {}),
+    },
     log: (line) => logger.info(line),
   }).start(options.inMemory ? 0 : config.local.VK_SANDBOX_PORT);
 

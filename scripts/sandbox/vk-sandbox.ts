@@ -19,8 +19,9 @@ import type { AddressInfo } from 'node:net';
  * - `POST /sandbox/chats/<peerId>/messages {from, text, replyTo?}` and `/press {from, payload}`: a
  *   member of a group chat (the operators' chat) writing, replying to a message by its
  *   conversation_message_id, or pressing a callback button.
- * - `GET /sandbox/sent` (what the community sent), `GET /sandbox/calls`, `POST /sandbox/faults`,
- *   `POST /sandbox/reset`.
+ * - `messages.edit` changes a sent message in place (by conversation_message_id), as the user sees it.
+ * - `GET /sandbox/sent` (what the community sent), `GET /sandbox/event-answers` (snackbars),
+ *   `GET /sandbox/calls`, `POST /sandbox/faults`, `POST /sandbox/reset`.
  */
 export interface SandboxOptions {
   groupId: number;
@@ -328,6 +329,8 @@ export class VkSandbox {
     if (request.method === 'GET' && url.pathname === '/sandbox/sent') return send(200, this.sent);
     if (request.method === 'GET' && url.pathname === '/sandbox/calls') return send(200, this.calls);
     if (request.method === 'GET' && url.pathname === '/sandbox/deliveries') return send(200, this.deliveries);
+    if (request.method === 'GET' && url.pathname === '/sandbox/event-answers')
+      return send(200, this.eventAnswers);
     if (request.method === 'POST' && url.pathname === '/sandbox/reset') {
       this.reset();
       return send(200, { ok: true });

@@ -4,7 +4,6 @@ import {
   ADMIN_TOKEN,
   type BotStack,
   OPERATOR_TOKEN,
-  OPERATORS_CHAT,
   startBotStack,
   WEDNESDAY_NOON_MSK,
 } from '../support/bot-harness';

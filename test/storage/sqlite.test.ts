@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { describeStoreContract } from './contract';
 
@@ -10,5 +14,26 @@ describe('SQLite store specifics', () => {
       /inside a transaction/,
     );
     await store.close();
+  });
+
+  it('adds the columns a table gained since an older local file was created, keeping its rows', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sqlite-upgrade-')), 'old.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE csat_surveys (survey_id TEXT PRIMARY KEY, ticket_id TEXT NOT NULL, user_id INTEGER,
+      operator_id INTEGER, status TEXT NOT NULL, rating INTEGER, reason TEXT, reminders_sent INTEGER NOT NULL,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    old.exec(`INSERT INTO csat_surveys VALUES ('csat:t:1', 't', 5, 7, 'answered', 4, NULL, 0, 1, 2)`);
+    old.close();
+    const store = new SqliteStore(file);
+    expect(await store.read((r) => r.surveys.get('csat:t:1'))).toMatchObject({
+      rating: 4,
+      scale: 'five',
+      channel: null,
+      sentAt: null,
+      reasonText: null,
+    });
+    await store.close();
+    // Opening it again changes nothing.
+    await new SqliteStore(file).close();
   });
 });
