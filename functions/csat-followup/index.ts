@@ -1,11 +1,12 @@
 import { MINUTE, systemClock } from '../../lib/clock';
+import { functionConfigSections } from '../../lib/config/schema';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient } from '../../lib/vk/client';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 
-const runtime = createCloudRuntime('csat-followup', ['vk', 'miniApp', 'support', 'csat']);
+const runtime = createCloudRuntime('csat-followup', functionConfigSections['csat-followup']);
 const { config } = runtime;
 const serviceSettings = ticketServiceSettings(config);
 const vkOptions = {

@@ -1,12 +1,13 @@
 import { handleApiRequest } from '../../lib/api/routes';
 import { systemClock } from '../../lib/clock';
+import { functionConfigSections } from '../../lib/config/schema';
 import { requestFromEvent } from '../../lib/http/http';
 import { knowledgeBase } from '../../lib/kb/articles';
 import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 
-const runtime = createCloudRuntime('ticket-api', ['miniApp', 'support', 'csat', 'api']);
+const runtime = createCloudRuntime('ticket-api', functionConfigSections['ticket-api']);
 const { config } = runtime;
 const serviceSettings = ticketServiceSettings(config);
 const apiSettings = apiSettingsFrom(config.miniApp, config.api);

@@ -2,13 +2,14 @@ import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { systemClock } from '../../lib/clock';
+import { functionConfigSections } from '../../lib/config/schema';
 import { requestFromEvent } from '../../lib/http/http';
 import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient } from '../../lib/vk/client';
 
-const runtime = createCloudRuntime('vk-callback', ['vk', 'support', 'csat']);
+const runtime = createCloudRuntime('vk-callback', functionConfigSections['vk-callback']);
 const { config } = runtime;
 const settings = {
   groupId: config.vk.VK_GROUP_ID,

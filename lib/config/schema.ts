@@ -178,10 +178,13 @@ export type ConfigSectionName = keyof typeof configSections;
 export type ConfigSection<S extends ConfigSectionName> = z.infer<(typeof configSections)[S]>;
 export type Config<S extends ConfigSectionName> = { [K in S]: ConfigSection<K> };
 
-/** Which sections each process reads: Terraform sets exactly these for each function. */
+/**
+ * Which sections each function reads (its entry passes exactly this list to createCloudRuntime):
+ * Terraform sets exactly these variables for each function.
+ */
 export const functionConfigSections = {
   'vk-callback': ['vk', 'support', 'csat', 'storage', 'queue', 'runtime'],
-  'ticket-api': ['vk', 'miniApp', 'support', 'csat', 'api', 'storage', 'queue', 'runtime'],
+  'ticket-api': ['miniApp', 'support', 'csat', 'api', 'storage', 'queue', 'runtime'],
   'notify-dispatcher': ['miniApp', 'storage', 'queue', 'runtime'],
   'csat-followup': ['vk', 'miniApp', 'support', 'csat', 'storage', 'queue', 'runtime'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;
