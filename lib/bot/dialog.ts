@@ -20,7 +20,15 @@ export const dialogDataSchema = z.object({
   /** The local day of the last off-hours auto-reply: one a day. */
   offHoursRepliedOn: z.string().optional(),
   /** While waiting for a low rating's reason in the user's words: the survey's ticket and resolution. */
-  csat: z.object({ t: z.string(), n: z.number(), since: z.number() }).optional(),
+  csat: z
+    .object({
+      t: z.string(),
+      n: z.number(),
+      since: z.number(),
+      /** The state to return to afterwards (a dialog with its ticket stays with it). */
+      back: z.enum(['idle', 'with_operator']).optional(),
+    })
+    .optional(),
 });
 export type DialogData = z.infer<typeof dialogDataSchema>;
 

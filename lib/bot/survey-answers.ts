@@ -77,8 +77,10 @@ export class SurveyAnswers {
   async reasonInWords(dialog: Dialog, text: string): Promise<string | null> {
     const pending = dialog.data.csat;
     const { now, repositories } = dialog.turn;
+    // Back to where the dialog was: one with its ticket still takes the user's messages to it.
+    const resume = () => dialog.reset(pending?.back ?? 'idle', { ticket: dialog.data.ticket });
     if (!pending || now - pending.since > this.deps.settings.reasonWaitMs) {
-      dialog.reset('idle');
+      resume();
       return null;
     }
     if (text.length < REASON_TEXT.min) {
@@ -94,7 +96,7 @@ export class SurveyAnswers {
       ticket && ticket.userId === dialog.userId
         ? await repositories.surveys.get(surveyIdFor(ticket.ticketId, pending.n))
         : null;
-    dialog.reset('idle');
+    resume();
     if (!survey) return 'csat_reason_lost';
     await recordReason(repositories, dialog.turn.outbox, survey, { code: 'other', text }, now);
     dialog.say(dialog.text('csat.why.thanks'));
@@ -177,7 +179,11 @@ export class SurveyAnswers {
       });
     }
     if (payload.w === 'other') {
-      dialog.reset('csat_reason', { csat: { t: ticket.number, n: payload.n, since: turn.now } });
+      const back = dialog.state === 'with_operator' ? 'with_operator' : 'idle';
+      dialog.reset('csat_reason', {
+        ticket: dialog.data.ticket,
+        csat: { t: ticket.number, n: payload.n, since: turn.now, back },
+      });
       dialog.say(dialog.text('csat.why.other'));
       return 'csat_reason_asked';
     }

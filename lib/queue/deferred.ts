@@ -32,6 +32,7 @@ export type NewJob = Pick<DeferredJobRecord, 'jobId' | 'kind' | 'payload' | 'due
  * Returning `postponeUntil` keeps the job pending and moves it there (a survey due in the user's
  * quiet hours waits for the morning) instead of marking it done.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing, and say so with Promise<void>.
 export type JobHandler = (job: DeferredJobRecord) => Promise<void | { postponeUntil: number }>;
 
 export interface DeferredOptions {

@@ -284,6 +284,8 @@ describe('csat: low ratings', () => {
     expect(bot.lastTo(2801).text).toBe('Напишите чуть подробнее, пожалуйста.');
     await bot.says(2801, 'Оператор ответил не по делу и закрыл обращение');
     expect(bot.lastTo(2801).text).toContain('Передали руководителю');
+    // The dialog returns to its ticket: a later message still reaches the operators.
+    expect((await bot.store.read((r) => r.dialogs.get(2801)))?.state).toBe('with_operator');
     expect(bot.sentTo(QUALITY_CHAT).at(-1)?.text).toContain(
       'Причина: Другое: «Оператор ответил не по делу и закрыл обращение»',
     );
