@@ -1,7 +1,6 @@
 import {
   type CsatSettings,
   isLowRating,
-  type LowRatingReason,
   lowRatingReasons,
   RatingError,
   REASON_TEXT,
@@ -174,7 +173,7 @@ export class SurveyAnswers {
       turn.edit({
         peerId: dialog.userId,
         conversationMessageId: press.messageId,
-        text: `${dialog.text('csat.why')}\n→ ${dialog.text(`csat.reason.${payload.w as LowRatingReason}`)}`,
+        text: `${dialog.text('csat.why')}\n→ ${dialog.text(`csat.reason.${payload.w}`)}`,
         keyboard: NO_BUTTONS,
       });
     }

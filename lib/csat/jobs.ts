@@ -29,8 +29,10 @@ import {
   cancelSurvey,
   currentResolution,
   isLowRating,
+  type LowRatingReason,
   ratingLabel,
   reminderJobId,
+  surveyIdFor,
 } from './survey';
 
 export interface CsatJobDependencies {
@@ -92,7 +94,7 @@ function staleness(state: SurveyState): 'erased' | 'reopened' | null {
   const { survey, ticket, user } = state;
   if (!ticket || !user || ticket.userId === null || ticket.userId !== survey.userId) return 'erased';
   const resolved = ticket.status === 'resolved' || ticket.status === 'closed';
-  if (!resolved || `csat:${ticket.ticketId}:${currentResolution(ticket)}` !== survey.surveyId)
+  if (!resolved || surveyIdFor(ticket.ticketId, currentResolution(ticket)) !== survey.surveyId)
     return 'reopened';
   return null;
 }
@@ -126,7 +128,7 @@ async function sendSurvey(
   const { ticket, user } = state as SurveyState & { ticket: TicketRecord; user: UserRecord };
   const now = clock.now();
   if (now - survey.createdAt > SURVEY_EXPIRY) {
-    if (step === 'survey') await settle(deps, survey.surveyId, step, null);
+    if (step === 'survey') await recordStepOutcome(deps, survey.surveyId, step, null);
     logger.info('csat survey expired unsent', { jobId: job.jobId, step });
     return;
   }
@@ -135,7 +137,7 @@ async function sendSurvey(
 
   const delivered = await deliver(deps, job, step, { ...state, ticket, user });
   if (delivered && 'postponeUntil' in delivered) return delivered;
-  const reminder = await settle(deps, survey.surveyId, step, delivered?.channel ?? null);
+  const reminder = await recordStepOutcome(deps, survey.surveyId, step, delivered?.channel ?? null);
   if (reminder) {
     await deps.dispatchJobs([reminder]).catch((error: unknown) => {
       logger.warn('reminder dispatch failed; the rescue timer will retry', { error: describeError(error) });
@@ -203,7 +205,7 @@ async function deliver(
  * Records what a step did: the survey sent (with its reminder job created in the same commit) or
  * unreachable; the reminder counted. Returns the reminder's job id when one was created.
  */
-async function settle(
+async function recordStepOutcome(
   deps: CsatJobDependencies,
   surveyId: string,
   step: Step,
@@ -269,7 +271,7 @@ async function alertQualityLead(deps: CsatJobDependencies, job: DeferredJobRecor
   }
   const category = findCategory(deps.support, ticket.category);
   const reason = survey.reason
-    ? render('ru', `csat.reason.${survey.reason as 'slow'}`) +
+    ? render('ru', `csat.reason.${survey.reason as LowRatingReason}`) +
       (survey.reasonText ? `: «${survey.reasonText}»` : '')
     : render('ru', 'csat.alert.no_reason');
   await deps.groupVk.sendMessage({

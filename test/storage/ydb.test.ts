@@ -26,8 +26,8 @@ if (configured) {
 } else {
   // Reason for the skip: no YDB can run on these machines (no Docker engine, no binaries), so the
   // shared contract runs against YDB only where YDB_CONNECTION_STRING names one; the name says so.
-  describe.skip('storage contract: YDB (set YDB_CONNECTION_STRING to run)', () => {
-    // skipped: no YDB endpoint configured
+  // biome-ignore format: the skip's reason stays on its line
+  describe.skip('storage contract: YDB (set YDB_CONNECTION_STRING to run)', () => { // skip reason: no YDB endpoint configured here; YDB can't run on this machine
     it('runs the shared contract', () => {});
   });
 }
