@@ -1,19 +1,16 @@
 import { MINUTE, systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
+import { AppNotifications } from '../../lib/notifications/app-notification';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
-import { VkClient } from '../../lib/vk/client';
+import { VkClient, vkApiOptions } from '../../lib/vk/client';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 
 const runtime = createCloudRuntime('csat-followup', functionConfigSections['csat-followup']);
 const { config } = runtime;
 const serviceSettings = ticketServiceSettings(config);
-const vkOptions = {
-  apiUrl: config.vk.VK_API_URL,
-  version: config.vk.VK_API_VERSION,
-  timeoutMs: config.vk.VK_API_TIMEOUT_MS,
-};
+const vkOptions = vkApiOptions(config.vkApi);
 const groupVk = new VkClient({
   ...vkOptions,
   token: config.vk.VK_GROUP_TOKEN,
@@ -52,7 +49,12 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       tickets,
       deferred,
       groupVk,
-      appVk,
+      appNotifications: new AppNotifications({
+        store,
+        clock: systemClock,
+        appVk,
+        dailyCap: config.miniApp.NOTIFY_DAILY_CAP,
+      }),
       groupId: config.vk.VK_GROUP_ID,
       operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
       crmWebhook,

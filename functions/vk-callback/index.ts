@@ -7,7 +7,7 @@ import { requestFromEvent } from '../../lib/http/http';
 import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
-import { VkClient } from '../../lib/vk/client';
+import { VkClient, vkApiOptions } from '../../lib/vk/client';
 
 const runtime = createCloudRuntime('vk-callback', functionConfigSections['vk-callback']);
 const { config } = runtime;
@@ -18,9 +18,7 @@ const settings = {
 };
 const serviceSettings = ticketServiceSettings(config);
 const vk = new VkClient({
-  apiUrl: config.vk.VK_API_URL,
-  version: config.vk.VK_API_VERSION,
-  timeoutMs: config.vk.VK_API_TIMEOUT_MS,
+  ...vkApiOptions(config.vkApi),
   token: config.vk.VK_GROUP_TOKEN,
   rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
   logger: runtime.logger,

@@ -21,13 +21,16 @@ export const configSections = {
     VK_CALLBACK_SECRET: secret,
     /** The string VK expects in answer to a `confirmation` event. */
     VK_CONFIRMATION_CODE: secret,
+    /** Requests per second allowed with the community token (VK allows 20). */
+    VK_GROUP_RATE_LIMIT: positiveInt.max(1000).default(20),
+  }),
+  /** How any process reaches the VK API, whichever token it holds. */
+  vkApi: z.object({
     VK_API_URL: url.default('https://api.vk.com/method'),
     VK_API_VERSION: z
       .string()
       .regex(/^5\.\d+$/, 'must look like 5.199')
       .default('5.199'),
-    /** Requests per second allowed with the community token (VK allows 20). */
-    VK_GROUP_RATE_LIMIT: positiveInt.max(1000).default(20),
     VK_API_TIMEOUT_MS: positiveInt.max(60_000).default(5000),
   }),
   miniApp: z.object({
@@ -38,6 +41,11 @@ export const configSections = {
     VK_SERVICE_TOKEN: secret,
     /** Requests per second allowed with the service token (VK: 5–60 by audience). */
     VK_SERVICE_RATE_LIMIT: positiveInt.max(1000).default(5),
+    /**
+     * Mini app notifications one user may get a day, campaigns, ticket updates and surveys together.
+     * VK allows 3 (and 1 an hour); the team prefers 1.
+     */
+    NOTIFY_DAILY_CAP: positiveInt.max(3, 'must be at most 3 (VK allows 3 a day)').default(1),
   }),
   storage: z.object({
     /** `grpcs://ydb.serverless.yandexcloud.net:2135/?database=/ru-central1/…` */
@@ -183,10 +191,10 @@ export type Config<S extends ConfigSectionName> = { [K in S]: ConfigSection<K> }
  * Terraform sets exactly these variables for each function.
  */
 export const functionConfigSections = {
-  'vk-callback': ['vk', 'support', 'csat', 'storage', 'queue', 'runtime'],
+  'vk-callback': ['vkApi', 'vk', 'support', 'csat', 'storage', 'queue', 'runtime'],
   'ticket-api': ['miniApp', 'support', 'csat', 'api', 'storage', 'queue', 'runtime'],
-  'notify-dispatcher': ['miniApp', 'storage', 'queue', 'runtime'],
-  'csat-followup': ['vk', 'miniApp', 'support', 'csat', 'storage', 'queue', 'runtime'],
+  'notify-dispatcher': ['vkApi', 'miniApp', 'storage', 'queue', 'runtime'],
+  'csat-followup': ['vkApi', 'vk', 'miniApp', 'support', 'csat', 'storage', 'queue', 'runtime'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;
 
 export class ConfigError extends AppError {

@@ -5,7 +5,7 @@ import { type Clock, DAY, HOUR } from '../clock';
 import { describeError } from '../errors';
 import { render } from '../i18n/catalog';
 import type { Logger } from '../log/logger';
-import { nextUtcDay, sendAppNotification } from '../notifications/app-notification';
+import { type AppNotifications, nextUtcDay } from '../notifications/app-notification';
 import { createJob, type JobHandler } from '../queue/deferred';
 import { quietHoursEnd } from '../schedule/quiet-hours';
 import type {
@@ -42,8 +42,8 @@ export interface CsatJobDependencies {
   settings: CsatSettings;
   /** Community token: surveys in the dialog, alerts in the quality chat. */
   groupVk: VkClient;
-  /** Mini app service token: the notification fallback. */
-  appVk: VkClient;
+  /** Mini app notifications (service token, daily cap): the fallback. */
+  appNotifications: AppNotifications;
   groupId: number;
   timezone: string;
   support: SupportSettings;
@@ -183,7 +183,7 @@ async function deliver(
     }
   }
   if (!user.notificationsAllowed || !user.notificationTypes.ticketUpdates) return null;
-  const outcome = await sendAppNotification(deps, user.userId, {
+  const outcome = await deps.appNotifications.send(user.userId, {
     text: render(language, 'csat.notification', { number: ticket.number }),
     fragment: `rate=${encodeURIComponent(ticket.number)}`,
     kind: 'ticket_update',

@@ -139,6 +139,15 @@ export interface TicketRepository {
     limit: number;
     after?: { createdAt: number; ticketId: string };
   }): Promise<TicketRecord[]>;
+  /**
+   * Tickets of the users with ids in `[fromUserId, toUserId]` updated since `updatedSince`, by user:
+   * the dispatcher reads a page of users' ticket facts in one range read (index on user_id).
+   */
+  listForUsers(range: {
+    fromUserId: number;
+    toUserId: number;
+    updatedSince: number;
+  }): Promise<TicketRecord[]>;
   addMessage(message: TicketMessageRecord): Promise<void>;
   /** Replaces an existing message (erasure blanks the user's texts). */
   updateMessage(message: TicketMessageRecord): Promise<void>;
@@ -162,6 +171,16 @@ export interface EventRepository {
   append(events: readonly EventRecord[]): Promise<number>;
   /** A user's events in `[since, until)`, oldest first, at most `limit`. */
   listByUser(userId: number, range: { since: number; until: number; limit: number }): Promise<EventRecord[]>;
+  /**
+   * Events of the users with ids in `[fromUserId, toUserId]` in `[since, until)`, by user then time:
+   * one range read for a page of the dispatcher's users.
+   */
+  listForUsers(range: {
+    fromUserId: number;
+    toUserId: number;
+    since: number;
+    until: number;
+  }): Promise<EventRecord[]>;
   deleteByUser(userId: number): Promise<void>;
 }
 
@@ -176,8 +195,13 @@ export type NotificationStatus =
 
 export interface NotificationRecord {
   userId: number;
-  /** The UTC day the send was claimed for, `YYYY-MM-DD`: the key of "at most once a day". */
+  /** The UTC day the send was claimed for, `YYYY-MM-DD`. */
   day: string;
+  /**
+   * 1..daily cap: the user's n-th notification that day. (user, day, slot) is the send key
+   * `notify:<user>:<day>` claimed before the call, so the cap holds whatever retries do.
+   */
+  slot: number;
   kind: 'campaign' | 'ticket_update';
   campaign: string | null;
   variant: string | null;
@@ -188,12 +212,89 @@ export interface NotificationRecord {
 }
 
 export interface NotificationRepository {
-  /** Claims the send key (user, day) before the VK call; false if already claimed. */
+  /** Claims the send key (user, day, slot) before the VK call; false if already claimed. */
   claim(notification: NotificationRecord): Promise<boolean>;
-  setStatus(userId: number, day: string, status: NotificationStatus, updatedAt: number): Promise<void>;
-  get(userId: number, day: string): Promise<NotificationRecord | null>;
+  setStatus(
+    key: { userId: number; day: string; slot: number },
+    status: NotificationStatus,
+    updatedAt: number,
+  ): Promise<void>;
+  /** Gives a claimed slot back: only when VK certainly did not send (error 9, or 6 after retries). */
+  release(key: { userId: number; day: string; slot: number }): Promise<void>;
   /** A user's latest notifications, newest first (for "never the same text twice in a row"). */
   listByUser(userId: number, limit: number): Promise<NotificationRecord[]>;
+  /** Notifications of the users with ids in `[fromUserId, toUserId]` since `sinceDay`, by user, day, slot. */
+  listForUsers(range: {
+    fromUserId: number;
+    toUserId: number;
+    sinceDay: string;
+  }): Promise<NotificationRecord[]>;
+  deleteByUser(userId: number): Promise<void>;
+}
+
+/**
+ * A campaign's decision about one user on one day, from planning to VK's answer: `planned` (queued
+ * for sending), `control` (held out, gets nothing: the baseline), `claimed` (send key taken, VK call
+ * under way), then VK's result; `capped` when the user's daily cap was taken by the time of sending,
+ * `skipped` when something changed before sending (see `detail`). It is also the A/B ledger:
+ * opens and returns are marked on it as the user's events arrive.
+ */
+export type DeliveryStatus =
+  | 'planned'
+  | 'control'
+  | 'claimed'
+  | 'capped'
+  | 'skipped'
+  | Exclude<NotificationStatus, 'claimed'>;
+
+export interface CampaignDeliveryRecord {
+  userId: number;
+  campaign: string;
+  /** The UTC day of the plan, `YYYY-MM-DD`. */
+  day: string;
+  /** The A/B variant, or `control`. */
+  variant: string;
+  status: DeliveryStatus;
+  /** Why `skipped` (`quiet_hours`, `consent`, `exited`, …) or what failed. */
+  detail: string | null;
+  /** The rendered text (null for the control group). */
+  text: string | null;
+  /** The notification slot claimed for the send, and the key of the VK call it went in. */
+  slot: number | null;
+  sendKey: string | null;
+  plannedAt: number;
+  claimedAt: number | null;
+  /** First `notification_open` of this campaign and variant after the plan. */
+  openedAt: number | null;
+  /** First event of any kind within 7 days after the plan. */
+  returnedAt: number | null;
+  updatedAt: number;
+}
+
+export interface DeliverySummaryRow {
+  campaign: string;
+  variant: string;
+  status: DeliveryStatus;
+  count: number;
+  opened: number;
+  returned: number;
+}
+
+export interface CampaignDeliveryRepository {
+  /** Records a plan; false (nothing written) if this user has one for this campaign and day. */
+  plan(delivery: CampaignDeliveryRecord): Promise<boolean>;
+  get(key: { userId: number; campaign: string; day: string }): Promise<CampaignDeliveryRecord | null>;
+  put(delivery: CampaignDeliveryRecord): Promise<void>;
+  /** Deliveries of the users with ids in `[fromUserId, toUserId]` since `sinceDay` (cooldowns). */
+  listForUsers(range: {
+    fromUserId: number;
+    toUserId: number;
+    sinceDay: string;
+  }): Promise<CampaignDeliveryRecord[]>;
+  /** One user's deliveries since `sinceDay`, oldest first. */
+  listByUser(userId: number, sinceDay: string): Promise<CampaignDeliveryRecord[]>;
+  /** Counts by campaign, variant and status for plans in `[fromDay, toDay]`, computed in the database. */
+  summarize(range: { fromDay: string; toDay: string }): Promise<DeliverySummaryRow[]>;
   deleteByUser(userId: number): Promise<void>;
 }
 
@@ -321,6 +422,7 @@ export interface Repositories {
   tickets: TicketRepository;
   events: EventRepository;
   notifications: NotificationRepository;
+  deliveries: CampaignDeliveryRepository;
   surveys: SurveyRepository;
   claims: ClaimRepository;
   jobs: DeferredJobRepository;
@@ -356,6 +458,7 @@ export const tableNames = [
   'ticket_status_changes',
   'events',
   'notifications',
+  'campaign_deliveries',
   'csat_surveys',
   'claims',
   'deferred_jobs',

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Clock } from '../clock';
 import { render } from '../i18n/catalog';
 import type { Logger } from '../log/logger';
-import { sendAppNotification } from '../notifications/app-notification';
+import type { AppNotifications } from '../notifications/app-notification';
 import type { JobHandler } from '../queue/deferred';
 import { quietHoursEnd } from '../schedule/quiet-hours';
 import type { DeferredJobRecord, Language, Store, TicketStatus, UserRecord } from '../storage/port';
@@ -20,8 +20,8 @@ export interface TicketJobDependencies {
   tickets: TicketService;
   /** Community token: messages to users and to the operators' chat. */
   groupVk: VkClient;
-  /** Mini app service token: notifications. */
-  appVk: VkClient;
+  /** Mini app notifications (service token, daily cap). */
+  appNotifications: AppNotifications;
   operatorsChatPeerId: number | undefined;
   crmWebhook: { url: string; secret: string } | undefined;
   /** Schedules a follow-up job (a notification postponed past quiet hours). */
@@ -110,7 +110,7 @@ async function sendTicketNotification(
     await deps.schedule({ ...job, jobId: `${job.jobId}:after-quiet`, dueAt: quietEnd });
     return;
   }
-  const outcome = await sendAppNotification(deps, user.userId, { ...notification, kind: 'ticket_update' });
+  const outcome = await deps.appNotifications.send(user.userId, { ...notification, kind: 'ticket_update' });
   // Past the cap the update waits in "My tickets"; it is not worth a notification tomorrow.
   if (outcome === 'capped')
     deps.logger.info('ticket notification skipped: daily cap reached', { jobId: job.jobId });

@@ -79,12 +79,13 @@ export async function allTicketsOf(repositories: Repositories, userId: number): 
 
 /** Everything held about a user, as the export endpoint returns it. */
 export async function exportUserData(repositories: Repositories, userId: number, now: number) {
-  const [user, dialog, tickets, events, notifications] = await Promise.all([
+  const [user, dialog, tickets, events, notifications, campaignDeliveries] = await Promise.all([
     repositories.users.get(userId),
     repositories.dialogs.get(userId),
     allTicketsOf(repositories, userId),
     repositories.events.listByUser(userId, { since: 0, until: now + 1, limit: 100_000 }),
     repositories.notifications.listByUser(userId, 10_000),
+    repositories.deliveries.listByUser(userId, '0000-00-00'),
   ]);
   const ticketData = await Promise.all(
     tickets.map(async (ticket) => ({
@@ -101,6 +102,7 @@ export async function exportUserData(repositories: Repositories, userId: number,
     tickets: ticketData,
     events,
     notifications,
+    campaignDeliveries,
   };
 }
 
@@ -151,5 +153,6 @@ export async function eraseUser(
   await repositories.dialogs.delete(userId);
   await repositories.events.deleteByUser(userId);
   await repositories.notifications.deleteByUser(userId);
+  await repositories.deliveries.deleteByUser(userId);
   return { tickets: tickets.length };
 }

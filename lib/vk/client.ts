@@ -27,6 +27,15 @@ export interface VkClientOptions {
   fetch?: typeof fetch;
 }
 
+/** The connection part of the client's options, from the `vkApi` config section. */
+export function vkApiOptions(vkApi: {
+  VK_API_URL: string;
+  VK_API_VERSION: string;
+  VK_API_TIMEOUT_MS: number;
+}) {
+  return { apiUrl: vkApi.VK_API_URL, version: vkApi.VK_API_VERSION, timeoutMs: vkApi.VK_API_TIMEOUT_MS };
+}
+
 export interface CallOptions {
   signal?: AbortSignal;
 }

@@ -2,6 +2,7 @@ import { Delivery } from '../bot/delivery';
 import type { Clock } from '../clock';
 import { csatJobHandlers } from '../csat/jobs';
 import type { Logger } from '../log/logger';
+import type { AppNotifications } from '../notifications/app-notification';
 import type { DeferredJobs, JobHandler } from '../queue/deferred';
 import type { Store } from '../storage/port';
 import { ticketJobHandlers } from '../tickets/jobs';
@@ -21,12 +22,12 @@ export function deferredJobHandlers(parts: {
   tickets: TicketService;
   deferred: DeferredJobs;
   groupVk: VkClient;
-  appVk: VkClient;
+  appNotifications: AppNotifications;
   groupId: number;
   operatorsChatPeerId: number | undefined;
   crmWebhook: { url: string; secret: string } | undefined;
 }): Record<string, JobHandler> {
-  const { store, clock, logger, tickets, deferred, groupVk, appVk } = parts;
+  const { store, clock, logger, tickets, deferred, groupVk, appNotifications } = parts;
   const botReplies = new Delivery({ store, clock, logger, vk: groupVk, deferred });
   return {
     ...botReplies.jobHandlers(),
@@ -36,7 +37,7 @@ export function deferredJobHandlers(parts: {
       logger,
       tickets,
       groupVk,
-      appVk,
+      appNotifications,
       operatorsChatPeerId: parts.operatorsChatPeerId,
       crmWebhook: parts.crmWebhook,
       schedule: (job) => deferred.schedule(job),
@@ -47,7 +48,7 @@ export function deferredJobHandlers(parts: {
       logger,
       settings: tickets.settings.csat,
       groupVk,
-      appVk,
+      appNotifications,
       groupId: parts.groupId,
       timezone: tickets.settings.hours.timezone,
       support: tickets.settings.support,

@@ -14,6 +14,7 @@ import { describeError } from '../../lib/errors';
 import { type HttpRequest, json } from '../../lib/http/http';
 import { knowledgeBase } from '../../lib/kb/articles';
 import { createLogger, type Logger, type LogSink } from '../../lib/log/logger';
+import { AppNotifications } from '../../lib/notifications/app-notification';
 import type { HttpResult } from '../../lib/platform/types';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
 import { deliverBatch } from '../../lib/queue/trigger';
@@ -70,7 +71,7 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
   const merged = { ...devDefaults, ...environment };
-  const config = loadConfig(merged, ['vk', 'miniApp', 'support', 'csat', 'api', 'runtime', 'local']);
+  const config = loadConfig(merged, ['vk', 'vkApi', 'miniApp', 'support', 'csat', 'api', 'runtime', 'local']);
   const logger = createLogger({
     level: config.runtime.LOG_LEVEL,
     fields: { fn: 'local' },
@@ -95,7 +96,7 @@ export async function startLocalStack(
   const sandbox = await new VkSandbox({
     groupId: config.vk.VK_GROUP_ID,
     callbackSecret: config.vk.VK_CALLBACK_SECRET,
-    apiVersion: config.vk.VK_API_VERSION,
+    apiVersion: config.vkApi.VK_API_VERSION,
     // The dev operators (ids 1 and 2, as in OPERATOR_TOKENS) sit in the operators' chat; 1 leads quality.
     chatMembers: {
       ...(config.support.OPERATORS_CHAT_PEER_ID ? { [config.support.OPERATORS_CHAT_PEER_ID]: [1, 2] } : {}),
@@ -114,8 +115,8 @@ export async function startLocalStack(
   const apiSettings = apiSettingsFrom(config.miniApp, config.api);
   const vkOptions = {
     apiUrl: `${sandbox.url}/method`,
-    version: config.vk.VK_API_VERSION,
-    timeoutMs: config.vk.VK_API_TIMEOUT_MS,
+    version: config.vkApi.VK_API_VERSION,
+    timeoutMs: config.vkApi.VK_API_TIMEOUT_MS,
     // Rate limiting and backoff run on real time, whatever the dev clock says.
   };
   const groupVk = new VkClient({
@@ -134,6 +135,18 @@ export async function startLocalStack(
     facts: new FactsFetcher({ vk: groupVk, clock, logger, groupId: config.vk.VK_GROUP_ID }),
     settings: botSettingsFrom(config.vk, config.support, tickets),
   });
+  const appVk = new VkClient({
+    ...vkOptions,
+    token: config.miniApp.VK_SERVICE_TOKEN,
+    rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+    logger,
+  });
+  const appNotifications = new AppNotifications({
+    store,
+    clock,
+    appVk,
+    dailyCap: config.miniApp.NOTIFY_DAILY_CAP,
+  });
   const jobHandlers = deferredJobHandlers({
     store,
     clock,
@@ -141,11 +154,7 @@ export async function startLocalStack(
     tickets,
     deferred,
     groupVk,
-    appVk: new VkClient({
-      ...vkOptions,
-      token: config.miniApp.VK_SERVICE_TOKEN,
-      rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
-    }),
+    appNotifications,
     groupId: config.vk.VK_GROUP_ID,
     operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
     crmWebhook:

@@ -3,9 +3,9 @@ import { devDefaults } from '../../scripts/local/stack';
 
 describe('configuration', () => {
   it('parses valid values with defaults', () => {
-    const config = loadConfig(devDefaults, ['vk', 'runtime']);
+    const config = loadConfig(devDefaults, ['vk', 'vkApi', 'runtime']);
     expect(config.vk.VK_GROUP_ID).toBe(100000001);
-    expect(config.vk.VK_API_URL).toBe('https://api.vk.com/method');
+    expect(config.vkApi.VK_API_URL).toBe('https://api.vk.com/method');
     expect(config.runtime.APP_TIMEZONE).toBe('Europe/Moscow');
   });
 
@@ -20,7 +20,7 @@ describe('configuration', () => {
           VK_API_URL: 'not a url',
           APP_TIMEZONE: 'Mars/Base',
         },
-        ['vk', 'runtime', 'storage'],
+        ['vk', 'vkApi', 'runtime', 'storage'],
       );
     } catch (error) {
       caught = error;
@@ -41,6 +41,6 @@ describe('configuration', () => {
   it('lists every variable with whether it is required', () => {
     const variables = configVariables();
     expect(variables).toContainEqual({ section: 'vk', variable: 'VK_GROUP_ID', required: true });
-    expect(variables).toContainEqual({ section: 'vk', variable: 'VK_API_URL', required: false });
+    expect(variables).toContainEqual({ section: 'vkApi', variable: 'VK_API_URL', required: false });
   });
 });

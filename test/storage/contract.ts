@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  CampaignDeliveryRecord,
   DeferredJobRecord,
   NotificationRecord,
   Store,
@@ -122,6 +123,22 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
     });
 
     describe('tickets', () => {
+      it('lists the tickets of a range of users updated since a time, by user', async () => {
+        const [first, second, outside] = [freshId(), freshId(), freshId()];
+        const recent = ticket({ userId: second, status: 'resolved', updatedAt: t0 + 5000 });
+        const older = ticket({ userId: first, updatedAt: t0 + 1000, createdAt: t0 - 1000 });
+        const newer = ticket({ userId: first, updatedAt: t0 + 2000 });
+        const stale = ticket({ userId: first, updatedAt: t0 - 1 });
+        await store.transaction(async (r) => {
+          for (const t of [recent, older, newer, stale, ticket({ userId: outside })])
+            await r.tickets.create(t);
+        });
+        const found = await store.read((r) =>
+          r.tickets.listForUsers({ fromUserId: first, toUserId: second, updatedSince: t0 }),
+        );
+        expect(found.map((t) => t.ticketId)).toEqual([older.ticketId, newer.ticketId, recent.ticketId]);
+      });
+
       it('creates a ticket once, readable by id and by number', async () => {
         const created = ticket();
         expect(await store.transaction((r) => r.tickets.create(created))).toBe(true);
@@ -355,12 +372,38 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           await store.read((r) => r.events.listByUser(userId, { since: 0, until: t0 * 2, limit: 10 })),
         ).toEqual([]);
       });
+
+      it('lists the events of a range of users in a time window, by user then time', async () => {
+        const [first, second, outside] = [freshId(), freshId(), freshId()];
+        const event = (userId: number, minute: number) => ({
+          userId,
+          eventId: `${userId}-${minute}`,
+          name: 'quiz_start',
+          occurredAt: t0 + minute * 60_000,
+          screen: null,
+          props: {},
+        });
+        await store.transaction((r) =>
+          r.events.append([
+            event(second, 1),
+            event(first, 3),
+            event(first, 2),
+            event(outside, 2),
+            event(first, 9),
+          ]),
+        );
+        const found = await store.read((r) =>
+          r.events.listForUsers({ fromUserId: first, toUserId: second, since: t0, until: t0 + 5 * 60_000 }),
+        );
+        expect(found.map((e) => e.eventId)).toEqual([`${first}-2`, `${first}-3`, `${second}-1`]);
+      });
     });
 
     describe('notifications', () => {
-      const notification = (userId: number, day: string): NotificationRecord => ({
+      const notification = (userId: number, day: string, slot = 1): NotificationRecord => ({
         userId,
         day,
+        slot,
         kind: 'campaign',
         campaign: 'quiz-comeback',
         variant: 'A',
@@ -370,8 +413,9 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         updatedAt: t0,
       });
 
-      it('claims a (user, day) once and records the send result', async () => {
+      it('claims a (user, day, slot) once, records the send result and releases a slot', async () => {
         const userId = freshId();
+        const key = { userId, day: '2026-06-01', slot: 1 };
         expect(
           await store.transaction((r) => r.notifications.claim(notification(userId, '2026-06-01'))),
         ).toBe(true);
@@ -380,24 +424,136 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
             r.notifications.claim({ ...notification(userId, '2026-06-01'), text: 'other' }),
           ),
         ).toBe(false);
-        await store.transaction((r) => r.notifications.setStatus(userId, '2026-06-01', 'sent', t0 + 10));
-        expect(await store.read((r) => r.notifications.get(userId, '2026-06-01'))).toMatchObject({
+        expect(
+          await store.transaction((r) => r.notifications.claim(notification(userId, '2026-06-01', 2))),
+        ).toBe(true);
+        await store.transaction((r) => r.notifications.setStatus(key, 'sent', t0 + 10));
+        const [second, first] = await store.read((r) => r.notifications.listByUser(userId, 5));
+        expect(second).toMatchObject({ slot: 2, status: 'claimed' });
+        expect(first).toMatchObject({
+          slot: 1,
           status: 'sent',
           text: 'Вернитесь к квизу',
           updatedAt: t0 + 10,
         });
+        await store.transaction((r) => r.notifications.release({ ...key, slot: 2 }));
+        expect(await store.read((r) => r.notifications.listByUser(userId, 5))).toHaveLength(1);
       });
 
-      it('lists the latest notifications first and deletes them with the user', async () => {
+      it('lists the latest notifications first, a range of users by id, and deletes them with the user', async () => {
         const userId = freshId();
+        const neighbour = freshId();
+        const outsider = freshId();
         await store.transaction(async (r) => {
           for (const day of ['2026-06-01', '2026-06-03', '2026-06-02'])
             await r.notifications.claim(notification(userId, day));
+          await r.notifications.claim(notification(neighbour, '2026-06-02'));
+          await r.notifications.claim(notification(outsider, '2026-06-03'));
         });
         const latest = await store.read((r) => r.notifications.listByUser(userId, 2));
         expect(latest.map((n) => n.day)).toEqual(['2026-06-03', '2026-06-02']);
+        const range = await store.read((r) =>
+          r.notifications.listForUsers({ fromUserId: userId, toUserId: neighbour, sinceDay: '2026-06-02' }),
+        );
+        expect(range.map((n) => [n.userId, n.day])).toEqual([
+          [userId, '2026-06-02'],
+          [userId, '2026-06-03'],
+          [neighbour, '2026-06-02'],
+        ]);
         await store.transaction((r) => r.notifications.deleteByUser(userId));
         expect(await store.read((r) => r.notifications.listByUser(userId, 10))).toEqual([]);
+      });
+    });
+
+    describe('campaign deliveries', () => {
+      const delivery = (
+        userId: number,
+        campaign: string,
+        day: string,
+        changes: Partial<CampaignDeliveryRecord> = {},
+      ): CampaignDeliveryRecord => ({
+        userId,
+        campaign,
+        day,
+        variant: 'a',
+        status: 'planned',
+        detail: null,
+        text: 'Квиз ждёт',
+        slot: null,
+        sendKey: null,
+        plannedAt: t0,
+        claimedAt: null,
+        openedAt: null,
+        returnedAt: null,
+        updatedAt: t0,
+        ...changes,
+      });
+
+      it('plans a (user, campaign, day) once, replaces it and lists by user and by a range of users', async () => {
+        const userId = freshId();
+        const neighbour = freshId();
+        const campaign = `c-${run}-plan`;
+        expect(
+          await store.transaction((r) => r.deliveries.plan(delivery(userId, campaign, '2026-06-01'))),
+        ).toBe(true);
+        expect(
+          await store.transaction((r) =>
+            r.deliveries.plan(delivery(userId, campaign, '2026-06-01', { variant: 'b' })),
+          ),
+        ).toBe(false);
+        const claimed = delivery(userId, campaign, '2026-06-01', {
+          status: 'claimed',
+          slot: 1,
+          sendKey: 'k1',
+          claimedAt: t0 + 5,
+          updatedAt: t0 + 5,
+        });
+        await store.transaction((r) => r.deliveries.put(claimed));
+        expect(await store.read((r) => r.deliveries.get({ userId, campaign, day: '2026-06-01' }))).toEqual(
+          claimed,
+        );
+        await store.transaction(async (r) => {
+          await r.deliveries.plan(
+            delivery(userId, campaign, '2026-06-05', { variant: 'control', text: null }),
+          );
+          await r.deliveries.plan(delivery(neighbour, campaign, '2026-06-05'));
+        });
+        expect(
+          (await store.read((r) => r.deliveries.listByUser(userId, '2026-06-02'))).map((d) => d.variant),
+        ).toEqual(['control']);
+        const range = await store.read((r) =>
+          r.deliveries.listForUsers({ fromUserId: userId, toUserId: neighbour, sinceDay: '2026-06-01' }),
+        );
+        expect(range.map((d) => [d.userId, d.day])).toEqual([
+          [userId, '2026-06-01'],
+          [userId, '2026-06-05'],
+          [neighbour, '2026-06-05'],
+        ]);
+        await store.transaction((r) => r.deliveries.deleteByUser(userId));
+        expect(await store.read((r) => r.deliveries.listByUser(userId, '2026-01-01'))).toEqual([]);
+      });
+
+      it('summarizes a range of days by campaign, variant and status in the database', async () => {
+        const campaign = `c-${run}-sum`;
+        const day = '2031-01-0' + String(1 + Math.floor(Math.random() * 8));
+        await store.transaction(async (r) => {
+          await r.deliveries.plan(
+            delivery(freshId(), campaign, day, { status: 'sent', openedAt: t0, returnedAt: t0 }),
+          );
+          await r.deliveries.plan(delivery(freshId(), campaign, day, { status: 'sent', returnedAt: t0 }));
+          await r.deliveries.plan(delivery(freshId(), campaign, day, { status: 'capped' }));
+          await r.deliveries.plan(
+            delivery(freshId(), campaign, day, { variant: 'control', status: 'control', returnedAt: t0 }),
+          );
+        });
+        const rows = (await store.read((r) => r.deliveries.summarize({ fromDay: day, toDay: day }))).filter(
+          (row) => row.campaign === campaign,
+        );
+        expect(rows).toEqual([
+          { campaign, variant: 'a', status: 'capped', count: 1, opened: 0, returned: 0 },
+          { campaign, variant: 'a', status: 'sent', count: 2, opened: 1, returned: 2 },
+          { campaign, variant: 'control', status: 'control', count: 1, opened: 0, returned: 1 },
+        ]);
       });
     });
 

@@ -36,4 +36,39 @@ describe('SQLite store specifics', () => {
     // Opening it again changes nothing.
     await new SqliteStore(file).close();
   });
+
+  it('rebuilds a table whose key changed (notifications gained the daily slot), keeping its rows', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sqlite-rekey-')), 'old.sqlite');
+    const old = new Database(file);
+    old.exec(`CREATE TABLE notifications (user_id INTEGER NOT NULL, day TEXT NOT NULL, kind TEXT NOT NULL,
+      campaign TEXT, variant TEXT, text TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL,
+      updated_at INTEGER NOT NULL, PRIMARY KEY (user_id, day))`);
+    old.exec(
+      `INSERT INTO notifications VALUES (5, '2026-06-01', 'ticket_update', NULL, NULL, 'Ответ готов', 'sent', 1, 2)`,
+    );
+    old.close();
+    const store = new SqliteStore(file);
+    expect(await store.read((r) => r.notifications.listByUser(5, 5))).toEqual([
+      expect.objectContaining({ day: '2026-06-01', slot: 1, status: 'sent', text: 'Ответ готов' }),
+    ]);
+    // The new key takes a second slot of the same day.
+    expect(
+      await store.transaction((r) =>
+        r.notifications.claim({
+          userId: 5,
+          day: '2026-06-01',
+          slot: 2,
+          kind: 'campaign',
+          campaign: 'c',
+          variant: 'a',
+          text: 'x',
+          status: 'claimed',
+          createdAt: 3,
+          updatedAt: 3,
+        }),
+      ),
+    ).toBe(true);
+    await store.close();
+    await new SqliteStore(file).close();
+  });
 });

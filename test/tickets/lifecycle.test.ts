@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HOUR, ManualClock, MINUTE } from '../../lib/clock';
 import { loadConfig } from '../../lib/config/schema';
 import { createLogger } from '../../lib/log/logger';
+import { AppNotifications } from '../../lib/notifications/app-notification';
 import { DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
 import { deliverBatch } from '../../lib/queue/trigger';
@@ -55,7 +56,7 @@ async function setup(options: { crm?: string; maxFailures?: number } = {}) {
     tickets,
     deferred,
     groupVk: vk,
-    appVk: vk,
+    appNotifications: new AppNotifications({ store, clock, appVk: vk, dailyCap: 1 }),
     groupId: 1,
     operatorsChatPeerId: CHAT,
     crmWebhook: options.crm ? { url: options.crm, secret: 'crm-secret-0123456789' } : undefined,

@@ -82,11 +82,31 @@ CREATE TABLE IF NOT EXISTS notifications (
   campaign TEXT,
   variant TEXT,
   text TEXT NOT NULL,
+  slot INTEGER NOT NULL DEFAULT 1,
   status TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
-  PRIMARY KEY (user_id, day)
+  PRIMARY KEY (user_id, day, slot)
 );
+
+CREATE TABLE IF NOT EXISTS campaign_deliveries (
+  user_id INTEGER NOT NULL,
+  campaign TEXT NOT NULL,
+  day TEXT NOT NULL,
+  variant TEXT NOT NULL,
+  status TEXT NOT NULL,
+  detail TEXT,
+  text TEXT,
+  slot INTEGER,
+  send_key TEXT,
+  planned_at INTEGER NOT NULL,
+  claimed_at INTEGER,
+  opened_at INTEGER,
+  returned_at INTEGER,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, campaign, day)
+);
+CREATE INDEX IF NOT EXISTS campaign_deliveries_by_day ON campaign_deliveries (day, campaign, variant);
 
 CREATE TABLE IF NOT EXISTS csat_surveys (
   survey_id TEXT PRIMARY KEY,
@@ -156,3 +176,17 @@ export const sqliteAddedColumns: ReadonlyArray<readonly [table: string, column: 
     ['csat_surveys', 'answered_at', 'INTEGER'],
     ['csat_surveys', 'reason_text', 'TEXT'],
   ];
+
+/**
+ * Tables whose primary key changed after they first shipped: an older local file has the table
+ * without `column`, so the store rebuilds it under the new key, keeping its rows.
+ */
+export const sqliteRekeyedTables: ReadonlyArray<{ table: string; column: string; copy: string }> = [
+  {
+    // The daily cap became configurable: the key gained the slot (a day's n-th notification).
+    table: 'notifications',
+    column: 'slot',
+    copy: `INSERT INTO notifications (user_id, day, slot, kind, campaign, variant, text, status, created_at, updated_at)
+           SELECT user_id, day, 1, kind, campaign, variant, text, status, created_at, updated_at FROM old_notifications`,
+  },
+];

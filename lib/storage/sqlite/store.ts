@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import Database from 'better-sqlite3';
 import { AppError } from '../../errors';
 import type {
+  CampaignDeliveryRecord,
   ClaimRecord,
   DeferredJobRecord,
   DialogRecord,
@@ -15,7 +16,7 @@ import type {
   TicketRecord,
   UserRecord,
 } from '../port';
-import { sqliteAddedColumns, sqliteSchema } from './schema';
+import { sqliteAddedColumns, sqliteRekeyedTables, sqliteSchema } from './schema';
 
 type Row = Record<string, unknown>;
 
@@ -38,6 +39,16 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(sqliteSchema);
+    for (const { table, column, copy } of sqliteRekeyedTables) {
+      const columns = this.db.pragma(`table_info(${table})`) as Array<{ name: string }>;
+      if (columns.some((existing) => existing.name === column)) continue;
+      this.db.transaction(() => {
+        this.db.exec(`ALTER TABLE ${table} RENAME TO old_${table}`);
+        this.db.exec(sqliteSchema);
+        this.db.exec(copy);
+        this.db.exec(`DROP TABLE old_${table}`);
+      })();
+    }
     for (const [table, column, definition] of sqliteAddedColumns) {
       const columns = this.db.pragma(`table_info(${table})`) as Array<{ name: string }>;
       if (!columns.some((existing) => existing.name === column))
@@ -209,6 +220,7 @@ function createRepositories(db: Database.Database): Repositories {
   const toNotification = (row: Row): NotificationRecord => ({
     userId: Number(row.user_id),
     day: String(row.day),
+    slot: Number(row.slot),
     kind: String(row.kind) as NotificationRecord['kind'],
     campaign: str(row.campaign),
     variant: str(row.variant),
@@ -217,6 +229,40 @@ function createRepositories(db: Database.Database): Repositories {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   });
+  const toDelivery = (row: Row): CampaignDeliveryRecord => ({
+    userId: Number(row.user_id),
+    campaign: String(row.campaign),
+    day: String(row.day),
+    variant: String(row.variant),
+    status: String(row.status) as CampaignDeliveryRecord['status'],
+    detail: str(row.detail),
+    text: str(row.text),
+    slot: num(row.slot),
+    sendKey: str(row.send_key),
+    plannedAt: Number(row.planned_at),
+    claimedAt: num(row.claimed_at),
+    openedAt: num(row.opened_at),
+    returnedAt: num(row.returned_at),
+    updatedAt: Number(row.updated_at),
+  });
+  const deliveryColumns = `(user_id, campaign, day, variant, status, detail, text, slot, send_key, planned_at,
+    claimed_at, opened_at, returned_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  const deliveryValues = (delivery: CampaignDeliveryRecord) => [
+    delivery.userId,
+    delivery.campaign,
+    delivery.day,
+    delivery.variant,
+    delivery.status,
+    delivery.detail,
+    delivery.text,
+    delivery.slot,
+    delivery.sendKey,
+    delivery.plannedAt,
+    delivery.claimedAt,
+    delivery.openedAt,
+    delivery.returnedAt,
+    delivery.updatedAt,
+  ];
   const toSurvey = (row: Row): SurveyRecord => ({
     surveyId: String(row.survey_id),
     ticketId: String(row.ticket_id),
@@ -378,6 +424,15 @@ function createRepositories(db: Database.Database): Repositories {
             );
         return rows.filter((row) => Number(row.created_at) >= since).map(toTicket);
       },
+      async listForUsers({ fromUserId, toUserId, updatedSince }) {
+        return all(
+          `SELECT * FROM tickets WHERE user_id >= ? AND user_id <= ? AND updated_at >= ?
+           ORDER BY user_id, created_at, ticket_id`,
+          fromUserId,
+          toUserId,
+          updatedSince,
+        ).map(toTicket);
+      },
       async addMessage(message) {
         run(
           `INSERT INTO ticket_messages (ticket_id, seq, author, author_id, text, attachments, internal, created_at)
@@ -452,6 +507,16 @@ function createRepositories(db: Database.Database): Repositories {
           limit,
         ).map(toEvent);
       },
+      async listForUsers({ fromUserId, toUserId, since, until }) {
+        return all(
+          `SELECT * FROM events WHERE user_id >= ? AND user_id <= ? AND occurred_at >= ? AND occurred_at < ?
+           ORDER BY user_id, occurred_at, event_id`,
+          fromUserId,
+          toUserId,
+          since,
+          until,
+        ).map(toEvent);
+      },
       async deleteByUser(userId) {
         run('DELETE FROM events WHERE user_id = ?', userId);
       },
@@ -460,10 +525,11 @@ function createRepositories(db: Database.Database): Repositories {
       async claim(notification) {
         return (
           run(
-            `INSERT OR IGNORE INTO notifications (user_id, day, kind, campaign, variant, text, status, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT OR IGNORE INTO notifications (user_id, day, slot, kind, campaign, variant, text, status, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
             notification.userId,
             notification.day,
+            notification.slot,
             notification.kind,
             notification.campaign,
             notification.variant,
@@ -474,28 +540,93 @@ function createRepositories(db: Database.Database): Repositories {
           ).changes === 1
         );
       },
-      async setStatus(userId, day, status, updatedAt) {
+      async setStatus({ userId, day, slot }, status, updatedAt) {
         run(
-          'UPDATE notifications SET status = ?, updated_at = ? WHERE user_id = ? AND day = ?',
+          'UPDATE notifications SET status = ?, updated_at = ? WHERE user_id = ? AND day = ? AND slot = ?',
           status,
           updatedAt,
           userId,
           day,
+          slot,
         );
       },
-      async get(userId, day) {
-        const row = one('SELECT * FROM notifications WHERE user_id = ? AND day = ?', userId, day);
-        return row ? toNotification(row) : null;
+      async release({ userId, day, slot }) {
+        run('DELETE FROM notifications WHERE user_id = ? AND day = ? AND slot = ?', userId, day, slot);
       },
       async listByUser(userId, limit) {
         return all(
-          'SELECT * FROM notifications WHERE user_id = ? ORDER BY day DESC LIMIT ?',
+          'SELECT * FROM notifications WHERE user_id = ? ORDER BY day DESC, slot DESC LIMIT ?',
           userId,
           limit,
         ).map(toNotification);
       },
+      async listForUsers({ fromUserId, toUserId, sinceDay }) {
+        return all(
+          `SELECT * FROM notifications WHERE user_id >= ? AND user_id <= ? AND day >= ?
+           ORDER BY user_id, day, slot`,
+          fromUserId,
+          toUserId,
+          sinceDay,
+        ).map(toNotification);
+      },
       async deleteByUser(userId) {
         run('DELETE FROM notifications WHERE user_id = ?', userId);
+      },
+    },
+    deliveries: {
+      async plan(delivery) {
+        return (
+          run(`INSERT OR IGNORE INTO campaign_deliveries ${deliveryColumns}`, ...deliveryValues(delivery))
+            .changes === 1
+        );
+      },
+      async get({ userId, campaign, day }) {
+        const row = one(
+          'SELECT * FROM campaign_deliveries WHERE user_id = ? AND campaign = ? AND day = ?',
+          userId,
+          campaign,
+          day,
+        );
+        return row ? toDelivery(row) : null;
+      },
+      async put(delivery) {
+        run(`INSERT OR REPLACE INTO campaign_deliveries ${deliveryColumns}`, ...deliveryValues(delivery));
+      },
+      async listForUsers({ fromUserId, toUserId, sinceDay }) {
+        return all(
+          `SELECT * FROM campaign_deliveries WHERE user_id >= ? AND user_id <= ? AND day >= ?
+           ORDER BY user_id, campaign, day`,
+          fromUserId,
+          toUserId,
+          sinceDay,
+        ).map(toDelivery);
+      },
+      async listByUser(userId, sinceDay) {
+        return all(
+          'SELECT * FROM campaign_deliveries WHERE user_id = ? AND day >= ? ORDER BY day, campaign',
+          userId,
+          sinceDay,
+        ).map(toDelivery);
+      },
+      async summarize({ fromDay, toDay }) {
+        return all(
+          `SELECT campaign, variant, status, COUNT(*) AS count, COUNT(opened_at) AS opened,
+                  COUNT(returned_at) AS returned
+           FROM campaign_deliveries WHERE day >= ? AND day <= ?
+           GROUP BY campaign, variant, status ORDER BY campaign, variant, status`,
+          fromDay,
+          toDay,
+        ).map((row) => ({
+          campaign: String(row.campaign),
+          variant: String(row.variant),
+          status: String(row.status) as CampaignDeliveryRecord['status'],
+          count: Number(row.count),
+          opened: Number(row.opened),
+          returned: Number(row.returned),
+        }));
+      },
+      async deleteByUser(userId) {
+        run('DELETE FROM campaign_deliveries WHERE user_id = ?', userId);
       },
     },
     surveys: {

@@ -82,12 +82,32 @@ export const ydbSchema: readonly string[] = [
     kind Utf8 NOT NULL,
     campaign Utf8,
     variant Utf8,
+    slot Int32 NOT NULL,
     text Utf8 NOT NULL,
     status Utf8 NOT NULL,
     created_at Timestamp NOT NULL,
     updated_at Timestamp NOT NULL,
-    PRIMARY KEY (user_id, day)
+    PRIMARY KEY (user_id, day, slot)
   ) WITH (TTL = Interval("P400D") ON created_at)`,
+  `CREATE TABLE IF NOT EXISTS campaign_deliveries (
+    user_id Int64 NOT NULL,
+    campaign Utf8 NOT NULL,
+    day Utf8 NOT NULL,
+    variant Utf8 NOT NULL,
+    status Utf8 NOT NULL,
+    detail Utf8,
+    text Utf8,
+    slot Int32,
+    send_key Utf8,
+    planned_at Timestamp NOT NULL,
+    claimed_at Timestamp,
+    opened_at Timestamp,
+    returned_at Timestamp,
+    updated_at Timestamp NOT NULL,
+    PRIMARY KEY (user_id, campaign, day),
+    INDEX campaign_deliveries_by_day GLOBAL SYNC ON (day, campaign, variant)
+      COVER (status, opened_at, returned_at)
+  ) WITH (TTL = Interval("P400D") ON planned_at)`,
   `CREATE TABLE IF NOT EXISTS csat_surveys (
     survey_id Utf8 NOT NULL,
     ticket_id Utf8 NOT NULL,

@@ -3,6 +3,7 @@ import { Driver } from '@ydbjs/core';
 import { type QueryClient, query, type TX } from '@ydbjs/query';
 import type { Value } from '@ydbjs/value';
 import type {
+  CampaignDeliveryRecord,
   ClaimRecord,
   DeferredJobRecord,
   DialogRecord,
@@ -228,6 +229,7 @@ const toEvent = (row: Row): EventRecord => ({
 const toNotification = (row: Row): NotificationRecord => ({
   userId: read.num(row.user_id),
   day: read.text(row.day),
+  slot: read.num(row.slot),
   kind: read.text(row.kind) as NotificationRecord['kind'],
   campaign: read.optText(row.campaign),
   variant: read.optText(row.variant),
@@ -235,6 +237,54 @@ const toNotification = (row: Row): NotificationRecord => ({
   status: read.text(row.status) as NotificationRecord['status'],
   createdAt: read.time(row.created_at),
   updatedAt: read.time(row.updated_at),
+});
+const toDelivery = (row: Row): CampaignDeliveryRecord => ({
+  userId: read.num(row.user_id),
+  campaign: read.text(row.campaign),
+  day: read.text(row.day),
+  variant: read.text(row.variant),
+  status: read.text(row.status) as CampaignDeliveryRecord['status'],
+  detail: read.optText(row.detail),
+  text: read.optText(row.text),
+  slot: read.optNum(row.slot),
+  sendKey: read.optText(row.send_key),
+  plannedAt: read.time(row.planned_at),
+  claimedAt: read.optTime(row.claimed_at),
+  openedAt: read.optTime(row.opened_at),
+  returnedAt: read.optTime(row.returned_at),
+  updatedAt: read.time(row.updated_at),
+});
+const deliveryKey = (key: { userId: number; campaign: string; day: string }) => ({
+  $user_id: yv.int64(key.userId),
+  $campaign: yv.text(key.campaign),
+  $day: yv.text(key.day),
+});
+const upsertDelivery = `UPSERT INTO campaign_deliveries (user_id, campaign, day, variant, status, detail, text, slot,
+    send_key, planned_at, claimed_at, opened_at, returned_at, updated_at)
+  VALUES ($user_id, $campaign, $day, $variant, $status, $detail, $text, $slot, $send_key, $planned_at, $claimed_at,
+    $opened_at, $returned_at, $updated_at)`;
+const deliveryParams = (delivery: CampaignDeliveryRecord): Record<string, Value> => ({
+  ...deliveryKey(delivery),
+  $variant: yv.text(delivery.variant),
+  $status: yv.text(delivery.status),
+  $detail: yv.optText(delivery.detail),
+  $text: yv.optText(delivery.text),
+  $slot: yv.optInt32(delivery.slot),
+  $send_key: yv.optText(delivery.sendKey),
+  $planned_at: yv.time(delivery.plannedAt),
+  $claimed_at: yv.optTime(delivery.claimedAt),
+  $opened_at: yv.optTime(delivery.openedAt),
+  $returned_at: yv.optTime(delivery.returnedAt),
+  $updated_at: yv.time(delivery.updatedAt),
+});
+const notificationKey = (key: { userId: number; day: string; slot: number }) => ({
+  $user_id: yv.int64(key.userId),
+  $day: yv.text(key.day),
+  $slot: yv.int32(key.slot),
+});
+const userRange = (range: { fromUserId: number; toUserId: number }) => ({
+  $from_user: yv.int64(range.fromUserId),
+  $to_user: yv.int64(range.toUserId),
 });
 const toSurvey = (row: Row): SurveyRecord => ({
   surveyId: read.text(row.survey_id),
@@ -424,6 +474,17 @@ function createRepositories(sql: Sql): Repositories {
       async listByUser(userId, page) {
         return pageNewestFirst(sql, 'tickets_by_user', 'user_id', yv.int64(userId), page);
       },
+      async listForUsers(range) {
+        return (
+          await rows(
+            sql,
+            `SELECT * FROM tickets VIEW tickets_by_user
+             WHERE user_id >= $from_user AND user_id <= $to_user AND updated_at >= $updated_since
+             ORDER BY user_id, created_at, ticket_id`,
+            { ...userRange(range), $updated_since: yv.time(range.updatedSince) },
+          )
+        ).map(toTicket);
+      },
       async listByStatus(status, page) {
         return pageNewestFirst(sql, 'tickets_by_status', 'status', yv.text(status), page);
       },
@@ -540,65 +601,155 @@ function createRepositories(sql: Sql): Repositories {
           )
         ).map(toEvent);
       },
+      async listForUsers(range) {
+        return (
+          await rows(
+            sql,
+            `SELECT * FROM events VIEW events_by_time
+             WHERE user_id >= $from_user AND user_id <= $to_user AND occurred_at >= $since AND occurred_at < $until
+             ORDER BY user_id, occurred_at, event_id`,
+            { ...userRange(range), $since: yv.time(range.since), $until: yv.time(range.until) },
+          )
+        ).map(toEvent);
+      },
       async deleteByUser(userId) {
         await rows(sql, 'DELETE FROM events WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
       },
     },
     notifications: {
       async claim(notification) {
-        const key = { $user_id: yv.int64(notification.userId), $day: yv.text(notification.day) };
-        if (await first(sql, 'SELECT day FROM notifications WHERE user_id = $user_id AND day = $day', key))
-          return false;
-        await rows(
+        const key = notificationKey(notification);
+        return insertIfAbsent(
           sql,
-          `UPSERT INTO notifications (user_id, day, kind, campaign, variant, text, status, created_at, updated_at)
-           VALUES ($user_id, $day, $kind, $campaign, $variant, $text, $status, $created_at, $updated_at)`,
           {
-            ...key,
-            $kind: yv.text(notification.kind),
-            $campaign: yv.optText(notification.campaign),
-            $variant: yv.optText(notification.variant),
-            $text: yv.text(notification.text),
-            $status: yv.text(notification.status),
-            $created_at: yv.time(notification.createdAt),
-            $updated_at: yv.time(notification.updatedAt),
+            text: 'SELECT slot FROM notifications WHERE user_id = $user_id AND day = $day AND slot = $slot',
+            params: key,
           },
-        );
-        return true;
-      },
-      async setStatus(userId, day, status, updatedAt) {
-        await rows(
-          sql,
-          'UPDATE notifications SET status = $status, updated_at = $updated_at WHERE user_id = $user_id AND day = $day',
           {
-            $user_id: yv.int64(userId),
-            $day: yv.text(day),
-            $status: yv.text(status),
-            $updated_at: yv.time(updatedAt),
+            text: `UPSERT INTO notifications (user_id, day, slot, kind, campaign, variant, text, status, created_at, updated_at)
+                   VALUES ($user_id, $day, $slot, $kind, $campaign, $variant, $text, $status, $created_at, $updated_at)`,
+            params: {
+              ...key,
+              $kind: yv.text(notification.kind),
+              $campaign: yv.optText(notification.campaign),
+              $variant: yv.optText(notification.variant),
+              $text: yv.text(notification.text),
+              $status: yv.text(notification.status),
+              $created_at: yv.time(notification.createdAt),
+              $updated_at: yv.time(notification.updatedAt),
+            },
           },
         );
       },
-      async get(userId, day) {
-        const row = await first(sql, 'SELECT * FROM notifications WHERE user_id = $user_id AND day = $day', {
-          $user_id: yv.int64(userId),
-          $day: yv.text(day),
-        });
-        return row ? toNotification(row) : null;
+      async setStatus(key, status, updatedAt) {
+        await rows(
+          sql,
+          `UPDATE notifications SET status = $status, updated_at = $updated_at
+           WHERE user_id = $user_id AND day = $day AND slot = $slot`,
+          { ...notificationKey(key), $status: yv.text(status), $updated_at: yv.time(updatedAt) },
+        );
+      },
+      async release(key) {
+        await rows(
+          sql,
+          'DELETE FROM notifications WHERE user_id = $user_id AND day = $day AND slot = $slot',
+          notificationKey(key),
+        );
       },
       async listByUser(userId, limit) {
         return (
           await rows(
             sql,
-            'SELECT * FROM notifications WHERE user_id = $user_id ORDER BY user_id DESC, day DESC LIMIT $limit',
-            {
-              $user_id: yv.int64(userId),
-              $limit: yv.int32(limit),
-            },
+            `SELECT * FROM notifications WHERE user_id = $user_id
+             ORDER BY user_id DESC, day DESC, slot DESC LIMIT $limit`,
+            { $user_id: yv.int64(userId), $limit: yv.int32(limit) },
+          )
+        ).map(toNotification);
+      },
+      async listForUsers(range) {
+        return (
+          await rows(
+            sql,
+            `SELECT * FROM notifications
+             WHERE user_id >= $from_user AND user_id <= $to_user AND day >= $since_day
+             ORDER BY user_id, day, slot`,
+            { ...userRange(range), $since_day: yv.text(range.sinceDay) },
           )
         ).map(toNotification);
       },
       async deleteByUser(userId) {
         await rows(sql, 'DELETE FROM notifications WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
+      },
+    },
+    deliveries: {
+      async plan(delivery) {
+        return insertIfAbsent(
+          sql,
+          {
+            text: `SELECT day FROM campaign_deliveries
+                   WHERE user_id = $user_id AND campaign = $campaign AND day = $day`,
+            params: deliveryKey(delivery),
+          },
+          { text: upsertDelivery, params: deliveryParams(delivery) },
+        );
+      },
+      async get(key) {
+        const row = await first(
+          sql,
+          'SELECT * FROM campaign_deliveries WHERE user_id = $user_id AND campaign = $campaign AND day = $day',
+          deliveryKey(key),
+        );
+        return row ? toDelivery(row) : null;
+      },
+      async put(delivery) {
+        await rows(sql, upsertDelivery, deliveryParams(delivery));
+      },
+      async listForUsers(range) {
+        return (
+          await rows(
+            sql,
+            `SELECT * FROM campaign_deliveries
+             WHERE user_id >= $from_user AND user_id <= $to_user AND day >= $since_day
+             ORDER BY user_id, campaign, day`,
+            { ...userRange(range), $since_day: yv.text(range.sinceDay) },
+          )
+        ).map(toDelivery);
+      },
+      async listByUser(userId, sinceDay) {
+        return (
+          await rows(
+            sql,
+            `SELECT * FROM campaign_deliveries WHERE user_id = $user_id AND day >= $since_day
+             ORDER BY day, campaign`,
+            { $user_id: yv.int64(userId), $since_day: yv.text(sinceDay) },
+          )
+        ).map(toDelivery);
+      },
+      async summarize({ fromDay, toDay }) {
+        // The covering index keeps this a range read of (day, campaign, variant) without the table.
+        return (
+          await rows(
+            sql,
+            `SELECT campaign, variant, status, COUNT(*) AS count, COUNT(opened_at) AS opened,
+                    COUNT(returned_at) AS returned
+             FROM campaign_deliveries VIEW campaign_deliveries_by_day
+             WHERE day >= $from_day AND day <= $to_day
+             GROUP BY campaign, variant, status ORDER BY campaign, variant, status`,
+            { $from_day: yv.text(fromDay), $to_day: yv.text(toDay) },
+          )
+        ).map((row) => ({
+          campaign: read.text(row.campaign),
+          variant: read.text(row.variant),
+          status: read.text(row.status) as CampaignDeliveryRecord['status'],
+          count: read.num(row.count),
+          opened: read.num(row.opened),
+          returned: read.num(row.returned),
+        }));
+      },
+      async deleteByUser(userId) {
+        await rows(sql, 'DELETE FROM campaign_deliveries WHERE user_id = $user_id', {
+          $user_id: yv.int64(userId),
+        });
       },
     },
     surveys: {
