@@ -1,11 +1,53 @@
+import { campaigns } from '../../lib/campaigns/campaign';
 import { systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
-import { runDailyDispatch } from '../../lib/dispatcher/daily-run';
-import type { TimerHandler } from '../../lib/platform/types';
+import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '../../lib/dispatcher/compose';
+import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
+import { vkApiOptions } from '../../lib/vk/client';
 
 const runtime = createCloudRuntime('notify-dispatcher', functionConfigSections['notify-dispatcher']);
+const { config } = runtime;
+const settings = audienceSettingsFrom(config);
 
-/** The daily timer → `lib/dispatcher`. */
-export const handler: TimerHandler = (_event, context) =>
-  runtime.invoke(context, ({ store, logger }) => runDailyDispatch({ store, clock: systemClock, logger }));
+/**
+ * Two triggers: the daily timer plans the day's campaigns and fans batches out to the notify queue
+ * (a timer payload `{"campaign":"<id>"}` runs one campaign, for ops), and the notify queue's trigger
+ * sends each batch. A thrown error returns the queue batch; a send already done is skipped on
+ * redelivery, and one whose answer was lost is repeated with the same random_id.
+ */
+export const handler = (event: TimerEvent | QueueEvent, context: FunctionContext) =>
+  runtime.invoke(context, async ({ store, logger }) => {
+    const dispatcher = createNotifyDispatcher({
+      store,
+      queue: runtime.queue,
+      clock: systemClock,
+      logger,
+      appVk: campaignVkClient(
+        store,
+        {
+          ...vkApiOptions(config.vkApi),
+          token: config.miniApp.VK_SERVICE_TOKEN,
+          rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+        },
+        logger,
+      ),
+      settings,
+      campaigns,
+    });
+    const first = event.messages[0];
+    if (first && 'queue_id' in first.details) {
+      for (const message of (event as QueueEvent).messages)
+        await dispatcher.handleMessage(message.details.message.body);
+      return { processed: event.messages.length };
+    }
+    return dispatcher.runDaily(timerOptions(event as TimerEvent));
+  });
+
+/** The timer's optional payload: `{"campaign":"<id>"}` for a run of one campaign. */
+function timerOptions(event: TimerEvent): { campaign?: string } {
+  const payload = event.messages[0]?.details.payload;
+  if (!payload) return {};
+  const parsed = JSON.parse(payload) as { campaign?: unknown };
+  return typeof parsed.campaign === 'string' ? { campaign: parsed.campaign } : {};
+}

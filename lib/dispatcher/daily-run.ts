@@ -1,34 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { Campaign } from '../campaigns/campaign';
 import type { Clock } from '../clock';
-import { DAY } from '../clock';
+import { DAY, MINUTE } from '../clock';
 import type { Logger } from '../log/logger';
+import { utcDay } from '../notifications/daily-cap';
 import type { Store } from '../storage/port';
+import type { CampaignBatch } from './batch';
+import type { AudienceSettings } from './decide';
+import { type PlanReport, planCampaigns } from './plan';
+
+/** A run that wrote no checkpoint for this long is taken to have died: the next timer takes over. */
+const LEASE = 3 * MINUTE;
+
+interface RunState {
+  runId: string;
+  campaign: string | null;
+  startedAt: number;
+  heartbeatAt: number;
+  cursor: number;
+  finishedAt: number | null;
+  report: PlanReport | null;
+}
 
 export interface DailyRunResult {
   day: string;
-  /** False when another run already claimed this day (a re-fired or overlapping timer). */
+  /** False when this day's run finished already, or another one is alive (a re-fired or overlapping timer). */
   started: boolean;
+  report?: PlanReport;
 }
 
 /**
- * The daily dispatcher run. It claims `dispatch:<day>` first, so a re-fired timer or two overlapping
- * runs plan the day once; the claim also records when the last run happened (for `npm run doctor`).
- * Campaign planning fills in with the notify-dispatcher issue.
+ * The dispatcher's run for a day (or, for ops, for one campaign): `dispatch:<day>` is claimed
+ * first, so a re-fired timer or two overlapping runs plan once. The claim keeps the run's cursor and
+ * heartbeat: a run that died part way (a timeout) is resumed by the next fire from its last
+ * checkpoint instead of being lost for the day, and it records when the last run finished and what
+ * it planned (for `npm run doctor`).
  */
 export async function runDailyDispatch(deps: {
   store: Store;
   clock: Clock;
   logger: Logger;
+  campaigns: readonly Campaign[];
+  settings: AudienceSettings;
+  enqueue: (batches: CampaignBatch[]) => Promise<void>;
+  /** One campaign only (ops' manual run); its own claim, independent of the daily one. */
+  campaign?: string;
+  pageSize?: number;
 }): Promise<DailyRunResult> {
-  const now = deps.clock.now();
-  const day = new Date(now).toISOString().slice(0, 10);
-  const started = await deps.store.transaction((repositories) =>
-    repositories.claims.claim({
-      key: `dispatch:${day}`,
-      value: { startedAt: now, campaigns: 0 },
-      createdAt: now,
-      expiresAt: now + 30 * DAY,
-    }),
+  const { store, clock, logger } = deps;
+  const now = clock.now();
+  const day = utcDay(now);
+  const key = deps.campaign ? `dispatch:${day}:${deps.campaign}` : `dispatch:${day}`;
+  const runId = randomUUID();
+  const campaigns = deps.campaign ? deps.campaigns.filter((c) => c.id === deps.campaign) : deps.campaigns;
+  if (deps.campaign && campaigns.length === 0) throw new Error(`no campaign ${deps.campaign}`);
+
+  const save = (state: RunState, createdAt: number) => ({
+    key,
+    value: state as unknown as Record<string, unknown>,
+    createdAt,
+    expiresAt: createdAt + 30 * DAY,
+  });
+  const acquired = await store.transaction(async (r): Promise<RunState | null> => {
+    const existing = (await r.claims.get(key, now))?.value as RunState | undefined;
+    if (existing && (existing.finishedAt !== null || now - existing.heartbeatAt < LEASE)) return null;
+    const state: RunState = {
+      runId,
+      campaign: deps.campaign ?? null,
+      startedAt: existing?.startedAt ?? now,
+      heartbeatAt: now,
+      cursor: existing?.cursor ?? 0,
+      finishedAt: null,
+      report: null,
+    };
+    if (existing) await r.claims.put(save(state, now));
+    else if (!(await r.claims.claim(save(state, now)))) return null;
+    return state;
+  });
+  if (!acquired) {
+    logger.info('daily dispatch already ran or is running', { day, key });
+    return { day, started: false };
+  }
+  if (acquired.cursor > 0) logger.warn('daily dispatch resumed', { day, key, afterUserId: acquired.cursor });
+
+  /** Records progress; false if another run took the lease meanwhile (this one then stops). */
+  const checkpoint = (state: Partial<RunState>) =>
+    store.transaction(async (r) => {
+      const current = (await r.claims.get(key, clock.now()))?.value as RunState | undefined;
+      if (!current || current.runId !== runId) return false;
+      await r.claims.put(save({ ...current, ...state, heartbeatAt: clock.now() }, current.startedAt));
+      return true;
+    });
+  const report = await planCampaigns(
+    { store, clock, settings: deps.settings, enqueue: deps.enqueue },
+    {
+      campaigns,
+      dryRun: false,
+      afterUserId: acquired.cursor,
+      ...(deps.pageSize ? { pageSize: deps.pageSize } : {}),
+      checkpoint: (cursor) => checkpoint({ cursor }),
+    },
   );
-  deps.logger.info(started ? 'daily dispatch started' : 'daily dispatch already ran today', { day });
-  return { day, started };
+  await checkpoint({ cursor: report.cursor, finishedAt: clock.now(), report });
+  logger.info('daily dispatch planned', {
+    day,
+    key,
+    users: report.users,
+    batches: report.batches,
+    planned: report.planned,
+    skipped: report.skipped,
+  });
+  return { day, started: true, report };
 }

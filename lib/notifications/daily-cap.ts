@@ -12,7 +12,7 @@ export function nextUtcDay(time: number): number {
   return Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate() + 1);
 }
 
-export type CapVerdict = { slot: number } | { refused: 'daily_cap' | 'hourly_limit' };
+export type CapVerdict = { slot: number } | { refused: 'daily_cap' | 'hourly_limit' | 'repeat_text' };
 
 /**
  * Whether one more notification fits a user's day, from their latest notifications (any order):
@@ -43,8 +43,11 @@ export async function claimNotificationSlot(
   notifications: NotificationRepository,
   notification: Omit<NotificationRecord, 'slot' | 'day' | 'status' | 'updatedAt'>,
   dailyCap: number,
+  options: { refuseRepeatText?: boolean } = {},
 ): Promise<CapVerdict> {
   const latest = await notifications.listByUser(notification.userId, dailyCap + 1);
+  // VK refuses a user the same text twice in a row: campaigns skip rather than waste the call.
+  if (options.refuseRepeatText && latest[0]?.text === notification.text) return { refused: 'repeat_text' };
   const verdict = capVerdict(latest, notification.createdAt, dailyCap);
   if ('refused' in verdict) return verdict;
   const claimed = await notifications.claim({

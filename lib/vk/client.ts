@@ -2,7 +2,7 @@ import { type Clock, sleep, systemClock } from '../clock';
 import type { Logger } from '../log/logger';
 import { isRetryableVkError, VkTransportError, vkApiError } from './errors';
 import { randomIdFor } from './random-id';
-import { TokenBucket } from './rate-limiter';
+import { type RateGate, TokenBucket } from './rate-limiter';
 
 export type VkParamValue = string | number | boolean | undefined | null;
 
@@ -21,8 +21,8 @@ export interface VkClientOptions {
   clock?: Clock;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   logger?: Logger;
-  /** Share one bucket between clients of the same token. */
-  bucket?: TokenBucket;
+  /** Share one bucket between clients of the same token, or pace calls across processes. */
+  bucket?: RateGate;
   /** The HTTP client (the bench wraps it to time VK's share of a request). */
   fetch?: typeof fetch;
 }
@@ -48,7 +48,7 @@ export interface CallOptions {
 export class VkClient {
   readonly #options: Required<Omit<VkClientOptions, 'logger' | 'bucket' | 'fetch'>> & { logger?: Logger };
   readonly #fetch: typeof fetch;
-  readonly #bucket: TokenBucket;
+  readonly #bucket: RateGate;
 
   constructor(options: VkClientOptions) {
     this.#options = {

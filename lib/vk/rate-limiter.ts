@@ -1,12 +1,17 @@
 import { type Clock, sleep, systemClock } from '../clock';
 
+/** Something a caller awaits before each request. */
+export interface RateGate {
+  take(signal?: AbortSignal): Promise<void>;
+}
+
 /**
  * A token bucket: `ratePerSecond` tokens a second, bursts up to `burst` (default 1: evenly spaced
  * calls, because VK counts requests per second and a burst on top of a full second trips error 6). Callers wait in arrival
  * order. It limits one process; several function instances share VK's limit, which is why the
  * client also backs off on error 6.
  */
-export class TokenBucket {
+export class TokenBucket implements RateGate {
   readonly ratePerSecond: number;
   readonly burst: number;
   #tokens: number;

@@ -7,9 +7,10 @@ import { handleApiRequest } from '../../lib/api/routes';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
+import { campaigns } from '../../lib/campaigns/campaign';
 import { type Clock, MINUTE, OffsetClock } from '../../lib/clock';
 import { type ConfigSection, loadConfig } from '../../lib/config/schema';
-import { runDailyDispatch } from '../../lib/dispatcher/daily-run';
+import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '../../lib/dispatcher/compose';
 import { describeError } from '../../lib/errors';
 import { type HttpRequest, json } from '../../lib/http/http';
 import { knowledgeBase } from '../../lib/kb/articles';
@@ -54,7 +55,9 @@ export interface LocalStack {
   /** Names of the variables that fell back to dev defaults. */
   defaulted: string[];
   config: { vk: ConfigSection<'vk'>; local: ConfigSection<'local'> };
-  fireDispatcher(): Promise<unknown>;
+  /** The daily timer (or, with a campaign, ops' manual run of one). */
+  fireDispatcher(options?: { campaign?: string }): Promise<unknown>;
+  notify: ReturnType<typeof createNotifyDispatcher>;
   /** Signed launch params of a dev user for the mini app API. */
   launchParamsFor(userId: number): string;
   tickets: TicketService;
@@ -147,6 +150,23 @@ export async function startLocalStack(
     appVk,
     dailyCap: config.miniApp.NOTIFY_DAILY_CAP,
   });
+  const notify = createNotifyDispatcher({
+    store,
+    queue,
+    clock,
+    logger: logger.child({ fn: 'notify-dispatcher' }),
+    appVk: campaignVkClient(
+      store,
+      {
+        ...vkOptions,
+        token: config.miniApp.VK_SERVICE_TOKEN,
+        rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+      },
+      logger,
+    ),
+    settings: audienceSettingsFrom(config),
+    campaigns,
+  });
   const jobHandlers = deferredJobHandlers({
     store,
     clock,
@@ -210,8 +230,12 @@ export async function startLocalStack(
         return json(400, { error: 'user must be a VK user id' });
       return json(200, { userId, launchParams: launchParamsFor(userId) });
     }
-    if (request.method === 'POST' && request.path === '/dev/dispatch')
-      return json(200, await fireDispatcher());
+    if (request.method === 'POST' && request.path === '/dev/dispatch') {
+      const campaign = request.query.campaign;
+      if (campaign !== undefined && !campaigns.some((candidate) => candidate.id === campaign))
+        return json(400, { error: `no campaign ${campaign}`, campaigns: campaigns.map((c) => c.id) });
+      return json(200, await fireDispatcher(campaign === undefined ? {} : { campaign }));
+    }
     if (request.method === 'POST' && request.path === '/dev/clock/advance') {
       const minutes = Number(JSON.parse(request.body || '{}').minutes);
       if (!Number.isFinite(minutes) || minutes < 0)
@@ -269,23 +293,25 @@ export async function startLocalStack(
 
   // The queue trigger and timers of the cloud, in-process.
   let stopping = false;
-  const pollDeferred = async () => {
+  /** A queue trigger, in-process: batches of up to 10 messages, the whole batch back on a throw. */
+  const poll = async (queueName: 'deferred' | 'notify', handle: (body: string) => Promise<unknown>) => {
     while (!stopping) {
       try {
-        const { delivered } = await deliverBatch(queue, 'deferred', async (event) => {
-          for (const message of event.messages)
-            await deferred.handleMessage(message.details.message.body, jobHandlers);
+        const { delivered } = await deliverBatch(queue, queueName, async (event) => {
+          for (const message of event.messages) await handle(message.details.message.body);
         });
         if (delivered > 0) continue;
       } catch (error) {
-        logger.error('deferred queue poll failed', { error: describeError(error) });
+        logger.error(`${queueName} queue poll failed`, { error: describeError(error) });
       }
       await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
     }
   };
-  const polling = pollDeferred();
-  const fireDispatcher = () =>
-    runDailyDispatch({ store, clock, logger: logger.child({ fn: 'notify-dispatcher' }) });
+  const polling = Promise.all([
+    poll('deferred', (body) => deferred.handleMessage(body, jobHandlers)),
+    poll('notify', (body) => notify.handleMessage(body)),
+  ]);
+  const fireDispatcher = (run: { campaign?: string } = {}) => notify.runDaily(run);
   const minuteTimer = setInterval(() => {
     void deferred
       .rescueStalledJobs(20 * MINUTE)
@@ -305,6 +331,7 @@ export async function startLocalStack(
     defaulted,
     config: { vk: config.vk, local: config.local },
     fireDispatcher,
+    notify,
     launchParamsFor,
     tickets,
     async close() {

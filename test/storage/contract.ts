@@ -535,7 +535,7 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
 
       it('summarizes a range of days by campaign, variant and status in the database', async () => {
         const campaign = `c-${run}-sum`;
-        const day = '2031-01-0' + String(1 + Math.floor(Math.random() * 8));
+        const day = `2031-01-0${String(1 + Math.floor(Math.random() * 8))}`;
         await store.transaction(async (r) => {
           await r.deliveries.plan(
             delivery(freshId(), campaign, day, { status: 'sent', openedAt: t0, returnedAt: t0 }),

@@ -1,0 +1,194 @@
+import * as z from 'zod';
+import content from '../../content/campaigns.json';
+import { type CompiledTemplate, compileTemplate, renderTemplate } from '../i18n/template';
+import type { Language } from '../storage/port';
+import { supportSettings } from '../support/settings';
+
+/**
+ * Re-engagement campaigns: declarative content in `content/campaigns.json`, parsed here once and
+ * checked again by `npm run build` (scripts/check-content.ts) for what zod can't see: event names
+ * from the allow-list, rendered lengths and fragment lengths.
+ */
+
+/** `[from, to]` days ago: an instant in `(now - to days, now - from days]`. "1–3 days ago" is `[1, 3]`. */
+const daysAgo = z
+  .tuple([z.number().int().min(0).max(90), z.number().int().min(1).max(90)])
+  .refine(([from, to]) => from < to, 'must be [from, to] days ago with from < to');
+
+const eventName = z.string().regex(/^(\*|[a-z][a-z0-9_]{0,63})$/, 'must be an event name or *');
+
+export type Condition =
+  | { event: string; daysAgo: [number, number]; after?: string; atLeast?: number }
+  | { ticket: 'resolved_unrated'; daysAgo: [number, number] }
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition };
+
+/**
+ * A segment rule over a user's logged events and facts:
+ * - `{event, daysAgo, after?, atLeast?}`: at least `atLeast` (1) events named `event` (`*`: any) in
+ *   the window, counting only those after the user's latest `after` event ("no quiz_finish since
+ *   quiz_start" is `not` of `{event: quiz_finish, after: quiz_start}`);
+ * - `{ticket: resolved_unrated, daysAgo}`: a ticket resolved in the window and not rated;
+ * - `all`, `any`, `not` combine them.
+ */
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({
+      event: eventName,
+      daysAgo,
+      after: eventName.optional(),
+      atLeast: z.number().int().min(1).max(1000).optional(),
+    }),
+    z.strictObject({ ticket: z.literal('resolved_unrated'), daysAgo }),
+    z.strictObject({ all: z.array(conditionSchema).min(1) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1) }),
+    z.strictObject({ not: conditionSchema }),
+  ]),
+) as z.ZodType<Condition>;
+
+/** Personal variables a campaign text may use; each needs a fallback (`{first_name|друг}`). */
+export const CAMPAIGN_VARIABLES: ReadonlySet<string> = new Set(['first_name']);
+/** The control group's variant name: planned and measured, never sent. */
+export const CONTROL = 'control';
+
+const texts = z.array(z.string().trim().min(1)).min(1).max(5);
+const variantSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9]{1,16}$/, 'must be 1–16 lowercase letters or digits')
+    .refine((id) => id !== CONTROL, `"${CONTROL}" is the control group's name`),
+  weight: z.number().int().min(1).max(1000),
+  /** Alternatives per language: the first one that differs from the user's last notification goes. */
+  texts: z.strictObject({ ru: texts, en: texts }),
+});
+
+const campaignSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be 2–40 lowercase letters, digits or dashes'),
+  description: z.string().min(1),
+  enabled: z.boolean().default(true),
+  /** The preference that must be on: `reminders` or `news`. */
+  type: z.enum(['reminders', 'news']),
+  /** Higher first: a user matching several campaigns gets the highest one. */
+  priority: z.number().int(),
+  /** Days before the same user may be picked for this campaign again (control group included). */
+  cooldownDays: z.number().int().min(1).max(365),
+  segment: conditionSchema,
+  /** Checked again just before sending: a user who meets it by then is skipped. */
+  exit: conditionSchema.optional(),
+  /** The deep link after `#` in the app URL; `campaign` and `variant` are appended. */
+  fragment: z.string().min(1).max(1900),
+  /** Share of the segment held out as the control group, in percent. */
+  controlPercent: z.number().min(0).max(50).default(0),
+  variants: z
+    .array(variantSchema)
+    .min(1)
+    .max(10)
+    .refine(
+      (variants) => new Set(variants.map((v) => v.id)).size === variants.length,
+      'variant ids must differ',
+    ),
+});
+
+const campaignsFile = z.strictObject({
+  campaigns: z
+    .array(campaignSchema)
+    .refine(
+      (campaigns) => new Set(campaigns.map((c) => c.id)).size === campaigns.length,
+      'campaign ids must differ',
+    ),
+});
+
+export type CampaignDefinition = z.infer<typeof campaignSchema>;
+
+export interface CompiledVariant {
+  id: string;
+  weight: number;
+  templates: Record<Language, CompiledTemplate[]>;
+  /** The full deep link, with campaign and variant. */
+  fragment: string;
+}
+
+export interface Campaign extends Omit<CampaignDefinition, 'variants'> {
+  variants: CompiledVariant[];
+  totalWeight: number;
+}
+
+/** The deep link of a campaign's variant: the mini app reads `campaign` and `variant` from it. */
+export function fragmentFor(base: string, campaign: string, variant: string): string {
+  return `${base}${base.includes('?') ? '&' : '?'}campaign=${campaign}&variant=${variant}`;
+}
+
+export function compileCampaigns(source: unknown): Campaign[] {
+  return campaignsFile.parse(source).campaigns.map((definition) => ({
+    ...definition,
+    totalWeight: definition.variants.reduce((sum, variant) => sum + variant.weight, 0),
+    variants: definition.variants.map((variant) => ({
+      id: variant.id,
+      weight: variant.weight,
+      fragment: fragmentFor(definition.fragment, definition.id, variant.id),
+      templates: {
+        ru: variant.texts.ru.map((text, index) =>
+          compileTemplate(text, CAMPAIGN_VARIABLES, `${definition.id}/${variant.id}/ru/${index}`),
+        ),
+        en: variant.texts.en.map((text, index) =>
+          compileTemplate(text, CAMPAIGN_VARIABLES, `${definition.id}/${variant.id}/en/${index}`),
+        ),
+      },
+    })),
+  }));
+}
+
+/** `content/campaigns.json`, validated once (a bad file fails the build). */
+export const campaigns: readonly Campaign[] = compileCampaigns(content);
+
+export function renderCampaignText(template: CompiledTemplate, firstName: string | null): string {
+  return renderTemplate(template, { first_name: firstName }, template.source.slice(0, 30));
+}
+
+/** Every event name a condition mentions (the build checks them against the allow-list). */
+export function eventNamesIn(condition: Condition): string[] {
+  if ('event' in condition) return [condition.event, ...(condition.after ? [condition.after] : [])];
+  if ('ticket' in condition) return [];
+  if ('not' in condition) return eventNamesIn(condition.not);
+  return ('all' in condition ? condition.all : condition.any).flatMap(eventNamesIn);
+}
+
+/** A VK first name as long as any (VK caps names at 32 characters) for the build's length check. */
+const LONGEST_NAME = 'Ю'.repeat(32);
+
+/** What the build refuses in campaigns beyond their schema. */
+export function campaignProblems(
+  list: readonly Campaign[],
+  textLimit: number,
+  fragmentLimit: number,
+): string[] {
+  const known = new Set([...supportSettings.eventNames, '*']);
+  const problems: string[] = [];
+  for (const campaign of list) {
+    for (const condition of [campaign.segment, ...(campaign.exit ? [campaign.exit] : [])]) {
+      for (const name of eventNamesIn(condition))
+        if (!known.has(name)) problems.push(`campaign ${campaign.id}: event ${name} is not in eventNames`);
+    }
+    for (const variant of campaign.variants) {
+      if (variant.fragment.length > fragmentLimit)
+        problems.push(`campaign ${campaign.id}/${variant.id}: fragment longer than ${fragmentLimit}`);
+      for (const language of ['ru', 'en'] as const) {
+        for (const template of variant.templates[language]) {
+          if (template.required.length > 0)
+            problems.push(
+              `campaign ${campaign.id}/${variant.id}: {${template.required[0]}} needs a fallback`,
+            );
+          for (const name of [LONGEST_NAME, null]) {
+            const rendered = renderCampaignText(template, name);
+            if (rendered.length > textLimit)
+              problems.push(
+                `campaign ${campaign.id}/${variant.id}/${language}: ${rendered.length} characters rendered (limit ${textLimit})`,
+              );
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}

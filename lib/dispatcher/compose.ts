@@ -1,0 +1,97 @@
+import type { Campaign } from '../campaigns/campaign';
+import type { Clock } from '../clock';
+import type { ConfigSection } from '../config/schema';
+import { describeError } from '../errors';
+import type { Logger } from '../log/logger';
+import { MAX_DELAY_SECONDS, type MessageQueue } from '../queue/port';
+import type { Store } from '../storage/port';
+import { VkClient } from '../vk/client';
+import { SharedRateGate } from '../vk/shared-rate-gate';
+import { type CampaignBatch, campaignBatchSchema } from './batch';
+import { runDailyDispatch } from './daily-run';
+import type { AudienceSettings } from './decide';
+import { type BatchOutcome, sendCampaignBatch } from './sender';
+
+export function audienceSettingsFrom(config: {
+  miniApp: ConfigSection<'miniApp'>;
+  runtime: ConfigSection<'runtime'>;
+}): AudienceSettings {
+  return {
+    dailyCap: config.miniApp.NOTIFY_DAILY_CAP,
+    timezone: config.runtime.APP_TIMEZONE,
+    defaultQuietHours: config.runtime.DEFAULT_QUIET_HOURS,
+  };
+}
+
+/** The service token's client for campaign sends: every instance paced by one shared gate. */
+export function campaignVkClient(
+  store: Store,
+  options: { apiUrl: string; version: string; timeoutMs: number; token: string; rateLimitPerSecond: number },
+  logger: Logger,
+): VkClient {
+  return new VkClient({
+    ...options,
+    bucket: new SharedRateGate(store, 'vk-service-token', options.rateLimitPerSecond),
+    logger,
+  });
+}
+
+/**
+ * The notify-dispatcher's two jobs over one set of parts: the daily run (timer) that plans and
+ * fans out batches to the notify queue, and the sender (notify queue trigger) for each batch.
+ */
+export function createNotifyDispatcher(parts: {
+  store: Store;
+  queue: MessageQueue;
+  clock: Clock;
+  logger: Logger;
+  appVk: VkClient;
+  settings: AudienceSettings;
+  campaigns: readonly Campaign[];
+}) {
+  const { queue, logger } = parts;
+  const enqueue = async (batches: CampaignBatch[]) => {
+    await queue.sendBatch(
+      'notify',
+      batches.map((batch) => ({ body: JSON.stringify(batch) })),
+    );
+  };
+  return {
+    runDaily: (options: { campaign?: string; pageSize?: number } = {}) =>
+      runDailyDispatch({ ...parts, enqueue, ...options }),
+
+    /** One notify queue message. A malformed one is logged and dropped (it can never succeed). */
+    async handleMessage(body: string): Promise<BatchOutcome | null> {
+      let json: unknown;
+      try {
+        json = JSON.parse(body);
+      } catch (error) {
+        logger.error('notify message dropped: not JSON', { error: describeError(error) });
+        return null;
+      }
+      const parsed = campaignBatchSchema.safeParse(json);
+      if (!parsed.success) {
+        logger.error('notify message dropped: not a campaign batch', {
+          issues: parsed.error.issues.slice(0, 3),
+        });
+        return null;
+      }
+      const { postponed = 0, ...batch } = parsed.data;
+      const outcome = await sendCampaignBatch(parts, batch);
+      if (outcome.retryAfterSeconds !== undefined) {
+        // Backs off further each time VK refuses; the batch's day ends the retries at midnight UTC.
+        const delaySeconds = Math.min(MAX_DELAY_SECONDS, outcome.retryAfterSeconds * 2 ** postponed);
+        await queue.send('notify', {
+          body: JSON.stringify({ ...batch, postponed: postponed + 1 }),
+          delaySeconds,
+        });
+      }
+      logger.info('campaign batch sent', {
+        campaign: batch.campaign,
+        variant: batch.variant,
+        ...outcome.results,
+      });
+      return outcome;
+    },
+  };
+}

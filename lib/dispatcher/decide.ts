@@ -1,0 +1,126 @@
+import { type Campaign, CONTROL, type CompiledVariant, renderCampaignText } from '../campaigns/campaign';
+import { assignVariant, matches, type UserFacts } from '../campaigns/segment';
+import { DAY } from '../clock';
+import { NOTIFICATION_LIMIT } from '../notifications/app-notification';
+import { capVerdict, utcDay } from '../notifications/daily-cap';
+import { quietHoursEnd } from '../schedule/quiet-hours';
+import type { CampaignDeliveryRecord, NotificationRecord, QuietHours, UserRecord } from '../storage/port';
+
+export interface AudienceSettings {
+  /** Notifications a user may get a day, every kind counted (NOTIFY_DAILY_CAP). */
+  dailyCap: number;
+  timezone: string;
+  /** Quiet hours of users who set none (DEFAULT_QUIET_HOURS). */
+  defaultQuietHours: QuietHours | null;
+}
+
+/** Everything the decision needs about one user, loaded a page of users at a time. */
+export interface UserSnapshot {
+  user: UserRecord;
+  facts: UserFacts;
+  /** Recent notifications of every kind (the daily cap, the hourly limit, the last text). */
+  notifications: readonly NotificationRecord[];
+  /** Recent campaign deliveries, control group included (cooldowns). */
+  deliveries: readonly CampaignDeliveryRecord[];
+}
+
+export type SkipReason =
+  | 'consent'
+  | 'quiet_hours'
+  | 'daily_cap'
+  | 'hourly_limit'
+  | 'no_campaign'
+  | 'cooldown'
+  | 'type_off'
+  | 'exited'
+  | 'repeat_text';
+
+export type Decision =
+  | { kind: 'send'; campaign: Campaign; variant: CompiledVariant; text: string }
+  | { kind: 'control'; campaign: Campaign }
+  | { kind: 'skip'; reason: SkipReason };
+
+/** Why a user can't be notified right now at all, whatever the campaign. */
+export function audienceProblem(
+  user: UserRecord,
+  notifications: readonly NotificationRecord[],
+  now: number,
+  settings: AudienceSettings,
+): SkipReason | null {
+  if (!user.notificationsAllowed) return 'consent';
+  if (quietHoursEnd(user.quietHours ?? settings.defaultQuietHours, now, settings.timezone) !== null)
+    return 'quiet_hours';
+  const verdict = capVerdict(notifications, now, settings.dailyCap);
+  return 'refused' in verdict ? verdict.refused : null;
+}
+
+/** The user's latest notification text: VK refuses the same text twice in a row. */
+export function lastTextOf(notifications: readonly NotificationRecord[]): string | null {
+  let latest: NotificationRecord | null = null;
+  for (const notification of notifications) {
+    if (!latest || notification.createdAt > latest.createdAt) latest = notification;
+  }
+  return latest?.text ?? null;
+}
+
+/**
+ * The text of a variant for this user: the first alternative that differs from their last
+ * notification and fits VK's limit, or null ("vary or skip").
+ */
+export function textFor(variant: CompiledVariant, user: UserRecord, lastText: string | null): string | null {
+  for (const template of variant.templates[user.language ?? 'ru']) {
+    const text = renderCampaignText(template, user.firstName);
+    if (text !== lastText && text.length <= NOTIFICATION_LIMIT) return text;
+  }
+  return null;
+}
+
+/**
+ * Today's campaign for one user, if any: campaigns in priority order, the first one whose segment
+ * matches, whose type the user allows, that is out of its cooldown, whose exit doesn't match, and which has a
+ * text unlike the user's last one. The variant (or the control group) comes from (user, campaign).
+ */
+export function decide(
+  snapshot: UserSnapshot,
+  byPriority: readonly Campaign[],
+  now: number,
+  settings: AudienceSettings,
+): Decision {
+  const problem = audienceProblem(snapshot.user, snapshot.notifications, now, settings);
+  if (problem) return { kind: 'skip', reason: problem };
+  const lastText = lastTextOf(snapshot.notifications);
+  let blocked: SkipReason | null = null;
+  for (const campaign of byPriority) {
+    if (!matches(campaign.segment, snapshot.facts, now)) continue;
+    if (!snapshot.user.notificationTypes[campaign.type]) {
+      blocked ??= 'type_off';
+      continue;
+    }
+    const cooldownFrom = utcDay(now - (campaign.cooldownDays - 1) * DAY);
+    if (snapshot.deliveries.some((d) => d.campaign === campaign.id && d.day >= cooldownFrom)) {
+      blocked ??= 'cooldown';
+      continue;
+    }
+    if (campaign.exit && matches(campaign.exit, snapshot.facts, now)) {
+      blocked ??= 'exited';
+      continue;
+    }
+    const variantId = assignVariant(campaign, snapshot.user.userId);
+    if (variantId === CONTROL) return { kind: 'control', campaign };
+    const variant = campaign.variants.find((candidate) => candidate.id === variantId)!;
+    const text = textFor(variant, snapshot.user, lastText);
+    if (text === null) {
+      blocked ??= 'repeat_text';
+      continue;
+    }
+    return { kind: 'send', campaign, variant, text };
+  }
+  return { kind: 'skip', reason: blocked ?? 'no_campaign' };
+}
+
+/** Enabled campaigns, highest priority first (ties by id, so the order never depends on the file). */
+export function inPriorityOrder(list: readonly Campaign[]): Campaign[] {
+  return list
+    .filter((campaign) => campaign.enabled)
+    .sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,227 @@
+import { type Campaign, CONTROL } from '../campaigns/campaign';
+import { factsNeeded } from '../campaigns/segment';
+import { type Clock, DAY } from '../clock';
+import { utcDay } from '../notifications/daily-cap';
+import type {
+  CampaignDeliveryRecord,
+  NotificationRecord,
+  Repositories,
+  Store,
+  TicketRecord,
+  UserRecord,
+} from '../storage/port';
+import { BatchCollector, type CampaignBatch } from './batch';
+import { type AudienceSettings, decide, inPriorityOrder, type UserSnapshot } from './decide';
+
+/** How far back the last notification text is looked up (VK's "not twice in a row"). */
+const NOTIFICATION_HISTORY_DAYS = 30;
+
+export interface PlanReport {
+  day: string;
+  /** Consenting users looked at. */
+  users: number;
+  /** Per campaign, per variant (and `control`): users planned today. */
+  planned: Record<string, Record<string, number>>;
+  /** Users given nothing today, by reason. */
+  skipped: Record<string, number>;
+  /** Queue messages written (0 on a dry run). */
+  batches: number;
+  /** The last user id looked at: a resumed run starts after it. */
+  cursor: number;
+}
+
+export interface PlanOptions {
+  campaigns: readonly Campaign[];
+  /** Count only: no rows, no queue messages. */
+  dryRun: boolean;
+  pageSize?: number;
+  /** Resume after this user id (a run taken over from one that stopped). */
+  afterUserId?: number;
+  /** Pages between checkpoints: every open batch is flushed, then `checkpoint` records the cursor. */
+  pagesPerCheckpoint?: number;
+  /** Returns false to stop (the run lost its lease). */
+  checkpoint?: (cursor: number, report: PlanReport) => Promise<boolean>;
+}
+
+/**
+ * Plans today's campaigns over every consenting user, streaming: one page of users at a time by
+ * id, each page's events, tickets, notifications and deliveries read with one range read apiece,
+ * decisions made in memory, the page's plans written in one transaction, and full batches of 100
+ * sent to the notify queue as they fill. Memory is bounded by the page and the open batches, never
+ * by the number of users.
+ *
+ * A plan row is written only if the user has none for this campaign today, and a row still
+ * `planned` is queued again: a re-run or a resumed run never plans twice, and a crash between the
+ * page's commit and its queue messages loses nothing. The sender's (user, day) claim is what makes
+ * the send itself once-only.
+ */
+export async function planCampaigns(
+  deps: {
+    store: Store;
+    clock: Clock;
+    settings: AudienceSettings;
+    enqueue?: (batches: CampaignBatch[]) => Promise<void>;
+  },
+  options: PlanOptions,
+): Promise<PlanReport> {
+  const { store, settings } = deps;
+  const now = deps.clock.now();
+  const day = utcDay(now);
+  const byPriority = inPriorityOrder(options.campaigns);
+  const needs = factsNeeded(byPriority);
+  const longestCooldown = Math.max(1, ...byPriority.map((campaign) => campaign.cooldownDays));
+  const pageSize = options.pageSize ?? 1000;
+  const report: PlanReport = {
+    day,
+    users: 0,
+    planned: Object.fromEntries(byPriority.map((campaign) => [campaign.id, {}])),
+    skipped: {},
+    batches: 0,
+    cursor: options.afterUserId ?? 0,
+  };
+  const enqueue = deps.enqueue;
+  if (!options.dryRun && !enqueue) throw new Error('planCampaigns needs enqueue unless it is a dry run');
+  const collector = new BatchCollector(async (batches) => {
+    report.batches += batches.length;
+    await enqueue?.(batches);
+  });
+  const count = (record: Record<string, number>, key: string) => {
+    record[key] = (record[key] ?? 0) + 1;
+  };
+
+  let pages = 0;
+  for (;;) {
+    const users = await store.read((r) =>
+      r.users.listNotifiable({ afterUserId: report.cursor, limit: pageSize }),
+    );
+    if (users.length === 0) break;
+    const snapshots = await store.read((r) =>
+      loadSnapshots(r, users, now, {
+        eventDays: needs.eventDays,
+        ticketDays: needs.ticketDays,
+        deliveryDays: longestCooldown,
+      }),
+    );
+    const plans: CampaignDeliveryRecord[] = [];
+    const requeue: Array<{ plan: CampaignDeliveryRecord; fragment: string }> = [];
+    for (const snapshot of snapshots) {
+      report.users++;
+      const today = snapshot.deliveries.find((d) => d.day === day && d.status === 'planned');
+      if (today) {
+        // Planned by an earlier run that stopped before queueing it.
+        const variant = byPriority
+          .find((campaign) => campaign.id === today.campaign)
+          ?.variants.find((candidate) => candidate.id === today.variant);
+        if (variant && today.text) requeue.push({ plan: today, fragment: variant.fragment });
+        count(report.planned[today.campaign] ?? {}, today.variant);
+        continue;
+      }
+      const decision = decide(snapshot, byPriority, now, settings);
+      if (decision.kind === 'skip') {
+        count(report.skipped, decision.reason);
+        continue;
+      }
+      const variant = decision.kind === 'send' ? decision.variant.id : CONTROL;
+      count(report.planned[decision.campaign.id]!, variant);
+      plans.push({
+        userId: snapshot.user.userId,
+        campaign: decision.campaign.id,
+        day,
+        variant,
+        status: decision.kind === 'send' ? 'planned' : 'control',
+        detail: null,
+        text: decision.kind === 'send' ? decision.text : null,
+        slot: null,
+        sendKey: null,
+        plannedAt: now,
+        claimedAt: null,
+        openedAt: null,
+        returnedAt: null,
+        updatedAt: now,
+      });
+    }
+    if (!options.dryRun) {
+      const written = await store.transaction(async (r) => {
+        const fresh: CampaignDeliveryRecord[] = [];
+        for (const plan of plans) if (await r.deliveries.plan(plan)) fresh.push(plan);
+        return fresh;
+      });
+      for (const plan of written) {
+        if (plan.status !== 'planned' || !plan.text) continue;
+        const campaign = byPriority.find((candidate) => candidate.id === plan.campaign)!;
+        const variant = campaign.variants.find((candidate) => candidate.id === plan.variant)!;
+        await collector.add(batchOf(plan, variant.fragment), plan.userId);
+      }
+      for (const { plan, fragment } of requeue) await collector.add(batchOf(plan, fragment), plan.userId);
+    }
+    report.cursor = users[users.length - 1]!.userId;
+    if (++pages % (options.pagesPerCheckpoint ?? 10) === 0 && options.checkpoint) {
+      await collector.flushAll();
+      if (!(await options.checkpoint(report.cursor, report))) return report;
+    }
+    if (users.length < pageSize) break;
+  }
+  await collector.flushAll();
+  return report;
+}
+
+function batchOf(plan: CampaignDeliveryRecord, fragment: string): Omit<CampaignBatch, 'userIds' | 'kind'> {
+  return { day: plan.day, campaign: plan.campaign, variant: plan.variant, text: plan.text ?? '', fragment };
+}
+
+/**
+ * The page's users with their facts: one range read per table over the page's id range (ordered by
+ * user), split by user in one pass. Surveys are read only for resolved tickets in the window.
+ */
+async function loadSnapshots(
+  r: Repositories,
+  users: readonly UserRecord[],
+  now: number,
+  windows: { eventDays: number; ticketDays: number; deliveryDays: number },
+): Promise<UserSnapshot[]> {
+  const range = { fromUserId: users[0]!.userId, toUserId: users[users.length - 1]!.userId };
+  const [events, notifications, deliveries, tickets] = await Promise.all([
+    windows.eventDays > 0
+      ? r.events.listForUsers({ ...range, since: now - windows.eventDays * DAY, until: now + 1 })
+      : [],
+    r.notifications.listForUsers({ ...range, sinceDay: utcDay(now - NOTIFICATION_HISTORY_DAYS * DAY) }),
+    r.deliveries.listForUsers({ ...range, sinceDay: utcDay(now - windows.deliveryDays * DAY) }),
+    windows.ticketDays > 0
+      ? r.tickets.listForUsers({ ...range, updatedSince: now - windows.ticketDays * DAY })
+      : ([] as TicketRecord[]),
+  ]);
+  const resolved = new Map<number, Array<{ resolvedAt: number; rated: boolean }>>();
+  for (const ticket of tickets) {
+    if (ticket.userId === null || (ticket.status !== 'resolved' && ticket.status !== 'closed')) continue;
+    const resolvedAt =
+      typeof ticket.details.resolvedAt === 'number' ? ticket.details.resolvedAt : ticket.updatedAt;
+    if (resolvedAt < now - windows.ticketDays * DAY) continue;
+    const surveys = await r.surveys.listByTicket(ticket.ticketId);
+    const latest = surveys.reduce<(typeof surveys)[number] | null>(
+      (found, survey) => (!found || survey.createdAt > found.createdAt ? survey : found),
+      null,
+    );
+    const list = resolved.get(ticket.userId) ?? [];
+    list.push({ resolvedAt, rated: latest?.status === 'answered' });
+    resolved.set(ticket.userId, list);
+  }
+  const eventsByUser = groupByUser(events);
+  const notificationsByUser = groupByUser<NotificationRecord>(notifications);
+  const deliveriesByUser = groupByUser<CampaignDeliveryRecord>(deliveries);
+  return users.map((user) => ({
+    user,
+    facts: { events: eventsByUser.get(user.userId) ?? [], resolvedTickets: resolved.get(user.userId) ?? [] },
+    notifications: notificationsByUser.get(user.userId) ?? [],
+    deliveries: deliveriesByUser.get(user.userId) ?? [],
+  }));
+}
+
+function groupByUser<T extends { userId: number }>(rows: readonly T[]): Map<number, T[]> {
+  const grouped = new Map<number, T[]>();
+  for (const row of rows) {
+    const list = grouped.get(row.userId);
+    if (list) list.push(row);
+    else grouped.set(row.userId, [row]);
+  }
+  return grouped;
+}

@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import type { Campaign } from '../campaigns/campaign';
+import { factsNeeded, matches } from '../campaigns/segment';
+import { type Clock, DAY, MINUTE } from '../clock';
+import type { Logger } from '../log/logger';
+import { markNotificationsOff, notificationStatus } from '../notifications/app-notification';
+import { claimNotificationSlot, utcDay } from '../notifications/daily-cap';
+import type { CampaignDeliveryRecord, Repositories, Store, UserRecord } from '../storage/port';
+import type { VkClient } from '../vk/client';
+import { VkApiError, VkFloodControlError, VkTooManyRequestsError } from '../vk/errors';
+import type { CampaignBatch } from './batch';
+import { type AudienceSettings, audienceProblem } from './decide';
+
+/**
+ * Within VK's one-hour `random_id` window: a call whose answer was lost may be repeated with the
+ * same key (VK drops the copy). Past it a repeat could notify twice, so the users are given up.
+ */
+const SAME_KEY_RETRY_WINDOW = 50 * MINUTE;
+
+export interface SenderDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** The service token's client, paced by the shared rate gate. */
+  appVk: VkClient;
+  settings: AudienceSettings;
+  campaigns: readonly Campaign[];
+}
+
+export interface BatchOutcome {
+  /** Per-user results of this delivery, by status. */
+  results: Record<string, number>;
+  /** VK refused the call as a whole (9, or 6 after backing off): send the batch again after this. */
+  retryAfterSeconds?: number;
+}
+
+/** Thrown when VK's answer is unknown: the batch must come back (queue redelivery) to retry the same key. */
+export class UnconfirmedSendError extends Error {
+  override readonly name = 'UnconfirmedSendError';
+}
+
+type Call = { sendKey: string; rows: CampaignDeliveryRecord[] };
+
+/**
+ * Sends one batch from the notify queue. For each user: the delivery row must still be `planned`
+ * (a redelivered batch finds it done and skips it), consent, type, quiet hours and the exit rule are
+ * checked again, then the user's notification slot of the day is claimed (the send key
+ * `notify:<user>:<day>`) in one transaction with the row, before the call. Only then one
+ * `notifications.sendMessage` goes for everyone claimed, with a `random_id` from the claimed set.
+ *
+ * At most once, by design: a crash between the claim and the call leaves the rows `claimed`; the
+ * redelivered batch repeats the call with the same `random_id` within 50 minutes (VK drops a
+ * duplicate within the hour) and later gives those users up for the day rather than risk a second
+ * notification. When VK certainly sent nothing (9, or 6 after backing off) the slots are given back
+ * and the batch is retried later.
+ */
+export async function sendCampaignBatch(deps: SenderDeps, batch: CampaignBatch): Promise<BatchOutcome> {
+  const { store, clock, logger } = deps;
+  const now = clock.now();
+  const results: Record<string, number> = {};
+  const count = (status: string, by = 1) => {
+    results[status] = (results[status] ?? 0) + by;
+  };
+  const campaign = deps.campaigns.find((candidate) => candidate.id === batch.campaign);
+  const keyOf = (userId: number) => ({ userId, campaign: batch.campaign, day: batch.day });
+
+  const loaded = await store.read((r) =>
+    Promise.all(
+      batch.userIds.map(async (userId) => ({
+        row: await r.deliveries.get(keyOf(userId)),
+        user: await r.users.get(userId),
+        exited: campaign?.exit ? await exitReached(r, campaign, userId, now) : false,
+      })),
+    ),
+  );
+
+  const retries = new Map<string, CampaignDeliveryRecord[]>();
+  const candidates: Array<{ row: CampaignDeliveryRecord; user: UserRecord }> = [];
+  const skips: CampaignDeliveryRecord[] = [];
+  for (const { row, user, exited } of loaded) {
+    if (!row) continue; // erased since
+    if (row.status === 'claimed') {
+      if (row.sendKey && row.claimedAt !== null && now - row.claimedAt < SAME_KEY_RETRY_WINDOW) {
+        retries.set(row.sendKey, [...(retries.get(row.sendKey) ?? []), row]);
+      } else {
+        skips.push({ ...row, status: 'failed', detail: 'unconfirmed', updatedAt: now });
+      }
+      continue;
+    }
+    if (row.status !== 'planned') continue; // done by an earlier delivery of this batch
+    const reason =
+      batch.day !== utcDay(now)
+        ? 'expired'
+        : !user
+          ? 'consent'
+          : (audienceProblemForSending(user, now, deps.settings, campaign) ?? (exited ? 'exited' : null));
+    if (reason) skips.push({ ...row, status: 'skipped', detail: reason, updatedAt: now });
+    else if (user) candidates.push({ row, user });
+  }
+
+  const claimed = await store.transaction(async (r) => {
+    const taken: CampaignDeliveryRecord[] = [];
+    for (const skip of skips) {
+      await r.deliveries.put(skip);
+      count(skip.status === 'failed' ? 'unconfirmed' : `skipped:${skip.detail}`);
+    }
+    for (const { row } of candidates) {
+      const current = await r.deliveries.get(keyOf(row.userId));
+      if (current?.status !== 'planned') continue; // another delivery of this batch got here first
+      const verdict = await claimNotificationSlot(
+        r.notifications,
+        {
+          userId: row.userId,
+          kind: 'campaign',
+          campaign: batch.campaign,
+          variant: batch.variant,
+          text: batch.text,
+          createdAt: now,
+        },
+        deps.settings.dailyCap,
+        { refuseRepeatText: true },
+      );
+      if ('refused' in verdict) {
+        const status = verdict.refused === 'repeat_text' ? 'skipped' : 'capped';
+        await r.deliveries.put({ ...current, status, detail: verdict.refused, updatedAt: now });
+        count(`${status}:${verdict.refused}`);
+        continue;
+      }
+      taken.push({ ...current, status: 'claimed', slot: verdict.slot, claimedAt: now, updatedAt: now });
+    }
+    const sendKey = sendKeyOf(batch, taken);
+    for (const row of taken) await r.deliveries.put({ ...row, sendKey });
+    return { sendKey, rows: taken.map((row) => ({ ...row, sendKey })) };
+  });
+
+  const calls: Call[] = [...retries].map(([sendKey, rows]) => ({ sendKey, rows }));
+  if (claimed.rows.length > 0) calls.push(claimed);
+  for (const [index, call] of calls.entries()) {
+    const outcome = await sendOne(deps, batch, call, count);
+    if (outcome === 'retry_later') {
+      // VK refused the whole call: nothing went out; the later calls of this batch wait too.
+      for (const later of calls.slice(index + 1)) await release(store, later.rows, clock.now());
+      logger.warn('campaign batch postponed', { campaign: batch.campaign, users: batch.userIds.length });
+      return { results, retryAfterSeconds: 60 };
+    }
+  }
+  return { results };
+}
+
+/** The send key of one VK call: the batch and exactly the users claimed in it. */
+function sendKeyOf(batch: CampaignBatch, rows: readonly CampaignDeliveryRecord[]): string {
+  const users = rows
+    .map((row) => row.userId)
+    .sort((a, b) => a - b)
+    .join(',');
+  const digest = createHash('sha256').update(users).digest('base64url').slice(0, 16);
+  return `campaign:${batch.day}:${batch.campaign}:${batch.variant}:${digest}`;
+}
+
+async function sendOne(
+  deps: SenderDeps,
+  batch: CampaignBatch,
+  call: Call,
+  count: (status: string, by?: number) => void,
+): Promise<'done' | 'retry_later'> {
+  const { store, clock, logger } = deps;
+  let answer: Awaited<ReturnType<VkClient['sendNotification']>>;
+  try {
+    answer = await deps.appVk.sendNotification({
+      userIds: call.rows.map((row) => row.userId),
+      text: batch.text,
+      fragment: batch.fragment,
+      sendKey: call.sendKey,
+    });
+  } catch (error) {
+    if (error instanceof VkFloodControlError || error instanceof VkTooManyRequestsError) {
+      await release(store, call.rows, clock.now());
+      return 'retry_later';
+    }
+    if (error instanceof VkApiError && !error.retryable) {
+      // VK refused the request itself (a revoked token, a bad parameter): nothing was sent. The rows
+      // go back to planned and the batch fails, so the queue retries it and then parks it in the
+      // dead-letter queue for ops.
+      await release(store, call.rows, clock.now());
+      throw error;
+    }
+    // No answer (timeouts, 5xx, error 10 after retries): VK may have sent it. Keep the claims; the
+    // redelivered batch repeats this very call.
+    logger.warn('campaign send unconfirmed', { campaign: batch.campaign, users: call.rows.length });
+    throw new UnconfirmedSendError(`${call.rows.length} notifications of ${batch.campaign} unconfirmed`, {
+      cause: error,
+    });
+  }
+  const byUser = new Map(answer.map((result) => [result.user_id, result]));
+  const now = clock.now();
+  await store.transaction(async (r) => {
+    for (const row of call.rows) {
+      const status = notificationStatus(byUser.get(row.userId));
+      await r.deliveries.put({ ...row, status, updatedAt: now });
+      if (row.slot !== null)
+        await r.notifications.setStatus({ userId: row.userId, day: row.day, slot: row.slot }, status, now);
+      if (status === 'notifications_off') await markNotificationsOff(r.users, row.userId, now);
+      count(status);
+    }
+  });
+  return 'done';
+}
+
+/** VK certainly sent nothing: the users' slots are given back and their rows planned again. */
+async function release(store: Store, rows: readonly CampaignDeliveryRecord[], now: number): Promise<void> {
+  await store.transaction(async (r) => {
+    for (const row of rows) {
+      if (row.slot !== null)
+        await r.notifications.release({ userId: row.userId, day: row.day, slot: row.slot });
+      await r.deliveries.put({
+        ...row,
+        status: 'planned',
+        slot: null,
+        sendKey: null,
+        claimedAt: null,
+        updatedAt: now,
+      });
+    }
+  });
+}
+
+function audienceProblemForSending(
+  user: UserRecord,
+  now: number,
+  settings: AudienceSettings,
+  campaign: Campaign | undefined,
+): string | null {
+  // The cap is checked by the claim itself; consent, quiet hours and type may have changed since planning.
+  const problem = audienceProblem(user, [], now, settings);
+  if (problem) return problem;
+  if (campaign && !user.notificationTypes[campaign.type]) return 'type_off';
+  return null;
+}
+
+async function exitReached(
+  r: Repositories,
+  campaign: Campaign,
+  userId: number,
+  now: number,
+): Promise<boolean> {
+  if (!campaign.exit) return false;
+  const { eventDays } = factsNeeded([{ ...campaign, segment: campaign.exit, exit: undefined }]);
+  const events = await r.events.listByUser(userId, {
+    since: now - eventDays * DAY,
+    until: now + 1,
+    limit: 10_000,
+  });
+  return matches(campaign.exit, { events, resolvedTickets: [] }, now);
+}

@@ -1,0 +1,70 @@
+import { type Clock, sleep, systemClock } from '../clock';
+import type { Store } from '../storage/port';
+import type { RateGate } from './rate-limiter';
+
+/**
+ * VK counts a token's requests per second wherever they come from, and the notification sender
+ * runs in as many function instances as the queue trigger starts. This gate paces all of them
+ * together: time is cut into slots of `1000 / rate` ms, and a caller claims the next free slot in
+ * the store (a claim row, gone after a minute) and waits for its start. At most one call starts per
+ * slot, so any second holds at most `rate` starts across every instance.
+ *
+ * VK sees arrivals, not starts: `headroom` (3 %) widens the slots so network jitter doesn't push
+ * a second's worth of calls into a shorter window and trip error 6.
+ */
+export class SharedRateGate implements RateGate {
+  readonly #store: Store;
+  readonly #name: string;
+  readonly #slotMs: number;
+  readonly #lookahead: number;
+  readonly #clock: Clock;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(
+    store: Store,
+    name: string,
+    ratePerSecond: number,
+    options: {
+      headroom?: number;
+      clock?: Clock;
+      sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+    } = {},
+  ) {
+    if (!(ratePerSecond > 0)) throw new RangeError('ratePerSecond must be positive');
+    this.#store = store;
+    this.#name = name;
+    this.#slotMs = 1000 / (ratePerSecond * (1 - (options.headroom ?? 0.03)));
+    this.#lookahead = Math.max(2, Math.ceil(ratePerSecond));
+    // Real time always: VK's limit is in real seconds, whatever a test's or the dev stack's clock says.
+    this.#clock = options.clock ?? systemClock;
+    this.#sleep = options.sleep ?? sleep;
+  }
+
+  async take(signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = this.#clock.now();
+      const first = Math.ceil(now / this.#slotMs);
+      const slot = await this.#store.transaction(async (r) => {
+        for (let candidate = first; candidate < first + this.#lookahead; candidate++) {
+          const taken = await r.claims.claim({
+            key: `rate:${this.#name}:${candidate}`,
+            value: {},
+            createdAt: now,
+            expiresAt: now + 60_000,
+          });
+          if (taken) return candidate;
+        }
+        return null;
+      });
+      if (slot === null) {
+        // Every slot of the next second is spoken for: come back when they have passed.
+        await this.#sleep(this.#lookahead * this.#slotMs, signal);
+        continue;
+      }
+      const wait = slot * this.#slotMs - this.#clock.now();
+      if (wait > 0) await this.#sleep(wait, signal);
+      return;
+    }
+  }
+}
