@@ -1,15 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config/schema';
 import type { CsatFigures } from '../lib/csat/report';
 import { BusinessHours } from '../lib/schedule/business-hours';
-import type { Store } from '../lib/storage/port';
-import { SqliteStore } from '../lib/storage/sqlite/store';
-import { ydbCredentials } from '../lib/storage/ydb/credentials';
-import { YdbStore } from '../lib/storage/ydb/store';
 import { supportSettings } from '../lib/support/settings';
 import { computeStats, statsRange } from '../lib/tickets/stats';
+import { openStore, percent } from './lib/open-store';
 
 /**
  * `npm run csat:report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`: CSAT of the tickets
@@ -57,20 +52,6 @@ async function main(): Promise<void> {
   }
 }
 
-async function openStore(dataDir: string): Promise<Store> {
-  if (process.env.YDB_CONNECTION_STRING) {
-    const { storage } = loadConfig({ YDB_AUTH: 'metadata', ...process.env }, ['storage']);
-    return new YdbStore({
-      connectionString: storage.YDB_CONNECTION_STRING,
-      credentialsProvider: ydbCredentials(storage),
-      timeoutMs: 60_000,
-    });
-  }
-  const file = join(dataDir, 'local.sqlite');
-  if (!existsSync(file)) throw new Error(`No YDB_CONNECTION_STRING and no ${file}: run npm start first.`);
-  return new SqliteStore(file);
-}
-
 function printTable(title: string, rows: Record<string, CsatFigures>): void {
   console.log(title);
   console.log(
@@ -83,10 +64,6 @@ function printTable(title: string, rows: Record<string, CsatFigures>): void {
     );
   }
   console.log('');
-}
-
-function percent(share: number | null): string {
-  return share === null ? '—' : `${Math.round(share * 1000) / 10}%`;
 }
 
 main().catch((error: unknown) => {

@@ -2,8 +2,11 @@ import { createHash } from 'node:crypto';
 import type * as z from 'zod';
 import { DAY, MINUTE } from '../clock';
 import { currentResolution, recordRating, surveyIdFor } from '../csat/survey';
+import { campaignResults } from '../dispatcher/report';
+import { recordCampaignResponses } from '../dispatcher/responses';
 import { HttpError, ValidationError } from '../errors';
 import { json } from '../http/http';
+import { utcDay } from '../notifications/daily-cap';
 import type { Language, TicketRecord, TicketStatus, UserRecord } from '../storage/port';
 import { findCategory, supportSettings } from '../support/settings';
 import { openStatuses } from '../tickets/lifecycle';
@@ -351,18 +354,20 @@ export const routes: Route[] = [
           : [];
       });
       if (bad.length > 0) throw new ValidationError('Some events are out of the accepted time range.', bad);
-      const stored = await deps.store.transaction((repositories) =>
-        repositories.events.append(
-          body.events.map((event) => ({
-            userId: user.userId,
-            eventId: event.id,
-            name: event.name,
-            occurredAt: toEpoch(event.at),
-            screen: event.screen ?? null,
-            props: event.props,
-          })),
-        ),
-      );
+      const events = body.events.map((event) => ({
+        userId: user.userId,
+        eventId: event.id,
+        name: event.name,
+        occurredAt: toEpoch(event.at),
+        screen: event.screen ?? null,
+        props: event.props,
+      }));
+      const stored = await deps.store.transaction(async (repositories) => {
+        const count = await repositories.events.append(events);
+        // Opens and returns of campaigns this user was in (the A/B results).
+        await recordCampaignResponses(repositories, user.userId, events);
+        return count;
+      });
       return json(202, { received: body.events.length, stored });
     },
   }),
@@ -612,7 +617,8 @@ export const routes: Route[] = [
     path: '/api/ops/stats',
     auth: 'operator',
     tag: 'operators',
-    summary: 'Tickets by category, screen and status; response and resolution times; SLA breaches; CSAT',
+    summary:
+      'Tickets by category, screen and status; response and resolution times; SLA breaches; CSAT; campaign results',
     query: statsQuery,
     responses: {
       200: 'The figures for tickets created in the range (local dates, default the last 30 days)',
@@ -628,7 +634,14 @@ export const routes: Route[] = [
       const { since, until } = range;
       return json(
         200,
-        await deps.store.read((repositories) => computeStats(repositories, { since, until, hours })),
+        await deps.store.read(async (repositories) => ({
+          ...(await computeStats(repositories, { since, until, hours })),
+          // Campaign days are UTC days: the plans made within the range.
+          campaigns: await campaignResults(repositories, {
+            fromDay: utcDay(since),
+            toDay: utcDay(until - 1),
+          }),
+        })),
       );
     },
   }),

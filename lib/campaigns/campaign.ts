@@ -170,6 +170,10 @@ export function campaignProblems(
       for (const name of eventNamesIn(condition))
         if (!known.has(name)) problems.push(`campaign ${campaign.id}: event ${name} is not in eventNames`);
     }
+    if (campaign.exit && JSON.stringify(campaign.exit).includes('"ticket"'))
+      problems.push(
+        `campaign ${campaign.id}: an exit rule may only use events (checked per user at sending)`,
+      );
     for (const variant of campaign.variants) {
       if (variant.fragment.length > fragmentLimit)
         problems.push(`campaign ${campaign.id}/${variant.id}: fragment longer than ${fragmentLimit}`);

@@ -106,6 +106,7 @@ export async function startLocalStack(
       ...(config.csat.QUALITY_CHAT_PEER_ID ? { [config.csat.QUALITY_CHAT_PEER_ID]: [1] } : {}),
     },
     log: (line) => logger.info(line),
+    now: () => clock.now(),
   }).start(options.inMemory ? 0 : config.local.VK_SANDBOX_PORT);
 
   const { tickets, deferred } = createTicketService({

@@ -20,6 +20,10 @@ import type { AddressInfo } from 'node:net';
  *   member of a group chat (the operators' chat) writing, replying to a message by its
  *   conversation_message_id, or pressing a callback button.
  * - `messages.edit` changes a sent message in place (by conversation_message_id), as the user sees it.
+ * - `notifications.sendMessage` answers per user as VK does: code 1 for users in `notificationsOff`,
+ *   4 for `appNotInstalled`, 2 within an hour of the user's last notification, 3 past three a day,
+ *   and a failure for the same text twice in a row; a repeated `random_id` is answered as the first
+ *   call was, without delivering again. `randomFaults` fails a share of calls at random.
  * - `GET /sandbox/sent` (what the community sent), `GET /sandbox/event-answers` (snackbars),
  *   `GET /sandbox/calls`, `POST /sandbox/faults`, `POST /sandbox/reset`.
  */
@@ -36,6 +40,10 @@ export interface SandboxOptions {
   /** Echo community messages to users back as `message_reply` callbacks, as VK does (default true). */
   echoReplies?: boolean;
   log?: (line: string) => void;
+  /** The sandbox's idea of now for VK's per-user notification limits (a test's clock); default real time. */
+  now?: () => number;
+  /** A share of calls (of one method, or any) failing at random with one of `errors`: a flaky VK. */
+  randomFaults?: { method?: string; rate: number; errors: Array<Fault['error']>; random?: () => number };
 }
 
 export interface RecordedCall {
@@ -69,15 +77,31 @@ export interface CallbackDelivery {
   answer: string;
 }
 
+const refusals: Record<number, string> = {
+  0: 'the same text as the previous notification',
+  1: 'notifications are disabled',
+  2: 'hourly limit reached',
+  3: 'daily limit reached',
+  4: 'application is not installed',
+};
+
 export class VkSandbox {
-  readonly options: Required<Omit<SandboxOptions, 'callbackUrl' | 'log'>> &
-    Pick<SandboxOptions, 'callbackUrl' | 'log'>;
+  readonly options: Required<Omit<SandboxOptions, 'callbackUrl' | 'log' | 'now' | 'randomFaults'>> &
+    Pick<SandboxOptions, 'callbackUrl' | 'log' | 'now' | 'randomFaults'>;
+  /** Users who turned the app's notifications off (VK answers them with code 1). */
+  readonly notificationsOff = new Set<number>();
+  /** Users who don't have the app (code 4). */
+  readonly appNotInstalled = new Set<number>();
+  /** Every notification VK delivered, per user: its limits (1 an hour, 3 a day, no repeated text) use it. */
+  readonly #delivered = new Map<number, Array<{ at: number; text: string }>>();
+  readonly #notificationAnswers = new Map<string, unknown>();
   /** Users who wrote to the community or allowed its messages: VK lets it write only to them. */
   readonly allowed = new Set<number>();
   readonly eventAnswers: Array<{ eventId: string; userId: number; peerId: number; eventData: unknown }> = [];
   readonly #echoes = new Set<Promise<unknown>>();
   readonly calls: RecordedCall[] = [];
   readonly sent: SentMessage[] = [];
+  /** Accepted calls (a duplicate `random_id` is not one); `userIds` are the users it reached. */
   readonly notifications: Array<{ userIds: number[]; text: string; fragment?: string }> = [];
   readonly deliveries: CallbackDelivery[] = [];
   readonly faults: Fault[] = [];
@@ -144,6 +168,8 @@ export class VkSandbox {
     this.faults.length = 0;
     this.eventAnswers.length = 0;
     this.#randomIds.clear();
+    this.#delivered.clear();
+    this.#notificationAnswers.clear();
   }
 
   injectFault(fault: Fault): void {
@@ -428,9 +454,19 @@ export class VkSandbox {
       return vkError(5, 'User authorization failed: no access_token passed.');
     }
     if (this.#overRateLimit()) return vkError(6, 'Too many requests per second');
-    const fault = this.faults.find(
-      (candidate) => candidate.times > 0 && (!candidate.method || candidate.method === method),
-    );
+    const random = this.options.randomFaults;
+    const randomFault =
+      random && (!random.method || random.method === method) && (random.random ?? Math.random)() < random.rate
+        ? {
+            error: random.errors[Math.floor((random.random ?? Math.random)() * random.errors.length)]!,
+            times: 1,
+          }
+        : undefined;
+    const fault =
+      randomFault ??
+      this.faults.find(
+        (candidate) => candidate.times > 0 && (!candidate.method || candidate.method === method),
+      );
     let loseAnswer = false;
     if (fault) {
       fault.times--;
@@ -557,13 +593,31 @@ export class VkSandbox {
           .filter(Boolean)
           .map(Number);
         if (userIds.length < 1 || userIds.length > 100) return vkError(100, 'user_ids: from 1 to 100 users');
-        if ((params.message ?? '').length > 254) return vkError(100, 'message is too long');
+        const text = params.message ?? '';
+        if (!text) return vkError(100, 'One of the parameters specified was missing or invalid: message');
+        if (text.length > 254) return vkError(100, 'message is too long');
+        if ((params.fragment ?? '').length > 2047) return vkError(100, 'fragment is too long');
+        // VK drops a repeated random_id within the hour and answers as the first time.
+        const dedupKey = `notify:${params.random_id ?? ''}`;
+        if (params.random_id && this.#notificationAnswers.has(dedupKey))
+          return ok(this.#notificationAnswers.get(dedupKey), 'duplicate');
+        const now = this.options.now?.() ?? Date.now();
+        const reached: number[] = [];
+        const answer = userIds.map((userId) => {
+          const code = this.#notificationRefusal(userId, text, now);
+          if (code !== null)
+            return { user_id: userId, status: false, error: { code, description: refusals[code] } };
+          reached.push(userId);
+          this.#delivered.set(userId, [...(this.#delivered.get(userId) ?? []), { at: now, text }]);
+          return { user_id: userId, status: true };
+        });
+        if (params.random_id) this.#notificationAnswers.set(dedupKey, answer);
         this.notifications.push({
-          userIds,
-          text: params.message ?? '',
+          userIds: reached,
+          text,
           ...(params.fragment ? { fragment: params.fragment } : {}),
         });
-        return ok(userIds.map((userId) => ({ user_id: userId, status: true })));
+        return ok(answer);
       }
       default:
         return vkError(3, 'Unknown method passed');
@@ -603,6 +657,17 @@ export class VkSandbox {
     const delivery = this.deliver('message_reply', this.#messageObject(message)).catch(() => undefined);
     this.#echoes.add(delivery);
     void delivery.finally(() => this.#echoes.delete(delivery));
+  }
+
+  /** VK's per-user refusals of a notification: codes 1–4, and (undocumented code 0) a repeated text. */
+  #notificationRefusal(userId: number, text: string, now: number): number | null {
+    if (this.appNotInstalled.has(userId)) return 4;
+    if (this.notificationsOff.has(userId)) return 1;
+    const history = this.#delivered.get(userId) ?? [];
+    if (history.some((entry) => now - entry.at < 3_600_000)) return 2;
+    if (history.filter((entry) => now - entry.at < 86_400_000).length >= 3) return 3;
+    if (history[history.length - 1]?.text === text) return 0;
+    return null;
   }
 
   #overRateLimit(): boolean {
