@@ -105,6 +105,8 @@ export class VkSandbox {
   readonly notifications: Array<{ userIds: number[]; text: string; fragment?: string }> = [];
   readonly deliveries: CallbackDelivery[] = [];
   readonly faults: Fault[] = [];
+  /** Calls refused with error 6 by the per-second limit (not by an injected fault). */
+  rateLimited = 0;
   #server: Server | undefined;
   #nextMessageId = 1;
   readonly #conversationMessageIds = new Map<number, number>();
@@ -453,7 +455,10 @@ export class VkSandbox {
     if (!params.access_token && !(response.req.headers.authorization ?? '').startsWith('Bearer ')) {
       return vkError(5, 'User authorization failed: no access_token passed.');
     }
-    if (this.#overRateLimit()) return vkError(6, 'Too many requests per second');
+    if (this.#overRateLimit()) {
+      this.rateLimited++;
+      return vkError(6, 'Too many requests per second');
+    }
     const random = this.options.randomFaults;
     const randomFault =
       random && (!random.method || random.method === method) && (random.random ?? Math.random)() < random.rate
