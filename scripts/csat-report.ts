@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config/schema';
 import type { CsatFigures } from '../lib/csat/report';
 import { BusinessHours } from '../lib/schedule/business-hours';
 import { supportSettings } from '../lib/support/settings';
 import { computeStats, statsRange } from '../lib/tickets/stats';
-import { openStore, percent } from './lib/open-store';
+import { dateOptions, openStore, percent } from './lib/open-store';
 
 /**
  * `npm run csat:report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`: CSAT of the tickets
@@ -13,14 +12,7 @@ import { openStore, percent } from './lib/open-store';
  * YDB_CONNECTION_STRING is set, else the local stack's SQLite file (DATA_DIR, default .data).
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const date = /^\d{4}-\d{2}-\d{2}$/;
-  for (const name of ['from', 'to'] as const) {
-    const value = values[name];
-    if (value !== undefined && !date.test(value)) throw new Error(`--${name} must be a date like 2026-11-01`);
-  }
+  const values = dateOptions();
   const { runtime, local } = loadConfig(process.env, ['runtime', 'local']);
   const timezone = runtime.APP_TIMEZONE;
   const range = statsRange({ from: values.from, to: values.to }, Date.now(), timezone);

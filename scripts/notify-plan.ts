@@ -2,14 +2,14 @@ import { parseArgs } from 'node:util';
 import { campaigns } from '../lib/campaigns/campaign';
 import { systemClock } from '../lib/clock';
 import { loadConfig } from '../lib/config/schema';
-import { audienceSettingsFrom, createNotifyDispatcher } from '../lib/dispatcher/compose';
+import { audienceSettingsFrom, notifyQueueWriter } from '../lib/dispatcher/compose';
+import { runDailyDispatch } from '../lib/dispatcher/daily-run';
 import { type PlanReport, planCampaigns } from '../lib/dispatcher/plan';
 import { createLogger } from '../lib/log/logger';
 import { EmbeddedQueue } from '../lib/queue/embedded';
 import { YandexMessageQueue } from '../lib/queue/message-queue';
 import type { MessageQueue } from '../lib/queue/port';
 import { SqliteStore } from '../lib/storage/sqlite/store';
-import { VkClient } from '../lib/vk/client';
 import { openStore } from './lib/open-store';
 
 /**
@@ -45,23 +45,16 @@ async function main(): Promise<void> {
         { campaigns: chosen, dryRun: true },
       );
     } else {
-      const dispatcher = createNotifyDispatcher({
+      // Planning never calls VK: the notify queue's trigger sends what this queues.
+      const result = await runDailyDispatch({
         store,
-        queue: queueFor(store),
         clock: systemClock,
         logger: createLogger({ level: 'info', fields: { fn: 'notify-plan' } }),
-        // Planning never calls VK; the queue trigger's sender does.
-        appVk: new VkClient({
-          apiUrl: 'http://127.0.0.1:9',
-          version: '5.199',
-          token: '-',
-          rateLimitPerSecond: 1,
-          timeoutMs: 1,
-        }),
-        settings,
         campaigns,
+        settings,
+        enqueue: notifyQueueWriter(queueFor(store)),
+        ...(values.campaign ? { campaign: values.campaign } : {}),
       });
-      const result = await dispatcher.runDaily(values.campaign ? { campaign: values.campaign } : {});
       if (!result.started) {
         console.log(
           `Nothing to do: the run for ${result.day}${values.campaign ? ` (${values.campaign})` : ''} already ran or is running.`,

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { DAY } from '../lib/clock';
 import { loadConfig } from '../lib/config/schema';
 import { campaignResults } from '../lib/dispatcher/report';
 import { utcDay } from '../lib/notifications/daily-cap';
-import { openStore, percent } from './lib/open-store';
+import { dateOptions, openStore, percent } from './lib/open-store';
 
 /**
  * `npm run notify:report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`: per campaign and
@@ -12,14 +11,7 @@ import { openStore, percent } from './lib/open-store';
  * `GET /api/ops/stats` reports as `campaigns`.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
-  const date = /^\d{4}-\d{2}-\d{2}$/;
-  for (const name of ['from', 'to'] as const) {
-    const value = values[name];
-    if (value !== undefined && !date.test(value)) throw new Error(`--${name} must be a date like 2026-11-01`);
-  }
+  const values = dateOptions();
   const toDay = values.to ?? utcDay(Date.now());
   const fromDay = values.from ?? utcDay(Date.parse(`${toDay}T00:00:00Z`) - 13 * DAY);
   if (fromDay > toDay) throw new Error('--from must not be after --to');

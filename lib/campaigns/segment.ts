@@ -36,22 +36,29 @@ export function matches(condition: Condition, facts: UserFacts, now: number): bo
   return false;
 }
 
+/** How many days of events and of tickets one rule looks back. */
+export function lookback(condition: Condition): { eventDays: number; ticketDays: number } {
+  if ('all' in condition || 'any' in condition) {
+    const parts = ('all' in condition ? condition.all : condition.any).map(lookback);
+    return {
+      eventDays: Math.max(0, ...parts.map((part) => part.eventDays)),
+      ticketDays: Math.max(0, ...parts.map((part) => part.ticketDays)),
+    };
+  }
+  if ('not' in condition) return lookback(condition.not);
+  if ('ticket' in condition) return { eventDays: 0, ticketDays: condition.daysAgo[1] };
+  return { eventDays: condition.daysAgo[1], ticketDays: 0 };
+}
+
 /** How far back the rules look, so the dispatcher loads just that much history per page of users. */
 export function factsNeeded(list: readonly Campaign[]): { eventDays: number; ticketDays: number } {
-  let eventDays = 0;
-  let ticketDays = 0;
-  const visit = (condition: Condition): void => {
-    if ('all' in condition) condition.all.forEach(visit);
-    else if ('any' in condition) condition.any.forEach(visit);
-    else if ('not' in condition) visit(condition.not);
-    else if ('ticket' in condition) ticketDays = Math.max(ticketDays, condition.daysAgo[1]);
-    else eventDays = Math.max(eventDays, condition.daysAgo[1]);
+  const windows = list
+    .flatMap((campaign) => [campaign.segment, ...(campaign.exit ? [campaign.exit] : [])])
+    .map(lookback);
+  return {
+    eventDays: Math.max(0, ...windows.map((window) => window.eventDays)),
+    ticketDays: Math.max(0, ...windows.map((window) => window.ticketDays)),
   };
-  for (const campaign of list) {
-    visit(campaign.segment);
-    if (campaign.exit) visit(campaign.exit);
-  }
-  return { eventDays, ticketDays };
 }
 
 /**

@@ -23,6 +23,16 @@ export function audienceSettingsFrom(config: {
   };
 }
 
+/** Writes up to 10 batches to the notify queue in one call: how every run fans out. */
+export function notifyQueueWriter(queue: MessageQueue) {
+  return async (batches: CampaignBatch[]): Promise<void> => {
+    await queue.sendBatch(
+      'notify',
+      batches.map((batch) => ({ body: JSON.stringify(batch) })),
+    );
+  };
+}
+
 /** The service token's client for campaign sends: every instance paced by one shared gate. */
 export function campaignVkClient(
   store: Store,
@@ -50,12 +60,7 @@ export function createNotifyDispatcher(parts: {
   campaigns: readonly Campaign[];
 }) {
   const { queue, logger } = parts;
-  const enqueue = async (batches: CampaignBatch[]) => {
-    await queue.sendBatch(
-      'notify',
-      batches.map((batch) => ({ body: JSON.stringify(batch) })),
-    );
-  };
+  const enqueue = notifyQueueWriter(queue);
   return {
     runDaily: (options: { campaign?: string; pageSize?: number } = {}) =>
       runDailyDispatch({ ...parts, enqueue, ...options }),

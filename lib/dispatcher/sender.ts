@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Campaign } from '../campaigns/campaign';
-import { factsNeeded, matches } from '../campaigns/segment';
+import { lookback, matches } from '../campaigns/segment';
 import { type Clock, DAY, MINUTE } from '../clock';
 import type { Logger } from '../log/logger';
 import { markNotificationsOff, notificationStatus } from '../notifications/app-notification';
@@ -244,7 +244,7 @@ async function exitReached(
   now: number,
 ): Promise<boolean> {
   if (!campaign.exit) return false;
-  const { eventDays } = factsNeeded([{ ...campaign, segment: campaign.exit, exit: undefined }]);
+  const { eventDays } = lookback(campaign.exit);
   const events = await r.events.listByUser(userId, {
     since: now - eventDays * DAY,
     until: now + 1,

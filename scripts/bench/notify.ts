@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { campaigns } from '../../lib/campaigns/campaign';
 import { DAY } from '../../lib/clock';
-import { createNotifyDispatcher } from '../../lib/dispatcher/compose';
+import { createNotifyDispatcher, notifyQueueWriter } from '../../lib/dispatcher/compose';
 import type { AudienceSettings } from '../../lib/dispatcher/decide';
 import { planCampaigns } from '../../lib/dispatcher/plan';
 import { createLogger } from '../../lib/log/logger';
@@ -142,11 +142,7 @@ async function child(file: string, what: 'plan' | 'scan'): Promise<void> {
         store,
         clock: { now: () => NOW },
         settings,
-        enqueue: (list) =>
-          queue.sendBatch(
-            'notify',
-            list.map((batch) => ({ body: JSON.stringify(batch) })),
-          ),
+        enqueue: notifyQueueWriter(queue),
       },
       { campaigns, dryRun: false },
     );
@@ -206,11 +202,7 @@ async function sendBench(file: string): Promise<void> {
       store,
       clock,
       settings,
-      enqueue: (list) =>
-        queue.sendBatch(
-          'notify',
-          list.map((batch) => ({ body: JSON.stringify(batch) })),
-        ),
+      enqueue: notifyQueueWriter(queue),
     },
     { campaigns, dryRun: false },
   );

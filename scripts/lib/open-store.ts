@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../../lib/config/schema';
 import type { Store } from '../../lib/storage/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
@@ -26,4 +27,17 @@ export async function openStore(dataDir: string): Promise<Store> {
 
 export function percent(share: number | null): string {
   return share === null ? '—' : `${Math.round(share * 1000) / 10}%`;
+}
+
+/** `--from` / `--to` of a report script, each a date like 2026-11-01 when given. */
+export function dateOptions(): { from: string | undefined; to: string | undefined; json: boolean } {
+  const { values } = parseArgs({
+    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  for (const name of ['from', 'to'] as const) {
+    const value = values[name];
+    if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value))
+      throw new Error(`--${name} must be a date like 2026-11-01`);
+  }
+  return { from: values.from, to: values.to, json: values.json };
 }
