@@ -82,7 +82,7 @@ function queueFor(store: Awaited<ReturnType<typeof openStore>>): MessageQueue {
     region: queue.YMQ_REGION,
     accessKeyId: queue.YMQ_ACCESS_KEY_ID,
     secretAccessKey: queue.YMQ_SECRET_ACCESS_KEY,
-    queueUrls: { deferred: queue.YMQ_DEFERRED_QUEUE_URL, notify: queue.YMQ_NOTIFY_QUEUE_URL },
+    queueUrls: { notify: queue.YMQ_NOTIFY_QUEUE_URL },
   });
 }
 

@@ -67,6 +67,7 @@ export const configSections = {
     YMQ_SECRET_ACCESS_KEY: secret,
     YMQ_DEFERRED_QUEUE_URL: url,
     YMQ_NOTIFY_QUEUE_URL: url,
+    YMQ_CRM_QUEUE_URL: url,
   }),
   runtime: z.object({
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import type { Clock } from '../clock';
 import type { Logger } from '../log/logger';
 import type { DeferredJobRecord, Repositories, Store } from '../storage/port';
-import { MAX_DELAY_SECONDS, type MessageQueue } from './port';
+import { MAX_DELAY_SECONDS, type MessageQueue, type QueueName } from './port';
 
 /**
  * Deferred jobs with any delay (a CSAT due in 30 min, a reminder in 24 h, a message next morning).
@@ -24,6 +24,11 @@ export const deferredMessageSchema = z.object({
   hop: z.number().int().min(0),
 });
 export type DeferredMessage = z.infer<typeof deferredMessageSchema>;
+
+/** The queue a job's hops travel through: CRM webhooks have their own (see lib/queue/port.ts). */
+export function queueForJob(kind: string): QueueName {
+  return kind === 'crm-webhook' ? 'crm' : 'deferred';
+}
 
 export type NewJob = Pick<DeferredJobRecord, 'jobId' | 'kind' | 'payload' | 'dueAt'>;
 
@@ -82,7 +87,7 @@ export class DeferredJobs {
   /** Sends the hop a committed job is waiting for. Call after the transaction that created it. */
   async dispatch(jobId: string): Promise<void> {
     const job = await this.#options.store.read((repositories) => repositories.jobs.get(jobId));
-    if (job?.status === 'pending') await this.#sendHop(job.jobId, job.hop, job.dueAt);
+    if (job?.status === 'pending') await this.#sendHop(job, job.hop, job.dueAt);
   }
 
   /** `dispatch` for several jobs (the outbox of one transaction). */
@@ -90,7 +95,7 @@ export class DeferredJobs {
     for (const jobId of jobIds) await this.dispatch(jobId);
   }
 
-  /** Handles one queue message of the deferred queue. */
+  /** Handles one queue message of the deferred or the CRM queue. */
   async handleMessage(body: string, handlers: Readonly<Record<string, JobHandler>>): Promise<void> {
     const { store, clock, logger } = this.#options;
     const parsed = deferredMessageSchema.safeParse(safeJson(body));
@@ -112,7 +117,7 @@ export class DeferredJobs {
     const now = clock.now();
     if (now < job.dueAt) {
       // Send first, then advance: a crash in between leaves a duplicate hop, never a lost one.
-      await this.#sendHop(jobId, hop + 1, job.dueAt);
+      await this.#sendHop(job, hop + 1, job.dueAt);
       await store.transaction(async (repositories) => {
         const current = await repositories.jobs.get(jobId);
         if (current?.status === 'pending' && current.hop === hop) {
@@ -136,7 +141,7 @@ export class DeferredJobs {
     if (outcome && outcome.postponeUntil > now) {
       const dueAt = outcome.postponeUntil;
       // As for an early hop: send the next one first, so a crash leaves a duplicate, never a loss.
-      await this.#sendHop(jobId, hop + 1, dueAt);
+      await this.#sendHop(job, hop + 1, dueAt);
       await store.transaction(async (repositories) => {
         const current = await repositories.jobs.get(jobId);
         if (current?.status === 'pending' && current.hop === hop) {
@@ -173,7 +178,7 @@ export class DeferredJobs {
       );
       for (const job of page) {
         if (job.updatedAt > stalledBefore) continue;
-        await this.#sendHop(job.jobId, job.hop, job.dueAt);
+        await this.#sendHop(job, job.hop, job.dueAt);
         rescued++;
       }
       const last = page[page.length - 1];
@@ -211,11 +216,11 @@ export class DeferredJobs {
     }
   }
 
-  async #sendHop(jobId: string, hop: number, dueAt: number): Promise<void> {
+  async #sendHop(job: Pick<DeferredJobRecord, 'jobId' | 'kind'>, hop: number, dueAt: number): Promise<void> {
     const remainingSeconds = Math.ceil((dueAt - this.#options.clock.now()) / 1000);
     const delaySeconds = Math.max(0, Math.min(this.#options.maxHopDelaySeconds, remainingSeconds));
-    const message: DeferredMessage = { jobId, hop };
-    await this.#options.queue.send('deferred', { body: JSON.stringify(message), delaySeconds });
+    const message: DeferredMessage = { jobId: job.jobId, hop };
+    await this.#options.queue.send(queueForJob(job.kind), { body: JSON.stringify(message), delaySeconds });
   }
 }
 

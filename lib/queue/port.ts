@@ -2,8 +2,14 @@
  * The queue port for deferred and fan-out work. Production: Yandex Message Queue (SQS API);
  * local stack: an embedded queue durable in SQLite. Both keep SQS's rules: at-least-once delivery,
  * a delay of at most 900 s, a visibility timeout, and a dead-letter queue after `maxReceiveCount`.
+ *
+ * - `deferred`: hops of deferred jobs (ticket updates, surveys, SLA checks, auto-close, …);
+ * - `notify`: batches of a campaign's notifications;
+ * - `crm`: hops of CRM webhook jobs, kept apart so that a CRM that is down fails only its own
+ *   batches: a failed call returns its whole batch, which would delay users' ticket updates and
+ *   surveys sharing a batch with it.
  */
-export const queueNames = ['deferred', 'notify'] as const;
+export const queueNames = ['deferred', 'notify', 'crm'] as const;
 export type QueueName = (typeof queueNames)[number];
 
 /** Message Queue's cap on `DelaySeconds`; longer waits go through lib/queue/deferred.ts. */

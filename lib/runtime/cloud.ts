@@ -35,7 +35,11 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
       region: queueConfig.YMQ_REGION,
       accessKeyId: queueConfig.YMQ_ACCESS_KEY_ID,
       secretAccessKey: queueConfig.YMQ_SECRET_ACCESS_KEY,
-      queueUrls: { deferred: queueConfig.YMQ_DEFERRED_QUEUE_URL, notify: queueConfig.YMQ_NOTIFY_QUEUE_URL },
+      queueUrls: {
+        deferred: queueConfig.YMQ_DEFERRED_QUEUE_URL,
+        notify: queueConfig.YMQ_NOTIFY_QUEUE_URL,
+        crm: queueConfig.YMQ_CRM_QUEUE_URL,
+      },
     });
   });
 

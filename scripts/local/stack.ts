@@ -18,6 +18,7 @@ import { createLogger, type Logger, type LogSink } from '../../lib/log/logger';
 import { AppNotifications } from '../../lib/notifications/app-notification';
 import type { HttpResult } from '../../lib/platform/types';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
+import { type QueueName, queueNames } from '../../lib/queue/port';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
@@ -253,7 +254,7 @@ export async function startLocalStack(
       (error: unknown) => ({ status: 'down' as const, error: describeError(error) }),
     );
     const queues = await Promise.all(
-      (['deferred', 'notify', 'deferred-dlq', 'notify-dlq'] as const).map(
+      queueNames.flatMap((name) => [name, `${name}-dlq` as const]).map(
         async (name) => [name, await queue.depth(name)] as const,
       ),
     ).then(
@@ -295,7 +296,7 @@ export async function startLocalStack(
   // The queue trigger and timers of the cloud, in-process.
   let stopping = false;
   /** A queue trigger, in-process: batches of up to 10 messages, the whole batch back on a throw. */
-  const poll = async (queueName: 'deferred' | 'notify', handle: (body: string) => Promise<unknown>) => {
+  const poll = async (queueName: QueueName, handle: (body: string) => Promise<unknown>) => {
     while (!stopping) {
       try {
         const { delivered } = await deliverBatch(queue, queueName, async (event) => {
@@ -310,6 +311,7 @@ export async function startLocalStack(
   };
   const polling = Promise.all([
     poll('deferred', (body) => deferred.handleMessage(body, jobHandlers)),
+    poll('crm', (body) => deferred.handleMessage(body, jobHandlers)),
     poll('notify', (body) => notify.handleMessage(body)),
   ]);
   const fireDispatcher = (run: { campaign?: string } = {}) => notify.runDaily(run);

@@ -2,10 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import { YandexMessageQueue } from '../../lib/queue/message-queue';
+import { queueNames } from '../../lib/queue/port';
 
 /**
- * A real SQS server (`local-aws-sqs`) on 127.0.0.1 with the production queue layout: `deferred`
- * and `notify`, each with a dead-letter queue through RedrivePolicy.
+ * A real SQS server (`local-aws-sqs`) on 127.0.0.1 with the production queue layout: every queue
+ * of `queueNames`, each with a dead-letter queue through RedrivePolicy.
  */
 export async function startSqsServer(options: { maxReceiveCount?: number } = {}) {
   const server = await createSqsServer({
@@ -22,7 +23,7 @@ export async function startSqsServer(options: { maxReceiveCount?: number } = {})
     queueUrls: {},
   });
   const queueUrls: Record<string, string> = {};
-  for (const name of ['deferred', 'notify'] as const) {
+  for (const name of queueNames) {
     const dlq = await bootstrap.client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
     const dlqArn = (
       await bootstrap.client.send(

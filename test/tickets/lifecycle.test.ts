@@ -64,12 +64,14 @@ async function setup(options: { crm?: string; maxFailures?: number } = {}) {
   /** Moves the clock in 15-minute steps, running the deferred queue at each, as the trigger would. */
   const runFor = async (milliseconds: number) => {
     const drain = async () => {
-      for (;;) {
-        const { delivered } = await deliverBatch(queue, 'deferred', async (event) => {
-          for (const message of event.messages)
-            await deferred.handleMessage(message.details.message.body, handlers);
-        }).catch(() => ({ delivered: 0 }));
-        if (delivered === 0) return;
+      for (const queueName of ['deferred', 'crm'] as const) {
+        for (;;) {
+          const { delivered } = await deliverBatch(queue, queueName, async (event) => {
+            for (const message of event.messages)
+              await deferred.handleMessage(message.details.message.body, handlers);
+          }).catch(() => ({ delivered: 0 }));
+          if (delivered === 0) break;
+        }
       }
     };
     for (let elapsed = 0; elapsed < milliseconds; elapsed += 15 * MINUTE) {
@@ -189,7 +191,9 @@ describe('ticket lifecycle: SLA, auto-close, CRM webhooks', () => {
       failuresLeft = 100;
       await t.file(43);
       await t.runFor(3 * HOUR);
-      expect(await t.queue.depth('deferred-dlq')).toMatchObject({ visible: 1 });
+      // The CRM's hops have their own queue and dead-letter queue: they never held back the others.
+      expect(await t.queue.depth('crm-dlq')).toMatchObject({ visible: 1 });
+      expect(await t.queue.depth('deferred-dlq')).toMatchObject({ visible: 0 });
       const jobs = await t.store.read((r) =>
         r.jobs.listPendingDue(Date.now() + 365 * 24 * HOUR, { limit: 100 }),
       );
