@@ -198,6 +198,23 @@ export const functionConfigSections = {
   'csat-followup': ['vkApi', 'vk', 'miniApp', 'support', 'csat', 'storage', 'queue', 'runtime'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;
 
+/**
+ * Variables that hold secrets: in the cloud they come from Lockbox (Terraform's `secrets` blocks),
+ * never as plain environment, and they are never logged.
+ */
+export const secretVariables = [
+  'VK_GROUP_TOKEN',
+  'VK_CALLBACK_SECRET',
+  'VK_CONFIRMATION_CODE',
+  'VK_APP_SECRET',
+  'VK_SERVICE_TOKEN',
+  'YMQ_ACCESS_KEY_ID',
+  'YMQ_SECRET_ACCESS_KEY',
+  'OPERATOR_TOKENS',
+  'CRM_WEBHOOK_SECRET',
+  'YDB_ACCESS_TOKEN',
+] as const;
+
 export class ConfigError extends AppError {
   readonly variables: readonly string[];
 

@@ -12,6 +12,13 @@
 export const queueNames = ['deferred', 'notify', 'crm'] as const;
 export type QueueName = (typeof queueNames)[number];
 
+/** The function whose queue trigger consumes each queue (Terraform's triggers are checked against it). */
+export const queueConsumers = {
+  deferred: 'csat-followup',
+  notify: 'notify-dispatcher',
+  crm: 'csat-followup',
+} as const satisfies Record<QueueName, string>;
+
 /** Message Queue's cap on `DelaySeconds`; longer waits go through lib/queue/deferred.ts. */
 export const MAX_DELAY_SECONDS = 900;
 

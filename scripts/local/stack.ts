@@ -254,9 +254,9 @@ export async function startLocalStack(
       (error: unknown) => ({ status: 'down' as const, error: describeError(error) }),
     );
     const queues = await Promise.all(
-      queueNames.flatMap((name) => [name, `${name}-dlq` as const]).map(
-        async (name) => [name, await queue.depth(name)] as const,
-      ),
+      queueNames
+        .flatMap((name) => [name, `${name}-dlq` as const])
+        .map(async (name) => [name, await queue.depth(name)] as const),
     ).then(
       (depths) => ({ status: 'up' as const, depths: Object.fromEntries(depths) }),
       (error: unknown) => ({ status: 'down' as const, error: describeError(error) }),
