@@ -54,6 +54,20 @@ export type BotUpdate =
   | { kind: 'ignored'; reason: string }
   | { kind: 'rejected'; reason: string };
 
+/**
+ * The Callback API events decodeUpdate handles: what the community's callback server is subscribed
+ * to (`npm run vk:callback`); a test holds the two together.
+ */
+export const subscribedCallbackEvents = [
+  'message_new',
+  'message_reply',
+  'message_event',
+  'message_allow',
+  'message_deny',
+  'group_join',
+  'group_leave',
+] as const;
+
 export function decodeUpdate(
   event: CallbackEnvelope,
   context: { operatorsChatPeerId: number | undefined },

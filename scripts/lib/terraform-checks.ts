@@ -184,6 +184,12 @@ export function checkEnvironment(terraform: Terraform): string[] {
         problems.push(`${variable} is a secret but is set as plain environment`);
     }
   }
+  const inLockbox = Object.values(secret).flat();
+  for (const variable of secretVariables) {
+    const section = known.get(variable)?.section;
+    if (section !== 'queue' && section !== 'storage' && !inLockbox.includes(variable))
+      problems.push(`${variable} is a secret the functions read but secrets_by_section does not deliver it`);
+  }
   for (const [name, functionSections] of Object.entries(functionConfigSections)) {
     const delivered = new Set<string>(keyBlocks);
     for (const section of functionSections) {

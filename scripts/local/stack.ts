@@ -100,6 +100,7 @@ export async function startLocalStack(
   const sandbox = await new VkSandbox({
     groupId: config.vk.VK_GROUP_ID,
     callbackSecret: config.vk.VK_CALLBACK_SECRET,
+    confirmationCode: config.vk.VK_CONFIRMATION_CODE,
     apiVersion: config.vkApi.VK_API_VERSION,
     // The dev operators (ids 1 and 2, as in OPERATOR_TOKENS) sit in the operators' chat; 1 leads quality.
     chatMembers: {

@@ -42,6 +42,8 @@ export interface SandboxOptions {
   log?: (line: string) => void;
   /** The sandbox's idea of now for VK's per-user notification limits (a test's clock); default real time. */
   now?: () => number;
+  /** What `groups.getCallbackConfirmationCode` answers; VK expects it back from a new server. */
+  confirmationCode?: string;
   /** A share of calls (of one method, or any) failing at random with one of `errors`: a flaky VK. */
   randomFaults?: { method?: string; rate: number; errors: Array<Fault['error']>; random?: () => number };
 }
@@ -111,6 +113,16 @@ export class VkSandbox {
   #nextMessageId = 1;
   readonly #conversationMessageIds = new Map<number, number>();
   readonly #randomIds = new Map<string, number>();
+  /** The community's Callback API servers and their settings (`groups.*CallbackServer*`). */
+  readonly callbackServers: Array<{
+    id: number;
+    title: string;
+    url: string;
+    secret_key: string;
+    status: string;
+    creator_id: number;
+  }> = [];
+  readonly callbackSettings = new Map<number, { api_version: string; events: Record<string, boolean> }>();
   /** Arrival times of the last second's API calls: VK's per-second limit as a sliding window. */
   readonly #recentCalls: number[] = [];
 
@@ -120,6 +132,7 @@ export class VkSandbox {
       apiVersion: '5.199',
       chatMembers: {},
       echoReplies: true,
+      confirmationCode: 'sandbox-confirmation',
       ...options,
     };
   }
@@ -624,8 +637,108 @@ export class VkSandbox {
         });
         return ok(answer);
       }
+      case 'groups.getCallbackConfirmationCode':
+      case 'groups.getCallbackServers':
+      case 'groups.addCallbackServer':
+      case 'groups.editCallbackServer':
+      case 'groups.setCallbackSettings':
+      case 'groups.getCallbackSettings': {
+        if (Number(params.group_id) !== this.options.groupId)
+          return vkError(15, 'Access denied: no access to this group');
+        const answer = await this.#callbackServerMethod(method, params);
+        return 'error' in answer ? vkError(answer.error, answer.message) : ok(answer.response);
+      }
       default:
         return vkError(3, 'Unknown method passed');
+    }
+  }
+
+  /**
+   * Callback API servers as VK keeps them: at most 10 per community, title ≤ 14 characters, secret
+   * ≤ 50; adding or editing one sends it a `confirmation` event and the server is `ok` only if it
+   * answers with the confirmation code, else `failed`.
+   */
+  async #callbackServerMethod(
+    method: string,
+    params: Record<string, string>,
+  ): Promise<{ response: unknown } | { error: number; message: string }> {
+    const invalid = (message: string) => ({
+      error: 100,
+      message: `One of the parameters specified was missing or invalid: ${message}`,
+    });
+    const server = this.callbackServers.find((candidate) => candidate.id === Number(params.server_id));
+    switch (method) {
+      case 'groups.getCallbackConfirmationCode':
+        return { response: { code: this.options.confirmationCode } };
+      case 'groups.getCallbackServers':
+        return { response: { count: this.callbackServers.length, items: this.callbackServers } };
+      case 'groups.addCallbackServer':
+      case 'groups.editCallbackServer': {
+        if (method === 'groups.editCallbackServer' && !server) return invalid('server_id');
+        if (!params.url || !/^https?:\/\//.test(params.url)) return invalid('url');
+        if (!params.title || params.title.length > 14) return invalid('title is longer than 14 characters');
+        if ((params.secret_key ?? '').length > 50) return invalid('secret_key is longer than 50 characters');
+        if (!server && this.callbackServers.length >= 10)
+          return { error: 2000, message: 'Servers number limit is reached' };
+        const target = server ?? {
+          id: this.callbackServers.length + 1,
+          creator_id: 1,
+          title: '',
+          url: '',
+          secret_key: '',
+          status: 'wait',
+        };
+        Object.assign(target, {
+          title: params.title,
+          url: params.url,
+          secret_key: params.secret_key ?? '',
+          status: 'wait',
+        });
+        if (!server) this.callbackServers.push(target);
+        target.status = (await this.#confirms(target.url, target.secret_key)) ? 'ok' : 'failed';
+        return { response: server ? 1 : { server_id: target.id } };
+      }
+      case 'groups.setCallbackSettings': {
+        if (!server) return invalid('server_id');
+        const settings = this.callbackSettings.get(server.id) ?? {
+          api_version: this.options.apiVersion,
+          events: {},
+        };
+        for (const [name, value] of Object.entries(params)) {
+          if (name === 'api_version') settings.api_version = value;
+          else if (!['group_id', 'server_id', 'v', 'access_token'].includes(name))
+            settings.events[name] = value === '1';
+        }
+        this.callbackSettings.set(server.id, settings);
+        return { response: 1 };
+      }
+      default: {
+        if (!server) return invalid('server_id');
+        return {
+          response: this.callbackSettings.get(server.id) ?? {
+            api_version: this.options.apiVersion,
+            events: {},
+          },
+        };
+      }
+    }
+  }
+
+  async #confirms(url: string, secret: string): Promise<boolean> {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'confirmation',
+          group_id: this.options.groupId,
+          ...(secret ? { secret } : {}),
+        }),
+        signal: AbortSignal.timeout(5000),
+      });
+      return response.ok && (await response.text()) === this.options.confirmationCode;
+    } catch {
+      return false;
     }
   }
 

@@ -96,6 +96,10 @@ describe('terraform/', () => {
       expect(checkEnvironment(missing)).toContain(
         'vk-callback reads VK_CONFIRMATION_CODE (required, section vk) but Terraform does not set it',
       );
+      const noCrm = await changed('locals.tf', 'support = ["CRM_WEBHOOK_SECRET"]', 'support = []');
+      expect(checkEnvironment(noCrm)).toContain(
+        'CRM_WEBHOOK_SECRET is a secret the functions read but secrets_by_section does not deliver it',
+      );
       const plain = await changed('locals.tf', '    vk = {\n', '    vk = {\n      VK_GROUP_TOKEN = "x"\n');
       expect(checkEnvironment(plain)).toContain('VK_GROUP_TOKEN is a secret but is set as plain environment');
     });
