@@ -12,11 +12,11 @@ import { YdbStore } from '../lib/storage/ydb/store';
 import {
   type CloudInventory,
   checkDeadLetters,
-  checkGateway,
   checkInventory,
   checkLastDispatch,
   type DoctorTargets,
   type Finding,
+  probeGateway,
 } from './lib/doctor-checks';
 
 /**
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const findings: Finding[] = [];
   try {
     findings.push(...(await checkInventory(cloud, targets)));
-    findings.push(...(await checkGateway(targets.gateway_url)));
+    findings.push(...(await probeGateway(targets.gateway_url)));
     findings.push(...(await checkDeadLetters(queue, queueNames)));
     findings.push(await checkLastDispatch(store, Date.now()));
   } finally {

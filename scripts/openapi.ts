@@ -11,7 +11,7 @@ export const openApiPath = 'openapi/ticket-api.json';
 export const gatewayTemplatePath = 'terraform/templates/api-gateway.json.tftpl';
 export const renderOpenApi = () => `${JSON.stringify(openApiDocument(routes), null, 2)}\n`;
 export const renderGatewayTemplate = () =>
-  `${JSON.stringify(gatewaySpecTemplate(openApiDocument(routes) as Parameters<typeof gatewaySpecTemplate>[0]), null, 2)}\n`;
+  `${JSON.stringify(gatewaySpecTemplate(openApiDocument(routes)), null, 2)}\n`;
 
 if (require.main === module) {
   writeFileSync(openApiPath, renderOpenApi());

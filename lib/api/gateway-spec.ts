@@ -1,3 +1,5 @@
+import { type openApiDocument, operationIdOf } from './openapi';
+
 /**
  * The API Gateway's OpenAPI spec, derived from the ticket-api's own document (openapi/ticket-api.json)
  * and written as a Terraform template: `terraform/templates/api-gateway.json.tftpl`, filled by
@@ -28,13 +30,7 @@ function integration(functionName: string) {
   };
 }
 
-interface OpenApiDocument {
-  info: Record<string, unknown>;
-  paths: Record<string, Record<string, Record<string, unknown>>>;
-  components: { securitySchemes?: unknown; [key: string]: unknown };
-}
-
-export function gatewaySpecTemplate(document: OpenApiDocument) {
+export function gatewaySpecTemplate(document: ReturnType<typeof openApiDocument>) {
   const paths: Record<string, Record<string, unknown>> = {
     [CALLBACK_PATH]: {
       post: {
@@ -46,7 +42,7 @@ export function gatewaySpecTemplate(document: OpenApiDocument) {
   };
   for (const [path, operations] of Object.entries(document.paths)) {
     const routed: Record<string, unknown> = {};
-    for (const [method, operation] of Object.entries(operations)) {
+    for (const [method, operation] of Object.entries(operations as Record<string, Record<string, unknown>>)) {
       // Authentication is the function's (launch params, operator tokens): the gateway would try to
       // enforce an apiKey scheme it has no authorizer for, so the schemes stay out of its spec.
       const { security: _security, ...rest } = operation;
@@ -56,10 +52,7 @@ export function gatewaySpecTemplate(document: OpenApiDocument) {
     // gateway's own CORS rule copies a list of origins into one header, which browsers refuse.
     routed.options = {
       summary: 'CORS preflight (answered by the ticket-api for MINI_APP_ORIGINS)',
-      operationId: `options${path
-        .replace(/[{}]/g, '')
-        .replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())
-        .replace(/\W/g, '')}`,
+      operationId: operationIdOf('options', path),
       'x-yc-apigateway-integration': integration(API_FUNCTION),
     };
     paths[path] = routed;

@@ -6,6 +6,15 @@ import type { Route } from './router';
  * query and body schemas), so the served routes and the document cannot drift apart. Written to
  * openapi/ticket-api.json by `npm run openapi`; the Terraform issue derives the gateway spec from it.
  */
+/** `GET /api/tickets/{number}` → `getApiTicketsNumber`: stable ids for the document and the gateway spec. */
+export function operationIdOf(method: string, path: string): string {
+  const words = path
+    .replace(/[{}]/g, '')
+    .replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())
+    .replace(/\W/g, '');
+  return `${method.toLowerCase()}${words}`;
+}
+
 export function openApiDocument(routes: readonly Route[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
@@ -58,10 +67,7 @@ export function openApiDocument(routes: readonly Route[]) {
     operations[route.method.toLowerCase()] = {
       summary: route.summary,
       tags: [route.tag],
-      operationId: `${route.method.toLowerCase()}${route.path
-        .replace(/[{}]/g, '')
-        .replace(/\/(\w)/g, (_m, c: string) => c.toUpperCase())
-        .replace(/\W/g, '')}`,
+      operationId: operationIdOf(route.method, route.path),
       ...(route.auth === 'user' ? { security: [{ launchParams: [] }] } : {}),
       ...(route.auth === 'operator' ? { security: [{ operatorToken: [] }] } : {}),
       ...(parameters.length ? { parameters } : {}),

@@ -12,7 +12,12 @@ import { type PlanReport, planCampaigns } from './plan';
 /** A run that wrote no checkpoint for this long is taken to have died: the next timer takes over. */
 const LEASE = 3 * MINUTE;
 
-interface RunState {
+/** The claim a day's run (or a one-campaign run) keeps its state in; `npm run doctor` reads it. */
+export function dispatchClaimKey(day: string, campaign?: string): string {
+  return campaign ? `dispatch:${day}:${campaign}` : `dispatch:${day}`;
+}
+
+export interface RunState {
   runId: string;
   campaign: string | null;
   startedAt: number;
@@ -50,7 +55,7 @@ export async function runDailyDispatch(deps: {
   const { store, clock, logger } = deps;
   const now = clock.now();
   const day = utcDay(now);
-  const key = deps.campaign ? `dispatch:${day}:${deps.campaign}` : `dispatch:${day}`;
+  const key = dispatchClaimKey(day, deps.campaign);
   const runId = randomUUID();
   const campaigns = deps.campaign ? deps.campaigns.filter((c) => c.id === deps.campaign) : deps.campaigns;
   if (deps.campaign && campaigns.length === 0) throw new Error(`no campaign ${deps.campaign}`);

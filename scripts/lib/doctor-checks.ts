@@ -1,3 +1,5 @@
+import { dispatchClaimKey, type RunState } from '../../lib/dispatcher/daily-run';
+import { utcDay } from '../../lib/notifications/daily-cap';
 import type { MessageQueue } from '../../lib/queue/port';
 import type { Store } from '../../lib/storage/port';
 
@@ -50,7 +52,7 @@ export async function checkInventory(cloud: CloudInventory, targets: DoctorTarge
  * vk-callback (4xx from our code, not the gateway's 404 or a 5xx), and an API call without launch
  * params by ticket-api with a problem document.
  */
-export async function checkGateway(baseUrl: string): Promise<Finding[]> {
+export async function probeGateway(baseUrl: string): Promise<Finding[]> {
   const findings: Finding[] = [];
   const ask = async (
     check: string,
@@ -110,18 +112,13 @@ export async function checkDeadLetters(queue: MessageQueue, names: readonly stri
   return findings;
 }
 
-interface RunState {
-  startedAt: number;
-  heartbeatAt: number;
-  finishedAt: number | null;
-  report: { users: number; planned: Record<string, Record<string, number>> } | null;
-}
-
 /** The dispatcher ran today (or, before today's first fire, yesterday) and finished. */
 export async function checkLastDispatch(store: Store, now: number): Promise<Finding> {
-  const day = (offset: number) => new Date(now - offset * 86_400_000).toISOString().slice(0, 10);
+  const day = (offset: number) => utcDay(now - offset * 86_400_000);
   for (const offset of [0, 1]) {
-    const claim = await store.read((repositories) => repositories.claims.get(`dispatch:${day(offset)}`, now));
+    const claim = await store.read((repositories) =>
+      repositories.claims.get(dispatchClaimKey(day(offset)), now),
+    );
     const run = claim?.value as RunState | undefined;
     if (!run) continue;
     const planned = Object.values(run.report?.planned ?? {}).reduce(

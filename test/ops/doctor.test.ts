@@ -3,9 +3,9 @@ import { SqliteStore } from '../../lib/storage/sqlite/store';
 import {
   type CloudInventory,
   checkDeadLetters,
-  checkGateway,
   checkInventory,
   checkLastDispatch,
+  probeGateway,
 } from '../../scripts/lib/doctor-checks';
 import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 import { startSqsServer } from '../support/sqs-server';
@@ -18,11 +18,11 @@ describe('npm run doctor', () => {
       { inMemory: true, sink: () => {} },
     );
     try {
-      expect((await checkGateway(stack.url)).map((finding) => finding.ok)).toEqual([true, true]);
+      expect((await probeGateway(stack.url)).map((finding) => finding.ok)).toEqual([true, true]);
     } finally {
       await stack.close();
     }
-    const down = await checkGateway(stack.url); // the same URL, nothing listening now
+    const down = await probeGateway(stack.url); // the same URL, nothing listening now
     expect(down.map((finding) => finding.ok)).toEqual([false, false]);
   });
 
