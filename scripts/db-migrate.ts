@@ -4,17 +4,24 @@ import { ydbCredentials } from '../lib/storage/ydb/credentials';
 import { migrateYdb } from '../lib/storage/ydb/migrate';
 import { YdbStore } from '../lib/storage/ydb/store';
 
-/** `npm run db:migrate`: creates every YDB table that does not exist yet. Safe to run again. */
+/**
+ * `npm run db:migrate`: applies the numbered schema steps the database has not had, and prints
+ * what it did. Safe to run again.
+ */
 async function main(): Promise<void> {
   const { storage } = loadConfig({ YDB_AUTH: 'metadata', ...process.env }, ['storage']);
-  const logger = createLogger({ fields: { fn: 'db-migrate' } });
+  const logger = createLogger({ level: 'warn', fields: { fn: 'db-migrate' } });
   const store = new YdbStore({
     connectionString: storage.YDB_CONNECTION_STRING,
     credentialsProvider: ydbCredentials(storage),
-    timeoutMs: 60_000,
+    timeoutMs: 120_000,
   });
   try {
-    await migrateYdb(store, logger);
+    const report = await migrateYdb(store, logger);
+    for (const step of report.applied) console.log(`applied ${step.version} ${step.name}`);
+    console.log(
+      `schema at version ${report.version}: ${report.applied.length} applied, ${report.alreadyApplied} already applied`,
+    );
   } finally {
     await store.close();
   }

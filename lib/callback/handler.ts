@@ -119,22 +119,32 @@ async function processOnce(
     return 'ignored';
   }
   const facts = await bot.facts.fetch(update, store);
-  const turn = await store.transaction(async (repositories) => {
-    const now = clock.now();
-    const claimed = await repositories.claims.claim({
-      key: `vk-event:${event.event_id}`,
-      value: { type: event.type, outcome: 'done' },
-      createdAt: now,
-      expiresAt: now + EVENT_CLAIM_TTL,
-    });
-    if (!claimed) return null;
-    const current = new Turn(repositories, now, event.event_id);
-    const outcome = await bot.bot.apply(update, current, facts);
-    await writeOutbox(repositories, current.outbox, now);
-    return { turn: current, outcome };
-  });
-  if (!turn) {
-    await redeliverStalled(event.event_id, deps);
+  // Idempotent, because the claim knows its owner: if the commit's outcome was unknown and the store
+  // runs this again, the claim is `mine` and the turn is not applied twice; its replies go out below.
+  const turn = await store.transaction(
+    async (repositories) => {
+      const now = clock.now();
+      const claim = await repositories.claims.take({
+        key: `vk-event:${event.event_id}`,
+        value: { type: event.type, outcome: 'done' },
+        createdAt: now,
+        expiresAt: now + EVENT_CLAIM_TTL,
+      });
+      if (claim !== 'taken') return claim;
+      const current = new Turn(repositories, now, event.event_id);
+      const outcome = await bot.bot.apply(update, current, facts);
+      await writeOutbox(repositories, current.outbox, now);
+      return { turn: current, outcome };
+    },
+    { idempotent: true },
+  );
+  if (turn === 'mine') {
+    // This invocation's own first attempt committed the turn: send its replies now, not after the rescue.
+    await redeliverPending(event.event_id, deps, { stalledOnly: false });
+    return 'committed-on-retry';
+  }
+  if (turn === 'held') {
+    await redeliverPending(event.event_id, deps, { stalledOnly: true });
     return 'duplicate';
   }
   await bot.delivery.deliver(turn.turn.outbox.jobs, turn.turn.pressAnswer);
@@ -145,12 +155,18 @@ async function processOnce(
 const STALLED_REPLY_MS = 5000;
 
 /**
- * A repeated event whose replies are still pending: the first delivery died between commit and
- * send (VK got no `ok` and retried). Send them now rather than after the rescue timer's grace;
- * their `random_id` keeps a still-running first attempt from doubling them.
+ * Replies of an already committed turn that are still pending. For a repeated event (`stalledOnly`)
+ * the first delivery died between commit and send (VK got no `ok` and retried): send the stalled
+ * ones now rather than after the rescue timer's grace. For this invocation's own turn, committed by
+ * an attempt whose commit looked failed, send them all. Their `random_id` keeps a still-running
+ * first attempt from doubling them.
  */
-async function redeliverStalled(eventId: string, deps: CallbackDependencies): Promise<void> {
-  const stalledBefore = deps.clock.now() - STALLED_REPLY_MS;
+async function redeliverPending(
+  eventId: string,
+  deps: CallbackDependencies,
+  { stalledOnly }: { stalledOnly: boolean },
+): Promise<void> {
+  const stalledBefore = stalledOnly ? deps.clock.now() - STALLED_REPLY_MS : Number.POSITIVE_INFINITY;
   const pending = await deps.store.read(async (repositories) => {
     const jobs = [];
     for (let step = 1; step <= 20; step++) {

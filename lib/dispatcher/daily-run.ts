@@ -66,22 +66,28 @@ export async function runDailyDispatch(deps: {
     createdAt,
     expiresAt: createdAt + 30 * DAY,
   });
-  const acquired = await store.transaction(async (r): Promise<RunState | null> => {
-    const existing = (await r.claims.get(key, now))?.value as RunState | undefined;
-    if (existing && (existing.finishedAt !== null || now - existing.heartbeatAt < LEASE)) return null;
-    const state: RunState = {
-      runId,
-      campaign: deps.campaign ?? null,
-      startedAt: existing?.startedAt ?? now,
-      heartbeatAt: now,
-      cursor: existing?.cursor ?? 0,
-      finishedAt: null,
-      report: null,
-    };
-    if (existing) await r.claims.put(save(state, now));
-    else if (!(await r.claims.claim(save(state, now)))) return null;
-    return state;
-  });
+  // Idempotent: after an unknown commit the re-run finds the lease it took as its own.
+  const acquired = await store.transaction(
+    async (r): Promise<RunState | null> => {
+      const held = await r.claims.get(key, now);
+      if (held?.mine) return held.value as unknown as RunState;
+      const existing = held?.value as RunState | undefined;
+      if (existing && (existing.finishedAt !== null || now - existing.heartbeatAt < LEASE)) return null;
+      const state: RunState = {
+        runId,
+        campaign: deps.campaign ?? null,
+        startedAt: existing?.startedAt ?? now,
+        heartbeatAt: now,
+        cursor: existing?.cursor ?? 0,
+        finishedAt: null,
+        report: null,
+      };
+      if (existing) await r.claims.put(save(state, now));
+      else if ((await r.claims.take(save(state, now))) === 'held') return null;
+      return state;
+    },
+    { idempotent: true },
+  );
   if (!acquired) {
     logger.info('daily dispatch already ran or is running', { day, key });
     return { day, started: false };

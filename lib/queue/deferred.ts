@@ -199,7 +199,7 @@ export class DeferredJobs {
       const count = Number(previous?.value.failures ?? 0) + 1;
       const claim = { key, value: { failures: count }, createdAt: now, expiresAt: now + 14 * 86_400_000 };
       if (previous) await repositories.claims.put(claim);
-      else await repositories.claims.claim(claim);
+      else await repositories.claims.take(claim);
       if (count >= maxFailures) await cancelJob(repositories, job.jobId, now);
       return count;
     });

@@ -1,3 +1,4 @@
+import { AppError } from '../errors';
 /**
  * The storage port: one repository per aggregate, reached through short transactions.
  *
@@ -349,17 +350,51 @@ export interface ClaimRecord {
   expiresAt: number;
 }
 
+/** A claim as read back: whether the transaction reading it is the one that took it. */
+export interface HeldClaim extends ClaimRecord {
+  /** True when this same transaction call took it, in this attempt or in an earlier one that committed. */
+  mine: boolean;
+}
+
+/**
+ * What taking a key found:
+ * - `taken`: the key was free and this transaction holds it now;
+ * - `mine`: this same transaction call already holds it — an earlier attempt whose commit had an
+ *   unknown outcome did commit, and the store ran the work again (see `TransactionOptions.idempotent`);
+ * - `held`: someone else holds it.
+ */
+export type ClaimOutcome = 'taken' | 'mine' | 'held';
+
 /**
  * Idempotency keys: `vk-event:<event_id>`, `idem:<user>:<Idempotency-Key>`, `dispatch:<day>`.
- * A claim is taken in the same transaction as the effect it guards.
+ * A claim is taken in the same transaction as the effect it guards, and records its owner: the id
+ * of the transaction call (prefixed by the invocation's id), the same across the call's attempts.
  */
 export interface ClaimRepository {
-  /** Takes the key; false if an unexpired claim holds it. */
-  claim(claim: ClaimRecord): Promise<boolean>;
+  /** Takes the key unless an unexpired claim of another owner holds it. */
+  take(claim: ClaimRecord): Promise<ClaimOutcome>;
   /** The unexpired claim at `now`, if any. */
-  get(key: string, now: number): Promise<ClaimRecord | null>;
-  /** Replaces the value of an existing claim (e.g. a poison event's failure count). */
+  get(key: string, now: number): Promise<HeldClaim | null>;
+  /** Replaces the value of a claim, or takes it (e.g. a poison event's failure count). */
   put(claim: ClaimRecord): Promise<void>;
+}
+
+/**
+ * A commit whose outcome is unknown, of work that may not run twice: it may or may not be stored.
+ * The invocation fails, and the platform's retry meets whatever the first attempt committed.
+ */
+export class UndeterminedCommitError extends AppError {
+  constructor(cause: unknown) {
+    super('undetermined_commit', 'the commit has an unknown outcome and the work is not idempotent', {
+      cause,
+    });
+  }
+}
+
+/** A fresh transaction owner: unique per transaction call, prefixed for the log. */
+export function newTransactionOwner(prefix = ''): string {
+  const id = globalThis.crypto.randomUUID();
+  return prefix ? `${prefix}/${id}` : id;
 }
 
 export type JobStatus = 'pending' | 'done' | 'cancelled';
@@ -433,6 +468,15 @@ export interface Repositories {
 export interface TransactionOptions {
   /** Bounds the transaction, its retries included. */
   signal?: AbortSignal;
+  /**
+   * Whether the work may run again after a commit whose outcome is unknown (YDB's UNDETERMINED, a
+   * timeout or a dropped connection during the commit). Only work guarded by a claim is: its re-run
+   * finds its own claim (`mine`) and does not repeat what the first attempt committed. Otherwise the
+   * store throws `UndeterminedCommitError`, and the caller's retry (VK's re-send, the queue's
+   * redelivery, the client's Idempotency-Key) meets whatever the first attempt committed.
+   * Conflicts (ABORTED) and the other "nothing applied" statuses re-run every transaction.
+   */
+  idempotent?: boolean;
 }
 
 export interface Store {

@@ -45,18 +45,22 @@ export class SharedRateGate implements RateGate {
       signal?.throwIfAborted();
       const now = this.#clock.now();
       const first = Math.ceil(now / this.#slotMs);
-      const slot = await this.#store.transaction(async (r) => {
-        for (let candidate = first; candidate < first + this.#lookahead; candidate++) {
-          const taken = await r.claims.claim({
-            key: `rate:${this.#name}:${candidate}`,
-            value: {},
-            createdAt: now,
-            expiresAt: now + 60_000,
-          });
-          if (taken) return candidate;
-        }
-        return null;
-      });
+      // Idempotent: a re-run after an unknown commit finds the slot it took as `mine`, not someone else's.
+      const slot = await this.#store.transaction(
+        async (r) => {
+          for (let candidate = first; candidate < first + this.#lookahead; candidate++) {
+            const outcome = await r.claims.take({
+              key: `rate:${this.#name}:${candidate}`,
+              value: {},
+              createdAt: now,
+              expiresAt: now + 60_000,
+            });
+            if (outcome !== 'held') return candidate;
+          }
+          return null;
+        },
+        { idempotent: true },
+      );
       if (slot === null) {
         // Every slot of the next second is spoken for: come back when they have passed.
         await this.#sleep(this.#lookahead * this.#slotMs, signal);

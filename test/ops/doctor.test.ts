@@ -67,7 +67,7 @@ describe('npm run doctor', () => {
       createdAt: clock.now(),
       expiresAt: clock.now() + 86_400_000,
     });
-    await store.transaction((r) => r.claims.claim(claim(Date.parse('2026-11-21T09:01:00Z'), null)));
+    await store.transaction((r) => r.claims.take(claim(Date.parse('2026-11-21T09:01:00Z'), null)));
     expect(await checkLastDispatch(store, clock.now())).toMatchObject({
       ok: false,
       detail: expect.stringMatching(/died/),

@@ -606,23 +606,36 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       it('lets the first claim of a key win until it expires', async () => {
         const key = `test:${run}:${freshId()}`;
         const claim = { key, value: { ticket: 'A-1' }, createdAt: t0, expiresAt: t0 + 1000 };
-        expect(await store.transaction((r) => r.claims.claim(claim))).toBe(true);
-        expect(await store.transaction((r) => r.claims.claim({ ...claim, value: { ticket: 'A-2' } }))).toBe(
-          false,
+        expect(await store.transaction((r) => r.claims.take(claim))).toBe('taken');
+        expect(await store.transaction((r) => r.claims.take({ ...claim, value: { ticket: 'A-2' } }))).toBe(
+          'held',
         );
-        expect(await store.read((r) => r.claims.get(key, t0 + 999))).toEqual(claim);
+        expect(await store.read((r) => r.claims.get(key, t0 + 999))).toEqual({ ...claim, mine: false });
         expect(await store.read((r) => r.claims.get(key, t0 + 1000))).toBeNull();
         expect(
           await store.transaction((r) =>
-            r.claims.claim({ ...claim, createdAt: t0 + 1000, expiresAt: t0 + 5000 }),
+            r.claims.take({ ...claim, createdAt: t0 + 1000, expiresAt: t0 + 5000 }),
           ),
-        ).toBe(true);
+        ).toBe('taken');
+      });
+
+      it('knows its owner: the transaction that took a key finds it again as mine, others as held', async () => {
+        const key = `test:${run}:${freshId()}`;
+        const claim = { key, value: {}, createdAt: t0, expiresAt: t0 + 60_000 };
+        const seen = await store.transaction(async (r) => [
+          await r.claims.take(claim),
+          await r.claims.take(claim),
+          (await r.claims.get(key, t0))?.mine,
+        ]);
+        expect(seen).toEqual(['taken', 'mine', true]);
+        expect(await store.transaction((r) => r.claims.take(claim))).toBe('held');
+        expect((await store.read((r) => r.claims.get(key, t0)))?.mine).toBe(false);
       });
 
       it('replaces the value of a claim', async () => {
         const key = `test:${run}:${freshId()}`;
         await store.transaction((r) =>
-          r.claims.claim({ key, value: { failures: 1 }, createdAt: t0, expiresAt: t0 + 10_000 }),
+          r.claims.take({ key, value: { failures: 1 }, createdAt: t0, expiresAt: t0 + 10_000 }),
         );
         await store.transaction((r) =>
           r.claims.put({ key, value: { failures: 2 }, createdAt: t0, expiresAt: t0 + 10_000 }),
@@ -636,11 +649,11 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           const results = await Promise.all(
             [1, 2].map((contender) =>
               store.transaction((r) =>
-                r.claims.claim({ key, value: { contender }, createdAt: t0, expiresAt: t0 + 60_000 }),
+                r.claims.take({ key, value: { contender }, createdAt: t0, expiresAt: t0 + 60_000 }),
               ),
             ),
           );
-          expect(results.filter(Boolean)).toHaveLength(1);
+          expect(results.sort()).toEqual(['held', 'taken']);
         }
       });
 
@@ -649,7 +662,7 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         const someone = user();
         await expect(
           store.transaction(async (r) => {
-            await r.claims.claim({ key, value: {}, createdAt: t0, expiresAt: t0 + 60_000 });
+            await r.claims.take({ key, value: {}, createdAt: t0, expiresAt: t0 + 60_000 });
             await r.users.put(someone);
             throw new Error('effect failed');
           }),

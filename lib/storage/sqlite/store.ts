@@ -3,10 +3,11 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../errors';
 import type {
   CampaignDeliveryRecord,
-  ClaimRecord,
+  ClaimOutcome,
   DeferredJobRecord,
   DialogRecord,
   EventRecord,
+  HeldClaim,
   NotificationRecord,
   Repositories,
   StatusChangeRecord,
@@ -14,9 +15,11 @@ import type {
   SurveyRecord,
   TicketMessageRecord,
   TicketRecord,
+  TransactionOptions,
   UserRecord,
 } from '../port';
-import { sqliteAddedColumns, sqliteRekeyedTables, sqliteSchema } from './schema';
+import { newTransactionOwner } from '../port';
+import { migrateSqlite } from './migrations';
 
 type Row = Record<string, unknown>;
 
@@ -31,6 +34,8 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   readonly #repositories: Repositories;
   #tail: Promise<unknown> = Promise.resolve();
+  /** The owner claims are recorded with: the running transaction call's. */
+  #owner = '';
   readonly #inTransaction = new AsyncLocalStorage<true>();
 
   constructor(filename = ':memory:') {
@@ -38,27 +43,25 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(sqliteSchema);
-    for (const { table, column, copy } of sqliteRekeyedTables) {
-      const columns = this.db.pragma(`table_info(${table})`) as Array<{ name: string }>;
-      if (columns.some((existing) => existing.name === column)) continue;
-      this.db.transaction(() => {
-        this.db.exec(`ALTER TABLE ${table} RENAME TO old_${table}`);
-        this.db.exec(sqliteSchema);
-        this.db.exec(copy);
-        this.db.exec(`DROP TABLE old_${table}`);
-      })();
-    }
-    for (const [table, column, definition] of sqliteAddedColumns) {
-      const columns = this.db.pragma(`table_info(${table})`) as Array<{ name: string }>;
-      if (!columns.some((existing) => existing.name === column))
-        this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    }
-    this.#repositories = createRepositories(this.db);
+    migrateSqlite(this.db);
+    this.#repositories = createRepositories(this.db, () => this.#owner);
   }
 
-  transaction<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
+  /** SQLite commits locally or not at all, so no attempt is ever re-run: `idempotent` changes nothing. */
+  transaction<T>(
+    work: (repositories: Repositories) => Promise<T>,
+    _options?: TransactionOptions,
+  ): Promise<T> {
+    return this.attempt(work, newTransactionOwner());
+  }
+
+  /**
+   * One attempt of a transaction under a given owner. `transaction` uses a fresh owner per call;
+   * tests that replay what YDB does after an unknown commit run the same work twice under one owner.
+   */
+  attempt<T>(work: (repositories: Repositories) => Promise<T>, owner: string): Promise<T> {
     return this.#exclusive(async () => {
+      this.#owner = owner;
       this.db.exec('BEGIN IMMEDIATE');
       try {
         const result = await work(this.#repositories);
@@ -102,7 +105,7 @@ const bool = (value: unknown): boolean | null => (value === null || value === un
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 const str = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
 
-function createRepositories(db: Database.Database): Repositories {
+function createRepositories(db: Database.Database, owner: () => string): Repositories {
   const statement = (() => {
     const cache = new Map<string, Database.Statement>();
     return (sql: string) => {
@@ -280,11 +283,12 @@ function createRepositories(db: Database.Database): Repositories {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   });
-  const toClaim = (row: Row): ClaimRecord => ({
+  const toClaim = (row: Row, currentOwner: string): HeldClaim => ({
     key: String(row.key),
     value: parse(row.value),
     createdAt: Number(row.created_at),
     expiresAt: Number(row.expires_at),
+    mine: row.owner === currentOwner,
   });
   const toJob = (row: Row): DeferredJobRecord => ({
     jobId: String(row.job_id),
@@ -686,28 +690,30 @@ function createRepositories(db: Database.Database): Repositories {
       },
     },
     claims: {
-      async claim(claim) {
+      async take(claim): Promise<ClaimOutcome> {
         // An expired claim is forgotten: the key may be taken again.
         run('DELETE FROM claims WHERE key = ? AND expires_at <= ?', claim.key, claim.createdAt);
-        return (
-          run(
-            'INSERT OR IGNORE INTO claims (key, value, created_at, expires_at) VALUES (?, ?, ?, ?)',
-            claim.key,
-            json(claim.value),
-            claim.createdAt,
-            claim.expiresAt,
-          ).changes === 1
-        );
+        const inserted = run(
+          'INSERT OR IGNORE INTO claims (key, value, owner, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+          claim.key,
+          json(claim.value),
+          owner(),
+          claim.createdAt,
+          claim.expiresAt,
+        ).changes;
+        if (inserted === 1) return 'taken';
+        return one('SELECT owner FROM claims WHERE key = ?', claim.key)?.owner === owner() ? 'mine' : 'held';
       },
       async get(key, now) {
         const row = one('SELECT * FROM claims WHERE key = ? AND expires_at > ?', key, now);
-        return row ? toClaim(row) : null;
+        return row ? toClaim(row, owner()) : null;
       },
       async put(claim) {
         run(
-          'INSERT OR REPLACE INTO claims (key, value, created_at, expires_at) VALUES (?, ?, ?, ?)',
+          'INSERT OR REPLACE INTO claims (key, value, owner, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
           claim.key,
           json(claim.value),
+          owner(),
           claim.createdAt,
           claim.expiresAt,
         );

@@ -1,13 +1,14 @@
 import type { CredentialsProvider } from '@ydbjs/auth';
 import { Driver } from '@ydbjs/core';
-import { type QueryClient, query, type TX } from '@ydbjs/query';
 import type { Value } from '@ydbjs/value';
 import type {
   CampaignDeliveryRecord,
+  ClaimOutcome,
   ClaimRecord,
   DeferredJobRecord,
   DialogRecord,
   EventRecord,
+  HeldClaim,
   NotificationRecord,
   Repositories,
   StatusChangeRecord,
@@ -19,31 +20,41 @@ import type {
   TransactionOptions,
   UserRecord,
 } from '../port';
+import { newTransactionOwner } from '../port';
+import { DriverSessions } from './session';
+import type { Row, Statements } from './statement';
+import { runSchemeStatement, runTransaction } from './transaction';
 import { read, yv } from './values';
 
-type Row = Record<string, unknown>;
-type Sql = TX | QueryClient;
+type Sql = Statements;
 
 export interface YdbStoreOptions {
   connectionString: string;
   credentialsProvider?: CredentialsProvider;
-  /** Bounds every transaction, its conflict retries included (the SDK's own budget is unlimited). */
+  /** Bounds every transaction, its retries included, and the driver's wait for a connection. */
   timeoutMs: number;
   /**
    * Discovery is off by default: a function instance is frozen between calls, and a driver that
    * kept background discovery and pooled channels across a freeze hangs (YDB's serverless example).
    */
   enableDiscovery?: boolean;
+  /** Prefixes the owner recorded on claims, e.g. the invocation's request id (for the log). */
+  ownerPrefix?: string;
+  /** Told of each transaction attempt that is run again. */
+  onRetry?: (info: { attempt: number; error: unknown; delayMs: number }) => void;
 }
 
 /**
- * The production store on YDB. Every transaction is serializable with optimistic locks: a conflict
- * aborts at commit and the SDK runs the work again, which is why `work` must not call out.
+ * The production store on YDB. Every read-write transaction is serializable with optimistic locks:
+ * a conflict aborts it and `runTransaction` runs the work again from its start, which is why `work`
+ * must not call out. One session serves the transactions of the store's life, one after another.
  */
 export class YdbStore implements Store {
   readonly driver: Driver;
-  readonly sql: QueryClient;
+  readonly sessions: DriverSessions;
   readonly #timeoutMs: number;
+  readonly #ownerPrefix: string;
+  readonly #onRetry: YdbStoreOptions['onRetry'];
 
   constructor(options: YdbStoreOptions) {
     this.driver = new Driver(options.connectionString, {
@@ -51,33 +62,64 @@ export class YdbStore implements Store {
       'ydb.sdk.enable_discovery': options.enableDiscovery ?? false,
       'ydb.sdk.ready_timeout_ms': options.timeoutMs,
     });
-    this.sql = query(this.driver);
+    this.sessions = new DriverSessions(this.driver);
     this.#timeoutMs = options.timeoutMs;
+    this.#ownerPrefix = options.ownerPrefix ?? '';
+    this.#onRetry = options.onRetry;
   }
 
   transaction<T>(
     work: (repositories: Repositories) => Promise<T>,
     options: TransactionOptions = {},
   ): Promise<T> {
-    return this.sql.begin(
-      { isolation: 'serializableReadWrite', idempotent: true, signal: this.#signal(options) },
-      (tx) => work(createRepositories(tx)),
+    // One owner for every attempt of this call: a re-run after an unknown commit finds its own claims.
+    const owner = newTransactionOwner(this.#ownerPrefix);
+    return runTransaction(
+      this.sessions,
+      {
+        mode: 'serializableReadWrite',
+        idempotent: options.idempotent ?? false,
+        signal: this.#signal(options),
+        ...(this.#onRetry ? { onRetry: this.#onRetry } : {}),
+      },
+      (statements) => work(createRepositories(statements, owner)),
     );
   }
 
   read<T>(work: (repositories: Repositories) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    return this.sql.begin(
-      { isolation: 'snapshotReadOnly', idempotent: true, signal: this.#signal(options) },
-      (tx) => work(createRepositories(tx)),
+    // A snapshot read changes nothing, so re-running it is always safe.
+    const owner = newTransactionOwner(this.#ownerPrefix);
+    return runTransaction(
+      this.sessions,
+      { mode: 'snapshotReadOnly', idempotent: true, signal: this.#signal(options) },
+      (statements) => work(createRepositories(statements, owner)),
     );
   }
 
   async ping(options: TransactionOptions = {}): Promise<void> {
-    await this.driver.ready(this.#signal(options));
-    await this.sql`SELECT 1 AS ok`.timeout(this.#timeoutMs);
+    await this.read((repositories) => repositories.users.get(0), options);
+  }
+
+  /** Runs raw statements in one read-write transaction (ops: the migrations' bookkeeping). */
+  statements<T>(work: (sql: Statements) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    return runTransaction(
+      this.sessions,
+      {
+        mode: 'serializableReadWrite',
+        idempotent: options.idempotent ?? false,
+        signal: this.#signal(options),
+      },
+      work,
+    );
+  }
+
+  /** Runs a schema statement (DDL) outside any transaction, retried while YDB says nothing happened. */
+  async scheme(text: string, options: { timeoutMs?: number } = {}): Promise<void> {
+    await runSchemeStatement(this.sessions, text, AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs));
   }
 
   async close(): Promise<void> {
+    await this.sessions.close();
     this.driver.close();
   }
 
@@ -89,10 +131,7 @@ export class YdbStore implements Store {
 
 /** Runs one query and returns the rows of its first result set. */
 async function rows(sql: Sql, text: string, params: Record<string, Value> = {}): Promise<Row[]> {
-  let statement = sql(text);
-  for (const [name, value] of Object.entries(params)) statement = statement.parameter(name, value);
-  const resultSets = (await statement) as unknown as Row[][];
-  return resultSets[0] ?? [];
+  return (await sql.query(text, params))[0] ?? [];
 }
 
 async function first(sql: Sql, text: string, params: Record<string, Value>): Promise<Row | undefined> {
@@ -159,11 +198,12 @@ async function pageNewestFirst(
   };
 }
 
-const upsertClaim =
-  'UPSERT INTO claims (key, value, created_at, expires_at) VALUES ($key, $value, $created_at, $expires_at)';
-const claimParams = (claim: ClaimRecord): Record<string, Value> => ({
+const upsertClaim = `UPSERT INTO claims (key, value, owner, created_at, expires_at)
+  VALUES ($key, $value, $owner, $created_at, $expires_at)`;
+const claimParams = (claim: ClaimRecord, owner: string): Record<string, Value> => ({
   $key: yv.text(claim.key),
   $value: yv.json(claim.value),
+  $owner: yv.text(owner),
   $created_at: yv.time(claim.createdAt),
   $expires_at: yv.time(claim.expiresAt),
 });
@@ -259,7 +299,7 @@ const deliveryKey = (key: { userId: number; campaign: string; day: string }) => 
   $campaign: yv.text(key.campaign),
   $day: yv.text(key.day),
 });
-const upsertDelivery = `UPSERT INTO campaign_deliveries (user_id, campaign, day, variant, status, detail, text, slot,
+const upsertDelivery = `UPSERT INTO campaign_deliveries (user_id, campaign, day, \`variant\`, status, detail, text, slot,
     send_key, planned_at, claimed_at, opened_at, returned_at, updated_at)
   VALUES ($user_id, $campaign, $day, $variant, $status, $detail, $text, $slot, $send_key, $planned_at, $claimed_at,
     $opened_at, $returned_at, $updated_at)`;
@@ -303,11 +343,12 @@ const toSurvey = (row: Row): SurveyRecord => ({
   createdAt: read.time(row.created_at),
   updatedAt: read.time(row.updated_at),
 });
-const toClaim = (row: Row): ClaimRecord => ({
+const toClaim = (row: Row, owner: string): HeldClaim => ({
   key: read.text(row.key),
   value: read.json(row.value),
   createdAt: read.time(row.created_at),
   expiresAt: read.time(row.expires_at),
+  mine: read.optText(row.owner) === owner,
 });
 const toJob = (row: Row): DeferredJobRecord => ({
   jobId: read.text(row.job_id),
@@ -323,7 +364,8 @@ const toJob = (row: Row): DeferredJobRecord => ({
 /** Finished jobs are kept 30 days after they finish, then TTL removes them. */
 const jobExpiry = (job: DeferredJobRecord) => (job.status === 'pending' ? null : job.updatedAt);
 
-function createRepositories(sql: Sql): Repositories {
+/** The repositories over one transaction's statements; `owner` is recorded on the claims they take. */
+export function createRepositories(sql: Sql, owner: string): Repositories {
   const userParams = (user: UserRecord) => ({
     $user_id: yv.int64(user.userId),
     $language: yv.optText(user.language),
@@ -626,7 +668,7 @@ function createRepositories(sql: Sql): Repositories {
             params: key,
           },
           {
-            text: `UPSERT INTO notifications (user_id, day, slot, kind, campaign, variant, text, status, created_at, updated_at)
+            text: `UPSERT INTO notifications (user_id, day, slot, kind, campaign, \`variant\`, text, status, created_at, updated_at)
                    VALUES ($user_id, $day, $slot, $kind, $campaign, $variant, $text, $status, $created_at, $updated_at)`,
             params: {
               ...key,
@@ -730,11 +772,11 @@ function createRepositories(sql: Sql): Repositories {
         return (
           await rows(
             sql,
-            `SELECT campaign, variant, status, COUNT(*) AS count, COUNT(opened_at) AS opened,
+            `SELECT campaign, \`variant\`, status, COUNT(*) AS count, COUNT(opened_at) AS opened,
                     COUNT(returned_at) AS returned
              FROM campaign_deliveries VIEW campaign_deliveries_by_day
              WHERE day >= $from_day AND day <= $to_day
-             GROUP BY campaign, variant, status ORDER BY campaign, variant, status`,
+             GROUP BY campaign, \`variant\`, status ORDER BY campaign, \`variant\`, status`,
             { $from_day: yv.text(fromDay), $to_day: yv.text(toDay) },
           )
         ).map((row) => ({
@@ -786,24 +828,26 @@ function createRepositories(sql: Sql): Repositories {
       },
     },
     claims: {
-      async claim(claim) {
-        const held = await first(sql, 'SELECT expires_at FROM claims WHERE key = $key', {
+      async take(claim): Promise<ClaimOutcome> {
+        const held = await first(sql, 'SELECT expires_at, owner FROM claims WHERE key = $key', {
           $key: yv.text(claim.key),
         });
         // TTL deletes expired rows only about hourly: an expired claim counts as free.
-        if (held && read.time(held.expires_at) > claim.createdAt) return false;
-        await rows(sql, upsertClaim, claimParams(claim));
-        return true;
+        if (held && read.time(held.expires_at) > claim.createdAt) {
+          return read.optText(held.owner) === owner ? 'mine' : 'held';
+        }
+        await rows(sql, upsertClaim, claimParams(claim, owner));
+        return 'taken';
       },
       async get(key, now) {
         const row = await first(sql, 'SELECT * FROM claims WHERE key = $key AND expires_at > $now', {
           $key: yv.text(key),
           $now: yv.time(now),
         });
-        return row ? toClaim(row) : null;
+        return row ? toClaim(row, owner) : null;
       },
       async put(claim) {
-        await rows(sql, upsertClaim, claimParams(claim));
+        await rows(sql, upsertClaim, claimParams(claim, owner));
       },
     },
     jobs: {

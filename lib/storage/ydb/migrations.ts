@@ -1,0 +1,210 @@
+import type { MigrationVersion } from '../migrations';
+
+/**
+ * A step of the YDB schema. `statements` are DDL, run outside transactions and each safe to run
+ * again: `CREATE TABLE IF NOT EXISTS`, or an `ALTER TABLE … ADD` whose "already exists" answer
+ * counts as done (`alter: true`), since YQL has no `IF NOT EXISTS` for columns and indexes.
+ *
+ * Keys are chosen for point reads; secondary indexes are `GLOBAL SYNC` so a read in the same
+ * transaction sees the write. TTL bounds what need not be kept; YDB deletes expired rows about
+ * hourly, so queries also filter on expiry where it matters (claims). \`variant\` is a type keyword
+ * in YQL's grammar, so it is always quoted.
+ */
+export interface YdbMigrationStep {
+  version: MigrationVersion;
+  statements: readonly string[];
+  alter?: true;
+}
+
+/** The table that records which steps a database has had. */
+export const ydbMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version Int32 NOT NULL,
+    name Utf8 NOT NULL,
+    applied_at Timestamp NOT NULL,
+    PRIMARY KEY (version)
+  )`;
+
+export const ydbMigrations: readonly YdbMigrationStep[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS users (
+        user_id Int64 NOT NULL,
+        language Utf8,
+        messages_allowed Bool,
+        notifications_allowed Bool NOT NULL,
+        notification_types Json NOT NULL,
+        quiet_hours Json,
+        first_name Utf8,
+        created_at Timestamp NOT NULL,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (user_id),
+        INDEX users_notifiable GLOBAL SYNC ON (notifications_allowed, user_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS dialogs (
+        peer_id Int64 NOT NULL,
+        user_id Int64 NOT NULL,
+        state Utf8 NOT NULL,
+        data Json NOT NULL,
+        operator_silent_until Timestamp,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (peer_id)
+      ) WITH (TTL = Interval("P180D") ON updated_at)`,
+      `CREATE TABLE IF NOT EXISTS tickets (
+        ticket_id Utf8 NOT NULL,
+        number Utf8 NOT NULL,
+        user_id Int64,
+        channel Utf8 NOT NULL,
+        category Utf8 NOT NULL,
+        subject Utf8 NOT NULL,
+        status Utf8 NOT NULL,
+        assignee_id Int64,
+        details Json NOT NULL,
+        created_at Timestamp NOT NULL,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (ticket_id),
+        INDEX tickets_by_number GLOBAL SYNC ON (number),
+        INDEX tickets_by_user GLOBAL SYNC ON (user_id, created_at, ticket_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ticket_messages (
+        ticket_id Utf8 NOT NULL,
+        seq Int32 NOT NULL,
+        author Utf8 NOT NULL,
+        author_id Int64,
+        text Utf8 NOT NULL,
+        attachments Json NOT NULL,
+        internal Bool NOT NULL,
+        created_at Timestamp NOT NULL,
+        PRIMARY KEY (ticket_id, seq)
+      )`,
+      `CREATE TABLE IF NOT EXISTS ticket_status_changes (
+        ticket_id Utf8 NOT NULL,
+        seq Int32 NOT NULL,
+        from_status Utf8,
+        to_status Utf8 NOT NULL,
+        changed_by Utf8 NOT NULL,
+        changed_at Timestamp NOT NULL,
+        PRIMARY KEY (ticket_id, seq)
+      )`,
+      `CREATE TABLE IF NOT EXISTS events (
+        user_id Int64 NOT NULL,
+        event_id Utf8 NOT NULL,
+        occurred_at Timestamp NOT NULL,
+        name Utf8 NOT NULL,
+        screen Utf8,
+        props Json NOT NULL,
+        PRIMARY KEY (user_id, event_id),
+        INDEX events_by_time GLOBAL SYNC ON (user_id, occurred_at, event_id)
+      ) WITH (TTL = Interval("P180D") ON occurred_at)`,
+    ],
+  },
+  {
+    version: 2,
+    alter: true,
+    statements: [
+      'ALTER TABLE tickets ADD INDEX tickets_by_status GLOBAL SYNC ON (status, created_at, ticket_id)',
+    ],
+  },
+  {
+    version: 3,
+    alter: true,
+    statements: ['ALTER TABLE tickets ADD INDEX tickets_by_created GLOBAL SYNC ON (created_at, ticket_id)'],
+  },
+  {
+    version: 4,
+    statements: [
+      `CREATE TABLE IF NOT EXISTS notifications (
+        user_id Int64 NOT NULL,
+        day Utf8 NOT NULL,
+        kind Utf8 NOT NULL,
+        campaign Utf8,
+        \`variant\` Utf8,
+        slot Int32 NOT NULL,
+        text Utf8 NOT NULL,
+        status Utf8 NOT NULL,
+        created_at Timestamp NOT NULL,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (user_id, day, slot)
+      ) WITH (TTL = Interval("P400D") ON created_at)`,
+      `CREATE TABLE IF NOT EXISTS campaign_deliveries (
+        user_id Int64 NOT NULL,
+        campaign Utf8 NOT NULL,
+        day Utf8 NOT NULL,
+        \`variant\` Utf8 NOT NULL,
+        status Utf8 NOT NULL,
+        detail Utf8,
+        text Utf8,
+        slot Int32,
+        send_key Utf8,
+        planned_at Timestamp NOT NULL,
+        claimed_at Timestamp,
+        opened_at Timestamp,
+        returned_at Timestamp,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (user_id, campaign, day),
+        INDEX campaign_deliveries_by_day GLOBAL SYNC ON (day, campaign, \`variant\`)
+          COVER (status, opened_at, returned_at)
+      ) WITH (TTL = Interval("P400D") ON planned_at)`,
+      `CREATE TABLE IF NOT EXISTS csat_surveys (
+        survey_id Utf8 NOT NULL,
+        ticket_id Utf8 NOT NULL,
+        user_id Int64,
+        operator_id Int64,
+        status Utf8 NOT NULL,
+        scale Utf8 NOT NULL,
+        channel Utf8,
+        sent_at Timestamp,
+        rating Int32,
+        answered_at Timestamp,
+        reason Utf8,
+        reason_text Utf8,
+        reminders_sent Int32 NOT NULL,
+        created_at Timestamp NOT NULL,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (survey_id),
+        INDEX csat_surveys_by_ticket GLOBAL SYNC ON (ticket_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS claims (
+        key Utf8 NOT NULL,
+        value Json NOT NULL,
+        created_at Timestamp NOT NULL,
+        expires_at Timestamp NOT NULL,
+        PRIMARY KEY (key)
+      ) WITH (TTL = Interval("PT0S") ON expires_at)`,
+      `CREATE TABLE IF NOT EXISTS deferred_jobs (
+        job_id Utf8 NOT NULL,
+        kind Utf8 NOT NULL,
+        payload Json NOT NULL,
+        due_at Timestamp NOT NULL,
+        status Utf8 NOT NULL,
+        hop Int32 NOT NULL,
+        created_at Timestamp NOT NULL,
+        updated_at Timestamp NOT NULL,
+        expires_at Timestamp,
+        PRIMARY KEY (job_id),
+        INDEX deferred_jobs_due GLOBAL SYNC ON (status, due_at, job_id)
+      ) WITH (TTL = Interval("P30D") ON expires_at)`,
+      `CREATE TABLE IF NOT EXISTS audit_log (
+        subject Utf8 NOT NULL,
+        at Timestamp NOT NULL,
+        entry_id Utf8 NOT NULL,
+        actor Utf8 NOT NULL,
+        role Utf8 NOT NULL,
+        action Utf8 NOT NULL,
+        details Json NOT NULL,
+        PRIMARY KEY (subject, at, entry_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS counters (
+        name Utf8 NOT NULL,
+        value Int64 NOT NULL,
+        PRIMARY KEY (name)
+      )`,
+    ],
+  },
+  {
+    version: 5,
+    alter: true,
+    // The owner of a claim: a transaction re-run after an unknown commit recognises its own claims.
+    statements: ['ALTER TABLE claims ADD COLUMN owner Utf8'],
+  },
+];

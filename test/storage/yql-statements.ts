@@ -1,0 +1,332 @@
+import { createLogger } from '../../lib/log/logger';
+import type {
+  CampaignDeliveryRecord,
+  DeferredJobRecord,
+  NotificationRecord,
+  Repositories,
+  SurveyRecord,
+  TicketMessageRecord,
+  TicketRecord,
+  UserRecord,
+} from '../../lib/storage/port';
+import {
+  migrateYdb,
+  recordMigration,
+  recordMigrationParams,
+  selectAppliedMigrations,
+} from '../../lib/storage/ydb/migrate';
+import { ydbMigrations, ydbMigrationsTable } from '../../lib/storage/ydb/migrations';
+import { type Params, type Row, renderStatement, type Statements } from '../../lib/storage/ydb/statement';
+import { createRepositories } from '../../lib/storage/ydb/store';
+
+export interface CapturedStatement {
+  /** Where it comes from: `tickets.listByUser (cursor)`, `migration 4 #2`. */
+  site: string;
+  /** Exactly what the adapter sends: DECLAREs, then the text. */
+  text: string;
+}
+
+const t0 = Date.parse('2026-11-21T09:00:00Z');
+const user: UserRecord = {
+  userId: 1,
+  language: 'ru',
+  messagesAllowed: true,
+  notificationsAllowed: true,
+  notificationTypes: { reminders: true, news: false },
+  quietHours: null,
+  firstName: 'Аня',
+  createdAt: t0,
+  updatedAt: t0,
+} as UserRecord;
+const ticket: TicketRecord = {
+  ticketId: 't-1',
+  number: 'B-1001',
+  userId: 1,
+  channel: 'chat',
+  category: 'payment',
+  subject: 'Не проходит оплата',
+  status: 'new',
+  assigneeId: null,
+  details: {},
+  createdAt: t0,
+  updatedAt: t0,
+} as TicketRecord;
+const message: TicketMessageRecord = {
+  ticketId: 't-1',
+  seq: 1,
+  author: 'user',
+  authorId: 1,
+  text: 'hi',
+  attachments: [],
+  internal: false,
+  createdAt: t0,
+} as TicketMessageRecord;
+const notification: NotificationRecord = {
+  userId: 1,
+  day: '2026-11-21',
+  slot: 1,
+  kind: 'campaign',
+  campaign: 'quiz-unfinished',
+  variant: 'a',
+  text: 'Вернитесь',
+  status: 'claimed',
+  createdAt: t0,
+  updatedAt: t0,
+} as NotificationRecord;
+export const delivery: CampaignDeliveryRecord = {
+  userId: 1,
+  campaign: 'quiz-unfinished',
+  day: '2026-11-21',
+  variant: 'a',
+  status: 'planned',
+  detail: null,
+  text: null,
+  slot: null,
+  sendKey: null,
+  plannedAt: t0,
+  claimedAt: null,
+  openedAt: null,
+  returnedAt: null,
+  updatedAt: t0,
+} as CampaignDeliveryRecord;
+const survey: SurveyRecord = {
+  surveyId: 's-1',
+  ticketId: 't-1',
+  userId: 1,
+  operatorId: null,
+  status: 'scheduled',
+  scale: 'five',
+  channel: null,
+  sentAt: null,
+  rating: null,
+  answeredAt: null,
+  reason: null,
+  reasonText: null,
+  remindersSent: 0,
+  createdAt: t0,
+  updatedAt: t0,
+} as SurveyRecord;
+const job: DeferredJobRecord = {
+  jobId: 'csat:t-1:1',
+  kind: 'csat',
+  payload: {},
+  dueAt: t0,
+  status: 'pending',
+  hop: 0,
+  createdAt: t0,
+  updatedAt: t0,
+};
+const claim = { key: 'vk-event:1', value: {}, createdAt: t0, expiresAt: t0 + 1000 };
+const cursor = { createdAt: t0, ticketId: 't-0' };
+
+/**
+ * Every call of every repository, each branch once (cursor or none). `call` names the method it
+ * covers; the capture test checks that no method of `Repositories` is left out.
+ */
+const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => Promise<unknown> }> = [
+  { method: 'users.get', run: (r) => r.users.get(1) },
+  { method: 'users.put', run: (r) => r.users.put(user) },
+  { method: 'users.delete', run: (r) => r.users.delete(1) },
+  { method: 'users.listNotifiable', run: (r) => r.users.listNotifiable({ afterUserId: 0, limit: 1000 }) },
+  { method: 'dialogs.get', run: (r) => r.dialogs.get(1) },
+  {
+    method: 'dialogs.put',
+    run: (r) =>
+      r.dialogs.put({
+        peerId: 1,
+        userId: 1,
+        state: 'menu',
+        data: {},
+        operatorSilentUntil: null,
+        updatedAt: t0,
+      }),
+  },
+  { method: 'dialogs.delete', run: (r) => r.dialogs.delete(1) },
+  { method: 'tickets.create', run: (r) => r.tickets.create(ticket) },
+  { method: 'tickets.get', run: (r) => r.tickets.get('t-1') },
+  { method: 'tickets.getByNumber', run: (r) => r.tickets.getByNumber('B-1001') },
+  { method: 'tickets.update', run: (r) => r.tickets.update(ticket) },
+  { method: 'tickets.listByUser', run: (r) => r.tickets.listByUser(1, { limit: 20 }) },
+  {
+    method: 'tickets.listByUser',
+    branch: 'cursor',
+    run: (r) => r.tickets.listByUser(1, { limit: 20, before: cursor }),
+  },
+  { method: 'tickets.listByStatus', run: (r) => r.tickets.listByStatus('new', { limit: 20 }) },
+  {
+    method: 'tickets.listByStatus',
+    branch: 'cursor',
+    run: (r) => r.tickets.listByStatus('new', { limit: 20, before: cursor }),
+  },
+  {
+    method: 'tickets.listCreatedBetween',
+    run: (r) => r.tickets.listCreatedBetween({ since: t0, until: t0 + 1, limit: 100 }),
+  },
+  {
+    method: 'tickets.listCreatedBetween',
+    branch: 'cursor',
+    run: (r) => r.tickets.listCreatedBetween({ since: t0, until: t0 + 1, limit: 100, after: cursor }),
+  },
+  {
+    method: 'tickets.listForUsers',
+    run: (r) => r.tickets.listForUsers({ fromUserId: 1, toUserId: 1000, updatedSince: t0 }),
+  },
+  { method: 'tickets.addMessage', run: (r) => r.tickets.addMessage(message) },
+  { method: 'tickets.updateMessage', run: (r) => r.tickets.updateMessage(message) },
+  { method: 'tickets.listMessages', run: (r) => r.tickets.listMessages('t-1') },
+  {
+    method: 'tickets.addStatusChange',
+    run: (r) =>
+      r.tickets.addStatusChange({
+        ticketId: 't-1',
+        seq: 1,
+        from: null,
+        to: 'new',
+        changedBy: 'user:1',
+        changedAt: t0,
+      }),
+  },
+  { method: 'tickets.listStatusChanges', run: (r) => r.tickets.listStatusChanges('t-1') },
+  {
+    method: 'events.append',
+    run: (r) =>
+      r.events.append([
+        { userId: 1, eventId: 'e-1', name: 'quiz_start', occurredAt: t0, screen: null, props: {} },
+        {
+          userId: 1,
+          eventId: 'e-2',
+          name: 'quiz_finish',
+          occurredAt: t0,
+          screen: 'quiz',
+          props: { score: 3 },
+        },
+      ]),
+  },
+  {
+    method: 'events.listByUser',
+    run: (r) => r.events.listByUser(1, { since: t0, until: t0 + 1, limit: 500 }),
+  },
+  {
+    method: 'events.listForUsers',
+    run: (r) => r.events.listForUsers({ fromUserId: 1, toUserId: 1000, since: t0, until: t0 + 1 }),
+  },
+  { method: 'events.deleteByUser', run: (r) => r.events.deleteByUser(1) },
+  { method: 'notifications.claim', run: (r) => r.notifications.claim(notification) },
+  {
+    method: 'notifications.setStatus',
+    run: (r) => r.notifications.setStatus({ userId: 1, day: '2026-11-21', slot: 1 }, 'sent', t0),
+  },
+  {
+    method: 'notifications.release',
+    run: (r) => r.notifications.release({ userId: 1, day: '2026-11-21', slot: 1 }),
+  },
+  { method: 'notifications.listByUser', run: (r) => r.notifications.listByUser(1, 10) },
+  {
+    method: 'notifications.listForUsers',
+    run: (r) => r.notifications.listForUsers({ fromUserId: 1, toUserId: 1000, sinceDay: '2026-11-01' }),
+  },
+  { method: 'notifications.deleteByUser', run: (r) => r.notifications.deleteByUser(1) },
+  { method: 'deliveries.plan', run: (r) => r.deliveries.plan(delivery) },
+  {
+    method: 'deliveries.get',
+    run: (r) => r.deliveries.get({ userId: 1, campaign: 'quiz-unfinished', day: '2026-11-21' }),
+  },
+  { method: 'deliveries.put', run: (r) => r.deliveries.put(delivery) },
+  {
+    method: 'deliveries.listForUsers',
+    run: (r) => r.deliveries.listForUsers({ fromUserId: 1, toUserId: 1000, sinceDay: '2026-11-01' }),
+  },
+  { method: 'deliveries.listByUser', run: (r) => r.deliveries.listByUser(1, '2026-11-01') },
+  {
+    method: 'deliveries.summarize',
+    run: (r) => r.deliveries.summarize({ fromDay: '2026-11-01', toDay: '2026-11-30' }),
+  },
+  { method: 'deliveries.deleteByUser', run: (r) => r.deliveries.deleteByUser(1) },
+  { method: 'surveys.create', run: (r) => r.surveys.create(survey) },
+  { method: 'surveys.get', run: (r) => r.surveys.get('s-1') },
+  { method: 'surveys.update', run: (r) => r.surveys.update(survey) },
+  { method: 'surveys.listByTicket', run: (r) => r.surveys.listByTicket('t-1') },
+  { method: 'claims.take', run: (r) => r.claims.take(claim) },
+  { method: 'claims.get', run: (r) => r.claims.get('vk-event:1', t0) },
+  { method: 'claims.put', run: (r) => r.claims.put(claim) },
+  { method: 'jobs.create', run: (r) => r.jobs.create(job) },
+  { method: 'jobs.get', run: (r) => r.jobs.get('csat:t-1:1') },
+  { method: 'jobs.update', run: (r) => r.jobs.update(job) },
+  { method: 'jobs.update', branch: 'done', run: (r) => r.jobs.update({ ...job, status: 'done' }) },
+  { method: 'jobs.listPendingDue', run: (r) => r.jobs.listPendingDue(t0, { limit: 100 }) },
+  {
+    method: 'jobs.listPendingDue',
+    branch: 'cursor',
+    run: (r) => r.jobs.listPendingDue(t0, { limit: 100, after: { dueAt: t0, jobId: 'j' } }),
+  },
+  { method: 'counters.next', run: (r) => r.counters.next('ticket-number') },
+  {
+    method: 'audit.append',
+    run: (r) =>
+      r.audit.append({
+        subject: 'ticket:t-1',
+        at: t0,
+        entryId: 'a-1',
+        actor: 'operator:1',
+        role: 'operator',
+        action: 'ticket.assign',
+        details: {},
+      }),
+  },
+  { method: 'audit.listBySubject', run: (r) => r.audit.listBySubject('ticket:t-1', 100) },
+];
+
+/** Statements that answer with no rows, recorded as they would be sent. */
+class Recorder implements Statements {
+  readonly captured: CapturedStatement[] = [];
+  site = '';
+  async query(text: string, params: Params = {}): Promise<Row[][]> {
+    this.captured.push({ site: this.site, text: renderStatement(text, params) });
+    return [[]];
+  }
+}
+
+/** Every statement the YDB adapter can send, and the repository methods the calls covered. */
+export async function captureYdbStatements(): Promise<{
+  statements: CapturedStatement[];
+  covered: Set<string>;
+  methods: string[];
+}> {
+  const recorder = new Recorder();
+  const repositories = createRepositories(recorder, 'owner-1');
+  const covered = new Set<string>();
+  for (const call of calls) {
+    recorder.site = call.branch ? `${call.method} (${call.branch})` : call.method;
+    await call.run(repositories);
+    covered.add(call.method);
+  }
+  const methods = Object.entries(repositories).flatMap(([name, repository]) =>
+    Object.keys(repository).map((method) => `${name}.${method}`),
+  );
+
+  // The migrations, as `db:migrate` sends them to a database that has none of them.
+  const schema: CapturedStatement[] = [];
+  recorder.site = 'migrations';
+  await migrateYdb(
+    {
+      scheme: async (text) => {
+        schema.push({ site: 'migrations', text });
+      },
+      statements: (work) => work(recorder),
+    },
+    createLogger({ level: 'error' }),
+    { now: () => t0 },
+  );
+  const listed = [
+    { site: 'schema_migrations table', text: ydbMigrationsTable },
+    { site: 'schema_migrations read', text: renderStatement(selectAppliedMigrations) },
+    {
+      site: 'schema_migrations record',
+      text: renderStatement(recordMigration, recordMigrationParams({ version: 1, name: 'x' }, t0)),
+    },
+    ...ydbMigrations.flatMap((step) =>
+      step.statements.map((text, index) => ({ site: `migration ${step.version} #${index + 1}`, text })),
+    ),
+  ];
+  return { statements: [...listed, ...schema, ...recorder.captured], covered, methods };
+}
