@@ -72,7 +72,6 @@ async function main(): Promise<void> {
     findings.push(await checkLastDispatch(store, Date.now()));
   } finally {
     await store.close();
-    queue.client.destroy();
   }
   for (const finding of findings)
     console.log(`${finding.ok ? '✓' : '✗'} ${finding.check.padEnd(32)} ${finding.detail}`);

@@ -2,6 +2,7 @@ import { campaigns } from '../../lib/campaigns/campaign';
 import { systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '../../lib/dispatcher/compose';
+import { parseTimerPayload } from '../../lib/dispatcher/timer-payload';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { vkApiOptions } from '../../lib/vk/client';
@@ -12,9 +13,10 @@ const settings = audienceSettingsFrom(config);
 
 /**
  * Two triggers: the daily timer plans the day's campaigns and fans batches out to the notify queue
- * (a timer payload `{"campaign":"<id>"}` runs one campaign, for ops), and the notify queue's trigger
- * sends each batch. A thrown error returns the queue batch; a send already done is skipped on
- * redelivery, and one whose answer was lost is repeated with the same random_id.
+ * (a timer payload `{"campaign":"<id>"}` runs one campaign, for ops; any other payload is logged
+ * and ignored), and the notify queue's trigger sends each batch. A thrown error returns the queue
+ * batch; a send already done is skipped on redelivery, and one whose answer was lost is repeated
+ * with the same random_id.
  */
 export const handler = (event: TimerEvent | QueueEvent, context: FunctionContext) =>
   runtime.invoke(context, async ({ store, logger }) => {
@@ -41,13 +43,8 @@ export const handler = (event: TimerEvent | QueueEvent, context: FunctionContext
         await dispatcher.handleMessage(message.details.message.body);
       return { processed: event.messages.length };
     }
-    return dispatcher.runDaily(timerOptions(event as TimerEvent));
+    const payload = (event as TimerEvent).messages[0]?.details.payload;
+    const { options, reason } = parseTimerPayload(payload);
+    if (reason) logger.warn('timer payload ignored', { reason, payload: payload?.slice(0, 200) });
+    return dispatcher.runDaily(options);
   });
-
-/** The timer's optional payload: `{"campaign":"<id>"}` for a run of one campaign. */
-function timerOptions(event: TimerEvent): { campaign?: string } {
-  const payload = event.messages[0]?.details.payload;
-  if (!payload) return {};
-  const parsed = JSON.parse(payload) as { campaign?: unknown };
-  return typeof parsed.campaign === 'string' ? { campaign: parsed.campaign } : {};
-}

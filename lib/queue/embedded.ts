@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock';
 import {
   assertDelay,
+  assertMessageSize,
   type MessageQueue,
   type OutgoingMessage,
   type QueueDepth,
@@ -15,8 +16,9 @@ type AnyQueue = QueueName | `${QueueName}-dlq`;
 /**
  * The local stack's queue: rows in the same SQLite file as the store, so a restart loses nothing.
  * It keeps Message Queue's semantics where the code relies on them: at-least-once delivery,
- * `DelaySeconds` ≤ 900, a visibility timeout after which an undeleted message comes back, and a
- * redrive to `<queue>-dlq` once a message was received `maxReceiveCount` times.
+ * `DelaySeconds` ≤ 900, messages and batches ≤ 256 KiB, a visibility timeout after which an
+ * undeleted message comes back, and a redrive to `<queue>-dlq` once a message was received
+ * `maxReceiveCount` times.
  */
 export class EmbeddedQueue implements MessageQueue {
   readonly #db: Database.Database;
@@ -51,6 +53,7 @@ export class EmbeddedQueue implements MessageQueue {
   async sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length > 10) throw new RangeError('a batch holds at most 10 messages');
     for (const message of messages) assertDelay(message.delaySeconds);
+    assertMessageSize(messages);
     const now = this.#clock.now();
     const insert = this.#db.prepare(
       `INSERT INTO queue_messages (queue, message_id, body, visible_at, receive_count, receipt, sent_at, delayed)

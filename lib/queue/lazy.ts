@@ -1,10 +1,10 @@
 import type { MessageQueue } from './port';
 
 /**
- * A queue whose real adapter is created on first use. The SQS client is ~400 KB of the bundle and
- * most invocations of the HTTP functions never enqueue anything, so evaluating it at cold start
- * would make every first request pay for it. The loader is a dynamic `import()`, which esbuild
- * keeps in the same bundle but evaluates only when called.
+ * A queue whose real adapter is created on first use. Most invocations of the HTTP functions never
+ * enqueue anything, so they need not evaluate the adapter and its signer at cold start (small since
+ * the SDK went, but still work a first request would pay for). The loader is a dynamic `import()`,
+ * which esbuild keeps in the same bundle but evaluates only when called.
  */
 export function lazyQueue(load: () => Promise<MessageQueue>): MessageQueue {
   let pending: Promise<MessageQueue> | undefined;

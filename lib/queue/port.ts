@@ -1,3 +1,5 @@
+import { AppError } from '../errors';
+
 /**
  * The queue port for deferred and fan-out work. Production: Yandex Message Queue (SQS API);
  * local stack: an embedded queue durable in SQLite. Both keep SQS's rules: at-least-once delivery,
@@ -21,6 +23,12 @@ export const queueConsumers = {
 
 /** Message Queue's cap on `DelaySeconds`; longer waits go through lib/queue/deferred.ts. */
 export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * Message Queue's cap on a message body, and on the bodies of one SendMessageBatch together:
+ * 256 KiB of UTF-8.
+ */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
 
 export interface OutgoingMessage {
   body: string;
@@ -55,6 +63,40 @@ export interface MessageQueue {
   depth(queue: QueueName | `${QueueName}-dlq`): Promise<QueueDepth>;
 }
 
+/** A message, or a batch together, over {@link MAX_MESSAGE_BYTES}: refused before anything is sent. */
+export class MessageTooLargeError extends AppError {
+  readonly bytes: number;
+
+  constructor(what: string, bytes: number) {
+    super('queue_message_too_large', `${what} is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
+    this.bytes = bytes;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), bytes: this.bytes, limit: MAX_MESSAGE_BYTES };
+  }
+}
+
+/**
+ * Refuses a message over 256 KiB, or a batch whose bodies add up to more, as Message Queue would;
+ * checking first gives every adapter the same typed error instead of a server's 400 (or, in the
+ * embedded queue, no error at all).
+ */
+export function assertMessageSize(messages: readonly OutgoingMessage[]): void {
+  let total = 0;
+  for (const [index, message] of messages.entries()) {
+    const bytes = Buffer.byteLength(message.body, 'utf8');
+    if (bytes > MAX_MESSAGE_BYTES)
+      throw new MessageTooLargeError(
+        messages.length > 1 ? `message ${index + 1} of the batch` : 'the message',
+        bytes,
+      );
+    total += bytes;
+  }
+  if (total > MAX_MESSAGE_BYTES) throw new MessageTooLargeError('the batch', total);
+}
+
+/** Refuses a delay Message Queue would refuse. */
 export function assertDelay(delaySeconds: number | undefined): void {
   if (delaySeconds === undefined) return;
   if (!Number.isInteger(delaySeconds) || delaySeconds < 0 || delaySeconds > MAX_DELAY_SECONDS) {

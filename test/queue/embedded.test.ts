@@ -2,6 +2,7 @@ import { HOUR, ManualClock, MINUTE, SECOND } from '../../lib/clock';
 import { createLogger } from '../../lib/log/logger';
 import { cancelJob, DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
+import { MAX_MESSAGE_BYTES, MessageTooLargeError } from '../../lib/queue/port';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 
@@ -60,6 +61,24 @@ describe('embedded queue', () => {
       ),
     ).rejects.toThrow(RangeError);
     expect(await queue.depth('notify')).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    await store.close();
+  });
+
+  it('refuses a message or a batch over 256 KiB of UTF-8, as Message Queue does, and stores none of it', async () => {
+    const { queue, store } = setup();
+    const atLimit = 'я'.repeat(MAX_MESSAGE_BYTES / 2); // 131072 characters, 262144 bytes
+    await expect(queue.send('notify', { body: `${atLimit}x` })).rejects.toBeInstanceOf(MessageTooLargeError);
+    await expect(
+      queue.sendBatch('notify', [
+        { body: 'ok' },
+        { body: 'x'.repeat(150 * 1024) },
+        { body: 'y'.repeat(150 * 1024) },
+      ]),
+    ).rejects.toMatchObject({ code: 'queue_message_too_large', bytes: 300 * 1024 + 2 });
+    expect(await queue.depth('notify')).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
+    await queue.send('notify', { body: atLimit });
+    const [message] = await queue.receive('notify', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(message?.body).toBe(atLimit);
     await store.close();
   });
 

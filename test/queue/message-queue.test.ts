@@ -1,6 +1,9 @@
 import { ManualClock, MINUTE } from '../../lib/clock';
 import { createLogger } from '../../lib/log/logger';
 import { DeferredJobs } from '../../lib/queue/deferred';
+import { YandexMessageQueue } from '../../lib/queue/message-queue';
+import { MAX_MESSAGE_BYTES, MessageTooLargeError } from '../../lib/queue/port';
+import { MessageQueueError } from '../../lib/queue/sqs-query';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { startSqsServer } from '../support/sqs-server';
@@ -41,6 +44,99 @@ describe('Yandex Message Queue adapter against an SQS server on loopback', () =>
     await expect(sqs.queue.sendBatch('notify', [...bodies, { body: 'eleven' }])).rejects.toThrow(
       /at most 10/,
     );
+  });
+
+  it('speaks the AWS Query protocol: signed form posts with Action and Version 2012-11-05, no JSON target', async () => {
+    const seen = sqs.requests.length;
+    await sqs.queue.send('crm', { body: 'q', delaySeconds: 0 });
+    await sqs.queue.sendBatch('crm', [{ body: 'r' }]);
+    const received = await sqs.queue.receive('crm', { maxMessages: 10, visibilityTimeoutSeconds: 30 });
+    for (const message of received) await sqs.queue.delete('crm', message.receiptHandle);
+    await sqs.queue.depth('crm');
+
+    const calls = sqs.requests.slice(seen);
+    expect(calls.map((call) => new URLSearchParams(call.body).get('Action'))).toEqual([
+      'SendMessage',
+      'SendMessageBatch',
+      'ReceiveMessage',
+      ...received.map(() => 'DeleteMessage'),
+      'GetQueueAttributes',
+    ]);
+    // Every request, the bootstrap's CreateQueue included, went as Query: the server picks JSON
+    // only for `application/x-amz-json-1.0` bodies with an X-Amz-Target header.
+    for (const call of sqs.requests) {
+      expect(call.headers['content-type']).toBe('application/x-www-form-urlencoded');
+      expect(call.headers['x-amz-target']).toBeUndefined();
+      expect(call.body).toMatch(/^Action=[A-Za-z]+&Version=2012-11-05&/);
+      expect(call.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=local\/\d{8}\/ru-central1\/sqs\/aws4_request, SignedHeaders=host;x-amz-date, Signature=[0-9a-f]{64}$/,
+      );
+    }
+    const batch = new URLSearchParams(calls[1]!.body);
+    expect(batch.get('SendMessageBatchRequestEntry.1.MessageBody')).toBe('r');
+    const receive = new URLSearchParams(calls[2]!.body);
+    expect([receive.get('AttributeName.1'), receive.get('AttributeName.2')]).toEqual([
+      'ApproximateReceiveCount',
+      'SentTimestamp',
+    ]);
+  });
+
+  it('carries bodies with markup, ampersands, quotes, newlines, emoji and Cyrillic unchanged', async () => {
+    const bodies = [
+      '<b>Tom & "Jerry"</b> it\'s 5 > 3',
+      'строка 1\nстрока 2\r\nконец 🎉👍🏽',
+      JSON.stringify({ text: 'Привет, <мир> & "друзья"', emoji: '🙂', tab: '\t', plus: 'a+b=c%20' }),
+    ];
+    await sqs.queue.send('crm', { body: bodies[0]! });
+    await sqs.queue.sendBatch(
+      'crm',
+      bodies.slice(1).map((body) => ({ body })),
+    );
+    const received: string[] = [];
+    for (let i = 0; i < 5 && received.length < bodies.length; i++) {
+      for (const message of await sqs.queue.receive('crm', {
+        maxMessages: 10,
+        visibilityTimeoutSeconds: 30,
+      })) {
+        received.push(message.body);
+        await sqs.queue.delete('crm', message.receiptHandle);
+      }
+    }
+    expect(received.sort()).toEqual([...bodies].sort());
+  });
+
+  it('refuses a message or a batch over 256 KiB of UTF-8 before calling the server', async () => {
+    const seen = sqs.requests.length;
+    const atLimit = 'я'.repeat(MAX_MESSAGE_BYTES / 2); // 131072 characters, 262144 bytes
+    await expect(sqs.queue.send('crm', { body: `${atLimit}x` })).rejects.toBeInstanceOf(MessageTooLargeError);
+    await expect(
+      sqs.queue.sendBatch('crm', [{ body: 'x'.repeat(150 * 1024) }, { body: 'y'.repeat(150 * 1024) }]),
+    ).rejects.toMatchObject({ code: 'queue_message_too_large', bytes: 300 * 1024 });
+    expect(sqs.requests.length).toBe(seen);
+
+    await sqs.queue.send('crm', { body: atLimit });
+    const [message] = await sqs.queue.receive('crm', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(message?.body).toBe(atLimit);
+    await sqs.queue.delete('crm', message!.receiptHandle);
+  });
+
+  it("turns the server's error answer into a MessageQueueError with its code and status, not retried", async () => {
+    const queue = new YandexMessageQueue({
+      endpoint: sqs.endpoint,
+      region: 'ru-central1',
+      accessKeyId: 'local',
+      secretAccessKey: 'local',
+      queueUrls: { notify: `${sqs.endpoint}/123456789012/no-such-queue` },
+    });
+    const seen = sqs.requests.length;
+    const failure = queue.send('notify', { body: 'x' });
+    await expect(failure).rejects.toBeInstanceOf(MessageQueueError);
+    await expect(failure).rejects.toMatchObject({
+      code: 'queue_api',
+      awsCode: 'AWS.SimpleQueueService.NonExistentQueue',
+      status: 400,
+    });
+    expect(sqs.requests.length - seen).toBe(1);
   });
 
   it('refuses a delay beyond 900 seconds before calling the server', async () => {
