@@ -5,7 +5,7 @@ import { type HttpRequest, problem } from '../http/http';
 import type { KnowledgeBase } from '../kb/articles';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
-import type { Store } from '../storage/port';
+import { type Store, UndeterminedCommitError } from '../storage/port';
 import { type OperatorActor, TicketError, type TicketService } from '../tickets/service';
 import { type LaunchIdentity, verifyLaunchParams } from './launch-params';
 import { authenticateOperator, type OperatorCredential } from './operator-auth';
@@ -228,6 +228,21 @@ function answerError(error: unknown, request: HttpRequest, logger: Logger): Http
       new HttpError(statusByCode[error.code] ?? 400, error.code, error.message, {
         headers: retryAfter ? { 'retry-after': String(retryAfter) } : {},
       }),
+      request.path,
+    );
+  }
+  if (error instanceof UndeterminedCommitError) {
+    // The database may have stored it: the caller should look before repeating (or repeat with the same Idempotency-Key).
+    logger.error('api request failed', { error: error.toJSON() });
+    return problem(
+      new HttpError(
+        503,
+        error.code,
+        'The change may or may not have been saved: check before repeating it.',
+        {
+          headers: { 'retry-after': '1' },
+        },
+      ),
       request.path,
     );
   }

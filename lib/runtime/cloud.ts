@@ -13,8 +13,9 @@ type CloudSections = 'storage' | 'queue' | 'runtime';
 /**
  * The composition root of every deployed function: config parsed once at cold start (a bad value
  * throws here, naming every bad variable, and the platform reports the failed start), YDB, Message
- * Queue and the real VK API. The store is opened per invocation and closed after it, as YDB's
- * serverless guidance asks (a connection kept across an instance freeze hangs).
+ * Queue and the real VK API. The store (driver, connection, one session) is opened per invocation
+ * and closed after it, as YDB's serverless guidance asks (a connection kept across an instance
+ * freeze hangs); see the README's YDB section for the measured cost.
  */
 export function createCloudRuntime<const S extends ConfigSectionName>(
   functionName: string,
@@ -56,6 +57,9 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
         config.storage.YDB_TIMEOUT_MS,
         Math.max(1000, context.getRemainingTimeInMillis() - 500),
       ),
+      ownerPrefix: context.requestId,
+      onRetry: ({ attempt, error, delayMs }) =>
+        logger.warn('ydb transaction retried', { attempt, delayMs, error: describeError(error) }),
     });
     try {
       return await work({ store, logger });

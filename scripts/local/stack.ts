@@ -71,7 +71,14 @@ export interface LocalStack {
  */
 export async function startLocalStack(
   environment: Record<string, string | undefined>,
-  options: { inMemory?: boolean; sink?: LogSink; pollMs?: number; clock?: AdjustableClock } = {},
+  options: {
+    inMemory?: boolean;
+    sink?: LogSink;
+    pollMs?: number;
+    clock?: AdjustableClock;
+    /** A store of the tests' own (e.g. one that plays YDB's unknown commit outcomes). */
+    store?: SqliteStore;
+  } = {},
 ): Promise<LocalStack> {
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
   const merged = { ...devDefaults, ...environment };
@@ -90,7 +97,9 @@ export async function startLocalStack(
   });
 
   let store: SqliteStore;
-  if (options.inMemory) {
+  if (options.store) {
+    store = options.store;
+  } else if (options.inMemory) {
     store = new SqliteStore(':memory:');
   } else {
     mkdirSync(config.local.DATA_DIR, { recursive: true });

@@ -1,5 +1,6 @@
 import type { ButtonPayload } from '../../lib/bot/payload';
 import { ManualClock, MINUTE } from '../../lib/clock';
+import type { SqliteStore } from '../../lib/storage/sqlite/store';
 import { startLocalStack } from '../../scripts/local/stack';
 import type { SentMessage } from '../../scripts/sandbox/vk-sandbox';
 
@@ -17,12 +18,20 @@ interface KeyboardButton {
 }
 
 /** The local stack on a manual clock, with helpers that act like VK users and operators. */
-export async function startBotStack(options: { start?: number; environment?: Record<string, string> } = {}) {
+export async function startBotStack(
+  options: { start?: number; environment?: Record<string, string>; store?: SqliteStore } = {},
+) {
   const lines: string[] = [];
   const clock = new ManualClock(options.start ?? WEDNESDAY_NOON_MSK);
   const stack = await startLocalStack(
     { LOG_LEVEL: 'debug', ...options.environment },
-    { inMemory: true, clock, sink: (line) => lines.push(line), pollMs: 10 },
+    {
+      inMemory: true,
+      clock,
+      sink: (line) => lines.push(line),
+      pollMs: 10,
+      ...(options.store ? { store: options.store } : {}),
+    },
   );
   const { sandbox } = stack;
 

@@ -169,18 +169,16 @@ export class DriverSession implements Session {
     if (result.status !== Code.SUCCESS) throw new YDBError(result.status, result.issues);
   }
 
-  /** Deletes the session (best effort: YDB drops an idle one itself) and ends its attach stream. */
-  async close(): Promise<void> {
+  /**
+   * Deletes the session without waiting for the answer (as the SDK does), and ends its attach stream,
+   * whose end alone makes YDB drop the session if the delete never arrives.
+   */
+  close(): void {
     if (!this.broken) {
       this.#trips.deleteSession++;
-      try {
-        await this.#client.deleteSession(
-          { sessionId: this.#sessionId },
-          { signal: AbortSignal.timeout(1000) },
-        );
-      } catch {
-        // Nothing to do: the attach stream's end below makes YDB drop it.
-      }
+      this.#client
+        .deleteSession({ sessionId: this.#sessionId }, { signal: AbortSignal.timeout(1000) })
+        .catch(() => {});
     }
     this.broken = true;
     this.#attach.abort();
@@ -220,10 +218,10 @@ export class DriverSessions implements SessionSource<DriverSession> {
 
   async release(session: DriverSession, reusable: boolean): Promise<void> {
     if (reusable && !session.broken && this.#idle.length < this.#maxIdle) this.#idle.push(session);
-    else await session.close();
+    else session.close();
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.#idle.splice(0).map((session) => session.close()));
+  close(): void {
+    for (const session of this.#idle.splice(0)) session.close();
   }
 }

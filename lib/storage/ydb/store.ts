@@ -119,7 +119,7 @@ export class YdbStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.sessions.close();
+    this.sessions.close();
     this.driver.close();
   }
 
