@@ -1,0 +1,42 @@
+import type { Value } from '@ydbjs/value';
+import type { Row, Statements } from './statement';
+import { yv } from './values';
+
+/** What the repositories run their statements through: the current transaction's. */
+export type Sql = Statements;
+
+/** Runs one query and returns the rows of its first result set. */
+export async function rows(sql: Sql, text: string, params: Record<string, Value> = {}): Promise<Row[]> {
+  return (await sql.query(text, params))[0] ?? [];
+}
+
+export async function first(sql: Sql, text: string, params: Record<string, Value>): Promise<Row | undefined> {
+  return (await rows(sql, text, params))[0];
+}
+
+/**
+ * Insert-if-absent: a point read of the key, then the UPSERT. Inside a serializable transaction two
+ * concurrent inserts of one key can't both commit (the loser aborts and `sql.begin` retries it into
+ * the read that now finds the row), so exactly one caller sees `true`.
+ */
+export async function insertIfAbsent(
+  sql: Sql,
+  probe: { text: string; params: Record<string, Value> },
+  upsert: { text: string; params: Record<string, Value> },
+): Promise<boolean> {
+  if ((await rows(sql, probe.text, probe.params)).length > 0) return false;
+  await rows(sql, upsert.text, upsert.params);
+  return true;
+}
+
+export const userRange = (range: { fromUserId: number; toUserId: number }) => ({
+  $from_user: yv.int64(range.fromUserId),
+  $to_user: yv.int64(range.toUserId),
+});
+
+/** A join returns columns as `u.user_id`; the mappers read bare names. */
+export function stripAlias(row: Row): Row {
+  const plain: Row = {};
+  for (const [key, value] of Object.entries(row)) plain[key.replace(/^\w+\./, '')] = value;
+  return plain;
+}
