@@ -12,7 +12,7 @@ import { startLocalStack } from '../local/stack';
  * UPSERT, an event append two per new event). Then:
  * - before: @ydbjs/query's `begin` per transaction — createSession, attachSession, beginTransaction,
  *   the statements, commitTransaction, deleteSession: n + 5;
- * - after: one session per store — createSession and attachSession once — and per transaction the
+ * - after: one session per store — createSession, attachSession and deleteSession once — and per transaction the
  *   statements (the first begins it) and the commit: n + 1.
  * Both open one connection per invocation (TCP, TLS and HTTP/2 setup), not counted here.
  */
@@ -92,7 +92,7 @@ async function measure(
   const txs = store.transactions;
   const statements = txs.reduce((sum, n) => sum + n, 0);
   const before = statements + 5 * txs.length;
-  const after = statements + txs.length + 2;
+  const after = statements + txs.length + 3; // createSession, attachSession, deleteSession once
   console.log(
     `${label.padEnd(44)} ${String(txs.length).padStart(3)} tx ${String(statements).padStart(4)} statements   before ${String(before).padStart(4)} calls   after ${String(after).padStart(4)} calls (${(before / after).toFixed(2)}× fewer)`,
   );

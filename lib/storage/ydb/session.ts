@@ -170,17 +170,19 @@ export class DriverSession implements Session {
   }
 
   /**
-   * Deletes the session without waiting for the answer (as the SDK does), and ends its attach stream,
-   * whose end alone makes YDB drop the session if the delete never arrives.
+   * Deletes the session (waiting at most a second for YDB's answer), then ends its attach stream.
+   * The delete goes first: the driver's channel closes right after the store's, and a session left
+   * to the attach stream's end alone may linger on the server until its idle timeout.
    */
-  close(): void {
-    if (!this.broken) {
-      this.#trips.deleteSession++;
-      this.#client
-        .deleteSession({ sessionId: this.#sessionId }, { signal: AbortSignal.timeout(1000) })
-        .catch(() => {});
-    }
+  async close(): Promise<void> {
+    if (this.broken) return this.#attach.abort();
     this.broken = true;
+    this.#trips.deleteSession++;
+    try {
+      await this.#client.deleteSession({ sessionId: this.#sessionId }, { signal: AbortSignal.timeout(1000) });
+    } catch {
+      // YDB drops it with its attach stream, ended below.
+    }
     this.#attach.abort();
   }
 }
@@ -218,10 +220,10 @@ export class DriverSessions implements SessionSource<DriverSession> {
 
   async release(session: DriverSession, reusable: boolean): Promise<void> {
     if (reusable && !session.broken && this.#idle.length < this.#maxIdle) this.#idle.push(session);
-    else session.close();
+    else void session.close(); // a retry need not wait for the old session's delete
   }
 
-  close(): void {
-    for (const session of this.#idle.splice(0)) session.close();
+  async close(): Promise<void> {
+    await Promise.all(this.#idle.splice(0).map((session) => session.close()));
   }
 }

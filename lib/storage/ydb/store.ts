@@ -109,7 +109,7 @@ export class YdbStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.sessions.close();
+    await this.sessions.close(); // before the channel closes, or the delete never leaves
     this.driver.close();
   }
 
