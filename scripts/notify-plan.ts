@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { campaigns } from '../lib/campaigns/campaign';
+import { shippedCampaigns } from '../lib/campaigns/campaign';
 import { systemClock } from '../lib/clock';
 import { loadConfig } from '../lib/config/schema';
 import { audienceSettingsFrom, notifyQueueWriter } from '../lib/dispatcher/compose';
@@ -29,10 +29,14 @@ async function main(): Promise<void> {
     },
   });
   const chosen = values.campaign
-    ? campaigns.filter((campaign) => campaign.id === values.campaign)
-    : campaigns;
+    ? shippedCampaigns().filter((campaign) => campaign.id === values.campaign)
+    : shippedCampaigns();
   if (chosen.length === 0)
-    throw new Error(`No campaign ${values.campaign}; known: ${campaigns.map((c) => c.id).join(', ')}`);
+    throw new Error(
+      `No campaign ${values.campaign}; known: ${shippedCampaigns()
+        .map((c) => c.id)
+        .join(', ')}`,
+    );
   const environment = { VK_APP_ID: '1', VK_APP_SECRET: '-', VK_SERVICE_TOKEN: '-', ...process.env };
   const config = loadConfig(environment, ['miniApp', 'runtime', 'local']);
   const settings = audienceSettingsFrom(config);
@@ -50,7 +54,7 @@ async function main(): Promise<void> {
         store,
         clock: systemClock,
         logger: createLogger({ level: 'info', fields: { fn: 'notify-plan' } }),
-        campaigns,
+        campaigns: shippedCampaigns(),
         settings,
         enqueue: notifyQueueWriter(queueFor(store)),
         ...(values.campaign ? { campaign: values.campaign } : {}),

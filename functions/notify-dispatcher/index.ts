@@ -1,4 +1,4 @@
-import { campaigns } from '../../lib/campaigns/campaign';
+import { shippedCampaigns } from '../../lib/campaigns/campaign';
 import { systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '../../lib/dispatcher/compose';
@@ -35,7 +35,7 @@ export const handler = (event: TimerEvent | QueueEvent, context: FunctionContext
         logger,
       ),
       settings,
-      campaigns,
+      campaigns: shippedCampaigns(),
     });
     const first = event.messages[0];
     if (first && 'queue_id' in first.details) {

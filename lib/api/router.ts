@@ -1,11 +1,11 @@
 import type * as z from 'zod';
 import type { Clock } from '../clock';
-import { AppError, HttpError, ValidationError } from '../errors';
+import { AppError, describeError, HttpError, ValidationError } from '../errors';
 import { type HttpRequest, problem } from '../http/http';
 import type { KnowledgeBase } from '../kb/articles';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
-import { type Store, UndeterminedCommitError } from '../storage/port';
+import { type Store, undeterminedCommit } from '../storage/port';
 import { type OperatorActor, TicketError, type TicketService } from '../tickets/service';
 import { type LaunchIdentity, verifyLaunchParams } from './launch-params';
 import { authenticateOperator, type OperatorCredential } from './operator-auth';
@@ -231,13 +231,15 @@ function answerError(error: unknown, request: HttpRequest, logger: Logger): Http
       request.path,
     );
   }
-  if (error instanceof UndeterminedCommitError) {
+  // By code, not instanceof: in a function the YDB store lives in a file of its own (ydb.js) with its
+  // own copy of the class.
+  if (error instanceof Error && (error as { code?: unknown }).code === undeterminedCommit) {
     // The database may have stored it: the caller should look before repeating (or repeat with the same Idempotency-Key).
-    logger.error('api request failed', { error: error.toJSON() });
+    logger.error('api request failed', { error: describeError(error) });
     return problem(
       new HttpError(
         503,
-        error.code,
+        undeterminedCommit,
         'The change may or may not have been saved: check before repeating it.',
         {
           headers: { 'retry-after': '1' },

@@ -139,8 +139,17 @@ export function compileCampaigns(source: unknown): Campaign[] {
   }));
 }
 
-/** `content/campaigns.json`, validated once (a bad file fails the build). */
-export const campaigns: readonly Campaign[] = compileCampaigns(content);
+let shipped: readonly Campaign[] | undefined;
+
+/**
+ * `content/campaigns.json`, validated and compiled on first use (a bad file fails the build). Not at
+ * module load: ticket-api imports this module for the report's names but rarely needs the campaigns,
+ * and compiling their templates is a good part of a cold start.
+ */
+export function shippedCampaigns(): readonly Campaign[] {
+  shipped ??= compileCampaigns(content);
+  return shipped;
+}
 
 export function renderCampaignText(template: CompiledTemplate, firstName: string | null): string {
   return renderTemplate(template, { first_name: firstName }, template.source.slice(0, 30));

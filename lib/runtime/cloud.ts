@@ -4,17 +4,17 @@ import { createLogger, type Logger } from '../log/logger';
 import type { FunctionContext } from '../platform/types';
 import { lazyQueue } from '../queue/lazy';
 import type { MessageQueue } from '../queue/port';
+import { lazyStore } from '../storage/lazy';
 import type { Store } from '../storage/port';
-import { ydbCredentials } from '../storage/ydb/credentials';
-import { YdbStore } from '../storage/ydb/store';
 
 type CloudSections = 'storage' | 'queue' | 'runtime';
 
 /**
  * The composition root of every deployed function: config parsed once at cold start (a bad value
  * throws here, naming every bad variable, and the platform reports the failed start), YDB, Message
- * Queue and the real VK API. The store (driver, connection, one session) is opened per invocation
- * and closed after it, as YDB's serverless guidance asks (a connection kept across an instance
+ * Queue and the real VK API. The store (driver, connection, one session) is opened per invocation,
+ * on its first use (`lazyStore`: the YDB SDK is loaded only by invocations that reach the store), and
+ * closed after it, as YDB's serverless guidance asks (a connection kept across an instance
  * freeze hangs); see the README's YDB section for the measured cost.
  */
 export function createCloudRuntime<const S extends ConfigSectionName>(
@@ -50,16 +50,18 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
     work: (scope: { store: Store; logger: Logger }) => Promise<T>,
   ): Promise<T> {
     const logger = rootLogger.child({ requestId: context.requestId });
-    const store = new YdbStore({
-      connectionString: config.storage.YDB_CONNECTION_STRING,
-      credentialsProvider: ydbCredentials(config.storage, context.token),
-      timeoutMs: Math.min(
-        config.storage.YDB_TIMEOUT_MS,
-        Math.max(1000, context.getRemainingTimeInMillis() - 500),
-      ),
-      ownerPrefix: context.requestId,
-      onRetry: ({ attempt, error, delayMs }) =>
-        logger.warn('ydb transaction retried', { attempt, delayMs, error: describeError(error) }),
+    const store = lazyStore(async () => {
+      const { openYdbStore } = await import('../storage/ydb/open');
+      return openYdbStore(config.storage, {
+        ...(context.token ? { contextToken: context.token } : {}),
+        timeoutMs: Math.min(
+          config.storage.YDB_TIMEOUT_MS,
+          Math.max(1000, context.getRemainingTimeInMillis() - 500),
+        ),
+        ownerPrefix: context.requestId,
+        onRetry: ({ attempt, error, delayMs }) =>
+          logger.warn('ydb transaction retried', { attempt, delayMs, error: describeError(error) }),
+      });
     });
     try {
       return await work({ store, logger });

@@ -379,13 +379,16 @@ export interface ClaimRepository {
   put(claim: ClaimRecord): Promise<void>;
 }
 
+/** The code of `UndeterminedCommitError`, which callers match on (see lib/api/router.ts). */
+export const undeterminedCommit = 'undetermined_commit';
+
 /**
  * A commit whose outcome is unknown, of work that may not run twice: it may or may not be stored.
  * The invocation fails, and the platform's retry meets whatever the first attempt committed.
  */
 export class UndeterminedCommitError extends AppError {
   constructor(cause: unknown) {
-    super('undetermined_commit', 'the commit has an unknown outcome and the work is not idempotent', {
+    super(undeterminedCommit, 'the commit has an unknown outcome and the work is not idempotent', {
       cause,
     });
   }

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { campaigns } from '../../lib/campaigns/campaign';
+import { shippedCampaigns } from '../../lib/campaigns/campaign';
 import { DAY } from '../../lib/clock';
 import { createNotifyDispatcher, notifyQueueWriter } from '../../lib/dispatcher/compose';
 import type { AudienceSettings } from '../../lib/dispatcher/decide';
@@ -144,7 +144,7 @@ async function child(file: string, what: 'plan' | 'scan'): Promise<void> {
         settings,
         enqueue: notifyQueueWriter(queue),
       },
-      { campaigns, dryRun: false },
+      { campaigns: shippedCampaigns(), dryRun: false },
     );
     users = report.users;
     batches = report.batches;
@@ -204,7 +204,7 @@ async function sendBench(file: string): Promise<void> {
       settings,
       enqueue: notifyQueueWriter(queue),
     },
-    { campaigns, dryRun: false },
+    { campaigns: shippedCampaigns(), dryRun: false },
   );
   const expected = new Set<number>();
   const plannedRows = store.db
@@ -226,7 +226,7 @@ async function sendBench(file: string): Promise<void> {
         logger: logger.child({ instance }),
       }),
       settings,
-      campaigns,
+      campaigns: shippedCampaigns(),
     }),
   );
   const started = performance.now();

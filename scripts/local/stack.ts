@@ -7,7 +7,7 @@ import { handleApiRequest } from '../../lib/api/routes';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
-import { campaigns } from '../../lib/campaigns/campaign';
+import { shippedCampaigns } from '../../lib/campaigns/campaign';
 import { type Clock, MINUTE, OffsetClock } from '../../lib/clock';
 import { type ConfigSection, loadConfig } from '../../lib/config/schema';
 import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '../../lib/dispatcher/compose';
@@ -177,7 +177,7 @@ export async function startLocalStack(
       logger,
     ),
     settings: audienceSettingsFrom(config),
-    campaigns,
+    campaigns: shippedCampaigns(),
   });
   const jobHandlers = deferredJobHandlers({
     store,
@@ -244,8 +244,11 @@ export async function startLocalStack(
     }
     if (request.method === 'POST' && request.path === '/dev/dispatch') {
       const campaign = request.query.campaign;
-      if (campaign !== undefined && !campaigns.some((candidate) => candidate.id === campaign))
-        return json(400, { error: `no campaign ${campaign}`, campaigns: campaigns.map((c) => c.id) });
+      if (campaign !== undefined && !shippedCampaigns().some((candidate) => candidate.id === campaign))
+        return json(400, {
+          error: `no campaign ${campaign}`,
+          campaigns: shippedCampaigns().map((c) => c.id),
+        });
       return json(200, await fireDispatcher(campaign === undefined ? {} : { campaign }));
     }
     if (request.method === 'POST' && request.path === '/dev/clock/advance') {

@@ -1,4 +1,4 @@
-import { CONTROL, campaigns } from '../../lib/campaigns/campaign';
+import { CONTROL, shippedCampaigns } from '../../lib/campaigns/campaign';
 import { assignVariant } from '../../lib/campaigns/segment';
 import { DAY, HOUR, MINUTE } from '../../lib/clock';
 import type { CampaignBatch } from '../../lib/dispatcher/batch';
@@ -8,7 +8,7 @@ import { ADMIN_TOKEN, startBotStack, WEDNESDAY_NOON_MSK } from '../support/bot-h
 
 jest.setTimeout(60_000);
 
-const quiz = campaigns.find((campaign) => campaign.id === 'quiz-unfinished')!;
+const quiz = shippedCampaigns().find((campaign) => campaign.id === 'quiz-unfinished')!;
 /** Ids whose quiz variant is sent (not the control group), and some of the control group. */
 const treatedIds = (from: number, count: number) => {
   const ids: number[] = [];

@@ -1,4 +1,4 @@
-import { type Campaign, CONTROL, campaigns, compileCampaigns } from '../../lib/campaigns/campaign';
+import { type Campaign, CONTROL, compileCampaigns, shippedCampaigns } from '../../lib/campaigns/campaign';
 import { assignVariant, factsNeeded, matches, type UserFacts } from '../../lib/campaigns/segment';
 import { DAY, HOUR, MINUTE } from '../../lib/clock';
 import { BatchCollector, type CampaignBatch } from '../../lib/dispatcher/batch';
@@ -18,7 +18,7 @@ const settings: AudienceSettings = {
   timezone: 'Europe/Moscow',
   defaultQuietHours: { from: '22:00', to: '09:00' },
 };
-const campaign = (id: string) => campaigns.find((c) => c.id === id)!;
+const campaign = (id: string) => shippedCampaigns().find((c) => c.id === id)!;
 const facts = (
   events: Array<[string, number]>,
   resolvedTickets: UserFacts['resolvedTickets'] = [],
@@ -120,7 +120,7 @@ describe('segment rules', () => {
   });
 
   it('loads only as much history as the rules look at', () => {
-    expect(factsNeeded(campaigns)).toEqual({ eventDays: 7, ticketDays: 5 });
+    expect(factsNeeded(shippedCampaigns())).toEqual({ eventDays: 7, ticketDays: 5 });
   });
 });
 
@@ -159,7 +159,7 @@ describe('variants', () => {
 });
 
 describe('the daily decision for one user', () => {
-  const byPriority = inPriorityOrder(campaigns);
+  const byPriority = inPriorityOrder(shippedCampaigns());
   const quizFacts = facts([['quiz_start', 2 * DAY]]);
   const snapshot = (changes: Partial<UserSnapshot> = {}): UserSnapshot => ({
     user: user(100),

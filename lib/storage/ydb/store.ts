@@ -51,6 +51,9 @@ export class YdbStore implements Store {
       ...(options.credentialsProvider ? { credentialsProvider: options.credentialsProvider } : {}),
       'ydb.sdk.enable_discovery': options.enableDiscovery ?? false,
       'ydb.sdk.ready_timeout_ms': options.timeoutMs,
+      // No gRPC service config from DNS TXT records: one lookup less per connection, and no
+      // weighted_round_robin balancer, which would need the @grpc/proto-loader the bundle leaves out.
+      channelOptions: { 'grpc.service_config_disable_resolution': 1 },
     });
     this.sessions = new DriverSessions(this.driver);
     this.#timeoutMs = options.timeoutMs;
