@@ -55,6 +55,9 @@ locals {
       YMQ_DEFERRED_QUEUE_URL = yandex_message_queue.work["deferred"].id
       YMQ_NOTIFY_QUEUE_URL   = yandex_message_queue.work["notify"].id
       YMQ_CRM_QUEUE_URL      = yandex_message_queue.work["crm"].id
+      YMQ_DEFERRED_DLQ_URL   = yandex_message_queue.dead_letter["deferred"].id
+      YMQ_NOTIFY_DLQ_URL     = yandex_message_queue.dead_letter["notify"].id
+      YMQ_CRM_DLQ_URL        = yandex_message_queue.dead_letter["crm"].id
     }
     runtime = {
       LOG_LEVEL           = var.log_level

@@ -23,7 +23,7 @@ locals {
       batch_size         = 1
       batch_cutoff       = 1
     }
-    # CRM webhook hops, one per call: an unreachable CRM backs off by the visibility timeout and
+    # CRM webhook hops, one per call: an unreachable CRM is retried with the worker's backoff and
     # never holds back the deferred queue's batches.
     crm = {
       consumer           = "csat-followup"

@@ -2,6 +2,7 @@ import { MINUTE, systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { AppNotifications } from '../../lib/notifications/app-notification';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
+import { deferredQueueOf } from '../../lib/queue/deferred';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient, vkApiOptions } from '../../lib/vk/client';
@@ -30,8 +31,9 @@ const crmWebhook =
  * The deferred worker. Two triggers: the deferred queue (each message a hop of a deferred job:
  * ticket updates to users, the bot's undelivered replies, SLA checks, auto-close, CRM webhooks, and
  * CSAT surveys, reminders and quality alerts) and a frequent timer that re-sends hops of jobs whose
- * message was lost. A thrown error returns the whole batch to the queue; every hop is idempotent,
- * so the ones that had succeeded are dropped.
+ * message was lost. Each message is handled on its own: a failing job is re-queued alone, so it does
+ * not return the batch. Only if the store or the queue fails does the batch come back, and the hops
+ * already handled are then dropped.
  */
 export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext) =>
   runtime.invoke(context, async ({ store, logger }) => {
@@ -61,10 +63,13 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
     });
     const first = event.messages[0];
     if (first && 'queue_id' in first.details) {
-      for (const message of (event as QueueEvent).messages) {
-        await deferred.handleMessage(message.details.message.body, jobHandlers);
-      }
-      return { processed: event.messages.length };
+      const messages = (event as QueueEvent).messages;
+      const outcomes = await deferred.handleBatch(
+        messages.map((message) => message.details.message.body),
+        jobHandlers,
+        deferredQueueOf(first.details.queue_id),
+      );
+      return { processed: outcomes.length };
     }
     return { rescued: await deferred.rescueStalledJobs(20 * MINUTE) };
   });

@@ -68,6 +68,10 @@ export const configSections = {
     YMQ_DEFERRED_QUEUE_URL: url,
     YMQ_NOTIFY_QUEUE_URL: url,
     YMQ_CRM_QUEUE_URL: url,
+    /** Dead-letter queues: where the deferred worker puts a job it gives up (and ops look). */
+    YMQ_DEFERRED_DLQ_URL: url,
+    YMQ_NOTIFY_DLQ_URL: url,
+    YMQ_CRM_DLQ_URL: url,
   }),
   runtime: z.object({
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

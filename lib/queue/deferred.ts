@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import type { Clock } from '../clock';
+import { describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DeferredJobRecord, Repositories, Store } from '../storage/port';
 import { MAX_DELAY_SECONDS, type MessageQueue, type QueueName } from './port';
@@ -9,14 +10,23 @@ import { MAX_DELAY_SECONDS, type MessageQueue, type QueueName } from './port';
  *
  * Message Queue delays a message 900 s at most, so a job travels in hops: its row in the store
  * holds the truth (`dueAt`, `status`, `hop`), and a queue message `{jobId, hop}` carries it forward.
- * Each hop that arrives before `dueAt` sends the next one with the remaining delay (≤ 900 s) and
- * advances `hop`; the hop that arrives at `dueAt` runs the job. A message whose hop is not the row's
- * current one is a duplicate (queue redelivery) and is dropped, so redeliveries never multiply.
  *
- * - Durable: the row survives redeploys; a lost message (a send that failed after the row committed)
- *   is re-sent by `rescueStalledJobs`, which a frequent timer runs.
+ * Each arriving hop is first **claimed**: in one transaction, the row must be pending at that hop,
+ * and moves to the next (`hop + 1`, `updatedAt` now). Only the copy that wins goes on; every other
+ * copy (the queue's at-least-once delivery, a rescue during a backlog) is dropped, so copies neither
+ * run a job twice nor multiply. The winner then either sends the next hop (not due yet) or runs the
+ * job (due) and marks it done.
+ *
+ * - Durable: the row survives redeploys. A hop whose message never got out (a crash between claim
+ *   and send, a send that failed) leaves a pending row nobody touches: `rescueStalledJobs`, run by a
+ *   frequent timer, re-sends the hop of every job untouched for longer than a hop can take.
  * - Cancellable: `cancelJob` marks the row; the next hop finds it cancelled and stops.
- * - Exactly-once effects are the job handler's: it claims its own keys, as every effect does.
+ * - One message, one job: a handler that fails is recorded and its job re-queued alone with a
+ *   backoff, so the rest of the trigger's batch is not returned with it. After `maxFailures`, or at
+ *   once for a kind no handler knows, the job is given up: cancelled, and put once in the queue's
+ *   dead-letter queue for ops.
+ * - Exactly-once effects are the job handler's: it claims its own keys, as every effect does (a crash
+ *   after a handler's effect but before "done" runs it again from the rescue).
  */
 
 export const deferredMessageSchema = z.object({
@@ -24,6 +34,15 @@ export const deferredMessageSchema = z.object({
   hop: z.number().int().min(0),
 });
 export type DeferredMessage = z.infer<typeof deferredMessageSchema>;
+
+/**
+ * The queue a trigger event came from, by its ARN (`yrn:yc:ymq:ru-central1:<folder>:<name>`): the
+ * worker consumes the deferred queue and the CRM one (`<prefix>-crm`).
+ */
+export function deferredQueueOf(queueArn: string): QueueName {
+  const name = queueArn.split(':').pop() ?? '';
+  return name === 'crm' || name.endsWith('-crm') ? 'crm' : 'deferred';
+}
 
 /** The queue a job's hops travel through: CRM webhooks have their own (see lib/queue/port.ts). */
 export function queueForJob(kind: string): QueueName {
@@ -33,9 +52,9 @@ export function queueForJob(kind: string): QueueName {
 export type NewJob = Pick<DeferredJobRecord, 'jobId' | 'kind' | 'payload' | 'dueAt'>;
 
 /**
- * Runs a due job. Throwing makes the queue redeliver the hop (and dead-letter it in the end).
- * Returning `postponeUntil` keeps the job pending and moves it there (a survey due in the user's
- * quiet hours waits for the morning) instead of marking it done.
+ * Runs a due job. Throwing counts a failure: the job is tried again alone after a backoff, and given
+ * up after `maxFailures`. Returning `postponeUntil` keeps the job pending and moves it there (a
+ * survey due in the user's quiet hours waits for the morning) instead of marking it done.
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing, and say so with Promise<void>.
 export type JobHandler = (job: DeferredJobRecord) => Promise<void | { postponeUntil: number }>;
@@ -47,10 +66,7 @@ export interface DeferredOptions {
   logger: Logger;
   /** Longest single hop; 900 s in production (the platform's cap), smaller only in tests. */
   maxHopDelaySeconds?: number;
-  /**
-   * Failures after which a job is given up (marked cancelled, so the rescue timer leaves it alone);
-   * match the queue's maxReceiveCount so the message reaches the dead-letter queue at the same time.
-   */
+  /** Failures after which a job is given up: cancelled, and put in its dead-letter queue. */
   maxFailures?: number;
 }
 
@@ -65,6 +81,21 @@ export async function cancelJob(repositories: Repositories, jobId: string, now: 
   if (job?.status !== 'pending') return false;
   await repositories.jobs.update({ ...job, status: 'cancelled', updatedAt: now });
   return true;
+}
+
+/** What became of one queue message of a deferred job. */
+export type HopOutcome =
+  | 'malformed'
+  | 'dropped'
+  | 'forwarded'
+  | 'done'
+  | 'postponed'
+  | 'retrying'
+  | 'dead-lettered';
+
+/** How long a job that failed waits before its next try: 30 s, doubling, at most one hop (900 s). */
+export function retryDelaySeconds(failures: number): number {
+  return Math.min(MAX_DELAY_SECONDS, 30 * 2 ** Math.max(0, failures - 1));
 }
 
 export class DeferredJobs {
@@ -95,125 +126,171 @@ export class DeferredJobs {
     for (const jobId of jobIds) await this.dispatch(jobId);
   }
 
-  /** Handles one queue message of the deferred or the CRM queue. */
-  async handleMessage(body: string, handlers: Readonly<Record<string, JobHandler>>): Promise<void> {
+  /**
+   * Handles the messages of one trigger call, each on its own: a job that fails is re-queued alone
+   * (see `handleMessage`), so the call succeeds and the platform deletes the batch. Only when the
+   * store or the queue itself fails for a message is it sent back alone; if even that fails, the
+   * call throws and the platform returns the batch (the hops already handled are then dropped).
+   */
+  async handleBatch(
+    bodies: readonly string[],
+    handlers: Readonly<Record<string, JobHandler>>,
+    queue: QueueName,
+  ): Promise<HopOutcome[]> {
+    const outcomes: HopOutcome[] = [];
+    let unhandled: unknown;
+    for (const body of bodies) {
+      try {
+        outcomes.push(await this.handleMessage(body, handlers));
+      } catch (error) {
+        this.#options.logger.error('deferred hop failed; sent back alone', { error: describeError(error) });
+        try {
+          await this.#options.queue.send(queue, { body, delaySeconds: retryDelaySeconds(1) });
+          outcomes.push('retrying');
+        } catch (sendError) {
+          unhandled ??= sendError;
+        }
+      }
+    }
+    if (unhandled) throw unhandled;
+    return outcomes;
+  }
+
+  /**
+   * Handles one queue message of the deferred or the CRM queue: claims its hop, then forwards,
+   * runs, postpones, retries or gives up the job. Throws only when the store or the queue fails.
+   */
+  async handleMessage(body: string, handlers: Readonly<Record<string, JobHandler>>): Promise<HopOutcome> {
     const { store, clock, logger } = this.#options;
     const parsed = deferredMessageSchema.safeParse(safeJson(body));
     if (!parsed.success) {
       logger.warn('deferred message rejected', { reason: 'malformed', issues: parsed.error.issues.length });
-      return;
+      return 'malformed';
     }
     const { jobId, hop } = parsed.data;
-    const job = await store.read((repositories) => repositories.jobs.get(jobId));
-    if (job?.status !== 'pending' || job.hop !== hop) {
-      logger.debug('deferred hop dropped', {
-        jobId,
-        hop,
-        status: job?.status ?? 'missing',
-        currentHop: job?.hop,
-      });
-      return;
-    }
     const now = clock.now();
+    const job = await store.transaction(async (repositories) => {
+      const current = await repositories.jobs.get(jobId);
+      if (current?.status !== 'pending' || current.hop !== hop) return null;
+      const claimed = { ...current, hop: hop + 1, updatedAt: now };
+      await repositories.jobs.update(claimed);
+      return claimed;
+    });
+    if (!job) {
+      logger.debug('deferred hop dropped', { jobId, hop });
+      return 'dropped';
+    }
     if (now < job.dueAt) {
-      // Send first, then advance: a crash in between leaves a duplicate hop, never a lost one.
-      await this.#sendHop(job, hop + 1, job.dueAt);
-      await store.transaction(async (repositories) => {
-        const current = await repositories.jobs.get(jobId);
-        if (current?.status === 'pending' && current.hop === hop) {
-          await repositories.jobs.update({ ...current, hop: hop + 1, updatedAt: now });
-        }
-      });
-      return;
+      await this.#sendHop(job, job.hop, job.dueAt);
+      return 'forwarded';
     }
     const handler = handlers[job.kind];
-    if (!handler) {
-      logger.error('deferred job has no handler', { jobId, kind: job.kind });
-      throw new Error(`no handler for deferred job kind ${job.kind}`);
-    }
+    if (!handler) return this.#giveUp(job, `no handler for kind ${job.kind}`, 1);
     let outcome: Awaited<ReturnType<JobHandler>>;
     try {
       outcome = await handler(job);
     } catch (error) {
-      await this.#recordFailure(job, error);
-      throw error;
+      return this.#failed(job, error);
     }
     if (outcome && outcome.postponeUntil > now) {
       const dueAt = outcome.postponeUntil;
-      // As for an early hop: send the next one first, so a crash leaves a duplicate, never a loss.
-      await this.#sendHop(job, hop + 1, dueAt);
-      await store.transaction(async (repositories) => {
-        const current = await repositories.jobs.get(jobId);
-        if (current?.status === 'pending' && current.hop === hop) {
-          await repositories.jobs.update({ ...current, dueAt, hop: hop + 1, updatedAt: clock.now() });
-        }
-      });
+      const moved = await this.#settle(job, { dueAt });
+      if (moved) await this.#sendHop(job, job.hop, dueAt);
       logger.info('deferred job postponed', { jobId, kind: job.kind, until: new Date(dueAt).toISOString() });
-      return;
+      return 'postponed';
     }
-    await store.transaction(async (repositories) => {
-      const current = await repositories.jobs.get(jobId);
-      if (current?.status === 'pending')
-        await repositories.jobs.update({ ...current, status: 'done', updatedAt: clock.now() });
-    });
+    await this.#settle(job, { status: 'done' });
     logger.info('deferred job done', { jobId, kind: job.kind, hops: hop, lateMs: now - job.dueAt });
+    return 'done';
   }
 
   /**
-   * Re-sends the hop of pending jobs that are overdue by more than `graceMs` (their message was
-   * lost: a send that failed after commit, or a message past the queue's retention). Safe to run
-   * as often as wanted and concurrently: a duplicate hop is dropped.
+   * Re-sends the hop of pending jobs nobody touched for longer than a hop can take plus `graceMs`
+   * (their message was lost), due or not. Each re-send is claimed first (the row's `updatedAt`
+   * moves), so the next rescue leaves it alone and two rescues at once send it once.
    */
   async rescueStalledJobs(graceMs: number, limit = 500): Promise<number> {
-    const { store, clock, logger } = this.#options;
-    const stalledBefore = clock.now() - graceMs;
+    const { store, clock, logger, maxHopDelaySeconds } = this.#options;
+    const now = clock.now();
+    const stalledBefore = now - maxHopDelaySeconds * 1000 - graceMs;
     let rescued = 0;
-    let after: { dueAt: number; jobId: string } | undefined;
+    let after: { updatedAt: number; jobId: string } | undefined;
     while (rescued < limit) {
       const page = await store.read((repositories) =>
-        repositories.jobs.listPendingDue(stalledBefore, {
+        repositories.jobs.listPendingStale(stalledBefore, {
           limit: Math.min(100, limit - rescued),
           ...(after ? { after } : {}),
         }),
       );
-      for (const job of page) {
-        if (job.updatedAt > stalledBefore) continue;
-        await this.#sendHop(job, job.hop, job.dueAt);
+      for (const stalled of page) {
+        const claimed = await store.transaction(async (repositories) => {
+          const current = await repositories.jobs.get(stalled.jobId);
+          if (current?.status !== 'pending' || current.updatedAt !== stalled.updatedAt) return null;
+          const touched = { ...current, updatedAt: now };
+          await repositories.jobs.update(touched);
+          return touched;
+        });
+        if (!claimed) continue;
+        await this.#sendHop(claimed, claimed.hop, claimed.dueAt);
         rescued++;
       }
       const last = page[page.length - 1];
       if (!last || page.length < 100) break;
-      after = { dueAt: last.dueAt, jobId: last.jobId };
+      after = { updatedAt: last.updatedAt, jobId: last.jobId };
     }
     if (rescued > 0) logger.warn('stalled deferred jobs re-sent', { rescued });
     return rescued;
   }
 
-  /** Counts a handler failure; at `maxFailures` the job is given up and logged as dead-lettered. */
-  async #recordFailure(job: DeferredJobRecord, error: unknown): Promise<void> {
+  /** Writes a claimed job's result, if nothing moved it meanwhile (a cancel, a rescue's re-run). */
+  async #settle(job: DeferredJobRecord, change: Partial<Pick<DeferredJobRecord, 'dueAt' | 'status'>>) {
+    const { store, clock } = this.#options;
+    return store.transaction(async (repositories) => {
+      const current = await repositories.jobs.get(job.jobId);
+      if (current?.status !== 'pending' || current.hop !== job.hop) return false;
+      await repositories.jobs.update({ ...current, ...change, updatedAt: clock.now() });
+      return true;
+    });
+  }
+
+  /** Counts a handler's failure: re-queues the job alone with a backoff, or gives it up at the limit. */
+  async #failed(job: DeferredJobRecord, error: unknown): Promise<HopOutcome> {
     const { store, clock, logger, maxFailures } = this.#options;
     const now = clock.now();
+    const reason = error instanceof Error ? error.message : String(error);
     const failures = await store.transaction(async (repositories) => {
       const key = `job-failures:${job.jobId}`;
       const previous = await repositories.claims.get(key, now);
       const count = Number(previous?.value.failures ?? 0) + 1;
-      const claim = { key, value: { failures: count }, createdAt: now, expiresAt: now + 14 * 86_400_000 };
-      if (previous) await repositories.claims.put(claim);
-      else await repositories.claims.take(claim);
-      if (count >= maxFailures) await cancelJob(repositories, job.jobId, now);
+      await repositories.claims.put({
+        key,
+        value: { failures: count },
+        createdAt: now,
+        expiresAt: now + 14 * 86_400_000,
+      });
       return count;
     });
-    const reason = error instanceof Error ? error.message : String(error);
-    if (failures >= maxFailures) {
-      logger.error('deferred job dead-lettered', { jobId: job.jobId, kind: job.kind, failures, reason });
-    } else {
-      logger.warn('deferred job failed; the queue will redeliver it', {
-        jobId: job.jobId,
-        kind: job.kind,
-        failures,
-        reason,
-      });
-    }
+    if (failures >= maxFailures) return this.#giveUp(job, reason, failures);
+    const delaySeconds = retryDelaySeconds(failures);
+    await this.#sendHop(job, job.hop, now + delaySeconds * 1000);
+    logger.warn('deferred job failed; it is retried alone', {
+      jobId: job.jobId,
+      kind: job.kind,
+      failures,
+      retryInSeconds: delaySeconds,
+      reason,
+    });
+    return 'retrying';
+  }
+
+  /** Gives a job up once: cancelled, and one message in its queue's dead-letter queue for ops. */
+  async #giveUp(job: DeferredJobRecord, reason: string, failures: number): Promise<HopOutcome> {
+    const { queue, logger } = this.#options;
+    if (!(await this.#settle(job, { status: 'cancelled' }))) return 'dropped';
+    const deadLetter = { jobId: job.jobId, hop: job.hop, kind: job.kind, failures, reason };
+    await queue.send(`${queueForJob(job.kind)}-dlq`, { body: JSON.stringify(deadLetter) });
+    logger.error('deferred job dead-lettered', { jobId: job.jobId, kind: job.kind, failures, reason });
+    return 'dead-lettered';
   }
 
   async #sendHop(job: Pick<DeferredJobRecord, 'jobId' | 'kind'>, hop: number, dueAt: number): Promise<void> {

@@ -46,11 +46,11 @@ export class EmbeddedQueue implements MessageQueue {
     `);
   }
 
-  async send(queue: QueueName, message: OutgoingMessage): Promise<void> {
+  async send(queue: AnyQueue, message: OutgoingMessage): Promise<void> {
     await this.sendBatch(queue, [message]);
   }
 
-  async sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void> {
+  async sendBatch(queue: AnyQueue, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length > 10) throw new RangeError('a batch holds at most 10 messages');
     for (const message of messages) assertDelay(message.delaySeconds);
     assertMessageSize(messages);

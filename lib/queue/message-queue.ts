@@ -44,7 +44,7 @@ export class YandexMessageQueue implements MessageQueue {
     this.#queueUrls = options.queueUrls;
   }
 
-  async send(queue: QueueName, message: OutgoingMessage): Promise<void> {
+  async send(queue: AnyQueue, message: OutgoingMessage): Promise<void> {
     assertDelay(message.delaySeconds);
     assertMessageSize([message]);
     await this.#client.call('SendMessage', {
@@ -54,7 +54,7 @@ export class YandexMessageQueue implements MessageQueue {
     });
   }
 
-  async sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void> {
+  async sendBatch(queue: AnyQueue, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     if (messages.length > 10) throw new RangeError('a batch holds at most 10 messages');
     for (const message of messages) assertDelay(message.delaySeconds);

@@ -13,6 +13,8 @@ import { AppError } from '../errors';
  */
 export const queueNames = ['deferred', 'notify', 'crm'] as const;
 export type QueueName = (typeof queueNames)[number];
+/** A queue or its dead-letter queue (`<queue>-dlq`), where a consumer that gives a message up puts it. */
+export type AnyQueueName = QueueName | `${QueueName}-dlq`;
 
 /** The function whose queue trigger consumes each queue (Terraform's triggers are checked against it). */
 export const queueConsumers = {
@@ -52,15 +54,15 @@ export interface QueueDepth {
 }
 
 export interface MessageQueue {
-  send(queue: QueueName, message: OutgoingMessage): Promise<void>;
+  send(queue: AnyQueueName, message: OutgoingMessage): Promise<void>;
   /** Up to 10 messages in one call. */
   sendBatch(queue: QueueName, messages: readonly OutgoingMessage[]): Promise<void>;
   receive(
-    queue: QueueName | `${QueueName}-dlq`,
+    queue: AnyQueueName,
     options: { maxMessages: number; visibilityTimeoutSeconds: number; waitSeconds?: number },
   ): Promise<ReceivedMessage[]>;
-  delete(queue: QueueName | `${QueueName}-dlq`, receiptHandle: string): Promise<void>;
-  depth(queue: QueueName | `${QueueName}-dlq`): Promise<QueueDepth>;
+  delete(queue: AnyQueueName, receiptHandle: string): Promise<void>;
+  depth(queue: AnyQueueName): Promise<QueueDepth>;
 }
 
 /** A message, or a batch together, over {@link MAX_MESSAGE_BYTES}: refused before anything is sent. */

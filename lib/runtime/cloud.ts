@@ -40,6 +40,9 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
         deferred: queueConfig.YMQ_DEFERRED_QUEUE_URL,
         notify: queueConfig.YMQ_NOTIFY_QUEUE_URL,
         crm: queueConfig.YMQ_CRM_QUEUE_URL,
+        'deferred-dlq': queueConfig.YMQ_DEFERRED_DLQ_URL,
+        'notify-dlq': queueConfig.YMQ_NOTIFY_DLQ_URL,
+        'crm-dlq': queueConfig.YMQ_CRM_DLQ_URL,
       },
     });
   });

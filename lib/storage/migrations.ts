@@ -13,6 +13,7 @@ export const migrationHistory = [
   { version: 3, name: 'tickets_by_created_index' },
   { version: 4, name: 'notifications_campaigns_csat_claims_jobs_audit_counters' },
   { version: 5, name: 'claims_owner' },
+  { version: 6, name: 'deferred_jobs_stale_index' },
 ] as const;
 
 export type MigrationVersion = (typeof migrationHistory)[number]['version'];

@@ -420,10 +420,13 @@ export interface DeferredJobRepository {
   create(job: DeferredJobRecord): Promise<boolean>;
   get(jobId: string): Promise<DeferredJobRecord | null>;
   update(job: DeferredJobRecord): Promise<void>;
-  /** Pending jobs due before `dueBefore`, oldest first, paginated by (dueAt, jobId). */
-  listPendingDue(
-    dueBefore: number,
-    page: { limit: number; after?: { dueAt: number; jobId: string } },
+  /**
+   * Pending jobs not touched since `updatedBefore`, least recently first, paginated by
+   * (updatedAt, jobId): every hop that arrives touches its job, so these lost their message.
+   */
+  listPendingStale(
+    updatedBefore: number,
+    page: { limit: number; after?: { updatedAt: number; jobId: string } },
   ): Promise<DeferredJobRecord[]>;
 }
 

@@ -309,12 +309,12 @@ export async function startLocalStack(
   // The queue trigger and timers of the cloud, in-process.
   let stopping = false;
   /** A queue trigger, in-process: batches of up to 10 messages, the whole batch back on a throw. */
-  const poll = async (queueName: QueueName, handle: (body: string) => Promise<unknown>) => {
+  const poll = async (queueName: QueueName, handle: (bodies: string[]) => Promise<unknown>) => {
     while (!stopping) {
       try {
-        const { delivered } = await deliverBatch(queue, queueName, async (event) => {
-          for (const message of event.messages) await handle(message.details.message.body);
-        });
+        const { delivered } = await deliverBatch(queue, queueName, (event) =>
+          handle(event.messages.map((message) => message.details.message.body)),
+        );
         if (delivered > 0) continue;
       } catch (error) {
         logger.error(`${queueName} queue poll failed`, { error: describeError(error) });
@@ -323,9 +323,11 @@ export async function startLocalStack(
     }
   };
   const polling = Promise.all([
-    poll('deferred', (body) => deferred.handleMessage(body, jobHandlers)),
-    poll('crm', (body) => deferred.handleMessage(body, jobHandlers)),
-    poll('notify', (body) => notify.handleMessage(body)),
+    poll('deferred', (bodies) => deferred.handleBatch(bodies, jobHandlers, 'deferred')),
+    poll('crm', (bodies) => deferred.handleBatch(bodies, jobHandlers, 'crm')),
+    poll('notify', async (bodies) => {
+      for (const body of bodies) await notify.handleMessage(body);
+    }),
   ]);
   const fireDispatcher = (run: { campaign?: string } = {}) => notify.runDaily(run);
   const minuteTimer = setInterval(() => {

@@ -174,7 +174,7 @@ describe('delivering replies', () => {
     bot.sandbox.injectFault({ method: 'messages.send', error: 10, times: 4 });
     await bot.says(22, 'привет');
     expect(bot.sentTo(22)).toHaveLength(1);
-    const job = await bot.store.read((r) => r.jobs.listPendingDue(Number.MAX_SAFE_INTEGER, { limit: 50 }));
+    const job = await bot.store.read((r) => r.jobs.listPendingStale(Number.MAX_SAFE_INTEGER, { limit: 50 }));
     expect(job.filter((j) => j.kind === 'vk-message')).toHaveLength(0);
   });
 

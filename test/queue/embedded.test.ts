@@ -131,8 +131,8 @@ describe('deferred jobs beyond the 900 s queue delay', () => {
     expect(ran).toHaveLength(1);
     expect(ran[0]!.at - dueAt).toBeLessThan(15 * MINUTE);
     expect(ran[0]!.at).toBeGreaterThanOrEqual(dueAt);
-    // 96 messages of 900 s each: hops 0 to 95, the last of which runs the job.
-    expect(await store.read((r) => r.jobs.get('csat:a:1'))).toMatchObject({ status: 'done', hop: 95 });
+    // 96 messages of 900 s each: hops 0 to 95; the last claims hop 96 and runs the job.
+    expect(await store.read((r) => r.jobs.get('csat:a:1'))).toMatchObject({ status: 'done', hop: 96 });
   });
 
   it('drops duplicate hops: scheduling twice and redelivery still run the job once', async () => {
@@ -183,27 +183,37 @@ describe('deferred jobs beyond the 900 s queue delay', () => {
 
   it('drops a malformed message instead of failing the batch forever', async () => {
     const { deferred, store } = setup();
-    await expect(deferred.handleMessage('{"jobId": 5}', {})).resolves.toBeUndefined();
-    await expect(deferred.handleMessage('not json', {})).resolves.toBeUndefined();
+    await expect(deferred.handleMessage('{"jobId": 5}', {})).resolves.toBe('malformed');
+    await expect(deferred.handleMessage('not json', {})).resolves.toBe('malformed');
     await store.close();
   });
 
-  it('lets a job whose handler fails be redelivered and dead-lettered', async () => {
-    const { deferred, clock, queue, store } = setup(2);
+  it('retries a failing job alone with a backoff, then gives it up once: cancelled, one DLQ message', async () => {
+    const { deferred, clock, queue, store } = setup();
     await deferred.schedule({ jobId: 'broken:1', kind: 'broken', payload: {}, dueAt: clock.now() });
-    for (let i = 0; i < 4; i++) {
-      await deliverBatch(queue, 'deferred', async (event) => {
-        for (const message of event.messages) {
-          await deferred.handleMessage(message.details.message.body, {
-            broken: async () => {
-              throw new Error('VK is down');
-            },
-          });
-        }
-      });
-      clock.advance(31 * SECOND);
+    let calls = 0;
+    const broken = {
+      broken: async () => {
+        calls++;
+        throw new Error('VK is down');
+      },
+    };
+    for (let i = 0; i < 40; i++) {
+      await deliverBatch(queue, 'deferred', (event) =>
+        deferred.handleBatch(
+          event.messages.map((m) => m.details.message.body),
+          broken,
+          'deferred',
+        ),
+      );
+      clock.advance(5 * MINUTE);
     }
-    expect((await queue.depth('deferred-dlq')).visible).toBe(1);
-    expect((await store.read((r) => r.jobs.get('broken:1')))?.status).toBe('pending');
+    expect(calls).toBe(5); // maxFailures
+    expect((await store.read((r) => r.jobs.get('broken:1')))?.status).toBe('cancelled');
+    const dead = await queue.receive('deferred-dlq', { maxMessages: 10, visibilityTimeoutSeconds: 30 });
+    expect(dead.map((m) => JSON.parse(m.body))).toEqual([
+      expect.objectContaining({ jobId: 'broken:1', kind: 'broken', failures: 5, reason: 'VK is down' }),
+    ]);
+    expect(await queue.depth('deferred')).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
   });
 });

@@ -694,35 +694,41 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         expect(await store.read((r) => r.jobs.get(created.jobId))).toEqual(advanced);
       });
 
-      it('pages through pending jobs that are due, oldest first', async () => {
+      it('pages through pending jobs untouched since a time, least recently touched first', async () => {
         // Far in the past, so rows other runs left behind in a shared database sort after these.
         const base = 1_000_000 + (nextId % 1_000_000) * 10;
-        const due = [
-          job({ dueAt: base + 1 }),
-          job({ dueAt: base + 2 }),
-          job({ dueAt: base + 2 }),
-          job({ dueAt: base + 3 }),
+        const stale = [
+          job({ updatedAt: base + 1, dueAt: t0 + 5_000_000 }), // not due yet: its early hop was lost
+          job({ updatedAt: base + 2 }),
+          job({ updatedAt: base + 2 }),
+          job({ updatedAt: base + 3 }),
         ];
-        const done = job({ dueAt: base + 1, status: 'done' });
-        const later = job({ dueAt: base + 9 });
+        const done = job({ updatedAt: base + 1, status: 'done' });
+        const touched = job({ updatedAt: base + 9 });
         await store.transaction(async (r) => {
-          for (const j of [...due, done, later]) await r.jobs.create(j);
+          for (const j of [...stale, done, touched]) await r.jobs.create(j);
         });
-        const expected = [...due]
-          .sort((a, b) => a.dueAt - b.dueAt || (a.jobId < b.jobId ? -1 : 1))
+        const expected = [...stale]
+          .sort((a, b) => a.updatedAt - b.updatedAt || (a.jobId < b.jobId ? -1 : 1))
           .map((j) => j.jobId);
         const first = await store.read((r) =>
-          r.jobs.listPendingDue(base + 5, { limit: 2, after: { dueAt: base, jobId: '' } }),
+          r.jobs.listPendingStale(base + 5, { limit: 2, after: { updatedAt: base, jobId: '' } }),
         );
         const lastOfFirst = first[first.length - 1]!;
         const second = await store.read((r) =>
-          r.jobs.listPendingDue(base + 5, {
+          r.jobs.listPendingStale(base + 5, {
             limit: 10,
-            after: { dueAt: lastOfFirst.dueAt, jobId: lastOfFirst.jobId },
+            after: { updatedAt: lastOfFirst.updatedAt, jobId: lastOfFirst.jobId },
           }),
         );
-        const seen = [...first, ...second].filter((j) => j.dueAt <= base + 5).map((j) => j.jobId);
+        const seen = [...first, ...second].filter((j) => j.updatedAt <= base + 5).map((j) => j.jobId);
         expect(seen).toEqual(expected);
+      });
+
+      it('updates a job only while its row exists: an update never brings a deleted job back', async () => {
+        const gone = job();
+        await store.transaction((r) => r.jobs.update({ ...gone, status: 'done' }));
+        expect(await store.read((r) => r.jobs.get(gone.jobId))).toBeNull();
       });
     });
 

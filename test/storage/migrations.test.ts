@@ -104,9 +104,11 @@ describe('SQLite migrations', () => {
 
     const report = migrateSqlite(db, () => t0);
     expect(report).toEqual({
-      applied: [{ version: 5, name: 'claims_owner' }],
+      applied: migrationHistory
+        .filter((step) => step.version > 4)
+        .map(({ version, name }) => ({ version, name })),
       alreadyApplied: 4,
-      version: 5,
+      version: currentSchemaVersion,
     });
     expect(columns()).toContain('owner');
     expect(migrateSqlite(db)).toEqual({
@@ -168,7 +170,7 @@ describe('YDB migrations (npm run db:migrate)', () => {
     const ydb = new FakeYdb();
     for (const version of [1, 2, 3]) ydb.recorded.add(version);
     const report = await migrateYdb(ydb, logger);
-    expect(report.applied.map((step) => step.version)).toEqual([4, 5]);
+    expect(report.applied.map((step) => step.version)).toEqual(versions.filter((version) => version > 3));
     expect(report.alreadyApplied).toBe(3);
     ydb.sent = [];
     expect((await migrateYdb(ydb, logger)).applied).toEqual([]);
@@ -180,7 +182,7 @@ describe('YDB migrations (npm run db:migrate)', () => {
     ydb.recorded.add(1);
     ydb.existing.push(/tickets_by_status/);
     const report = await migrateYdb(ydb, logger);
-    expect(report.applied.map((step) => step.version)).toEqual([2, 3, 4, 5]);
+    expect(report.applied.map((step) => step.version)).toEqual(versions.filter((version) => version > 1));
   });
 
   it('stops at a statement that fails for another reason, recording nothing for that step', async () => {

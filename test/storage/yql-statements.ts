@@ -253,11 +253,11 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
   { method: 'jobs.get', run: (r) => r.jobs.get('csat:t-1:1') },
   { method: 'jobs.update', run: (r) => r.jobs.update(job) },
   { method: 'jobs.update', branch: 'done', run: (r) => r.jobs.update({ ...job, status: 'done' }) },
-  { method: 'jobs.listPendingDue', run: (r) => r.jobs.listPendingDue(t0, { limit: 100 }) },
+  { method: 'jobs.listPendingStale', run: (r) => r.jobs.listPendingStale(t0, { limit: 100 }) },
   {
-    method: 'jobs.listPendingDue',
+    method: 'jobs.listPendingStale',
     branch: 'cursor',
-    run: (r) => r.jobs.listPendingDue(t0, { limit: 100, after: { dueAt: t0, jobId: 'j' } }),
+    run: (r) => r.jobs.listPendingStale(t0, { limit: 100, after: { updatedAt: t0, jobId: 'j' } }),
   },
   { method: 'counters.next', run: (r) => r.counters.next('ticket-number') },
   {

@@ -195,7 +195,7 @@ describe('ticket lifecycle: SLA, auto-close, CRM webhooks', () => {
       expect(await t.queue.depth('crm-dlq')).toMatchObject({ visible: 1 });
       expect(await t.queue.depth('deferred-dlq')).toMatchObject({ visible: 0 });
       const jobs = await t.store.read((r) =>
-        r.jobs.listPendingDue(Date.now() + 365 * 24 * HOUR, { limit: 100 }),
+        r.jobs.listPendingStale(Date.now() + 365 * 24 * HOUR, { limit: 100 }),
       );
       expect(jobs.filter((job) => job.kind === 'crm-webhook')).toHaveLength(0); // given up, not rescued forever
     } finally {

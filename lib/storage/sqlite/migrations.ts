@@ -231,6 +231,11 @@ CREATE TABLE IF NOT EXISTS counters (
     version: 5,
     apply: (db) => addColumn(db, 'claims', 'owner', 'TEXT'),
   },
+  {
+    version: 6,
+    apply: (db) =>
+      db.exec('CREATE INDEX IF NOT EXISTS deferred_jobs_stale ON deferred_jobs (status, updated_at, job_id)'),
+  },
 ];
 
 /** Applies the steps the file has not had, each in a transaction with its record. */

@@ -207,4 +207,12 @@ export const ydbMigrations: readonly YdbMigrationStep[] = [
     // The owner of a claim: a transaction re-run after an unknown commit recognises its own claims.
     statements: ['ALTER TABLE claims ADD COLUMN owner Utf8'],
   },
+  {
+    version: 6,
+    alter: true,
+    // The rescue finds jobs whose hop message was lost by when they were last touched, due or not.
+    statements: [
+      'ALTER TABLE deferred_jobs ADD INDEX deferred_jobs_stale GLOBAL SYNC ON (status, updated_at, job_id)',
+    ],
+  },
 ];

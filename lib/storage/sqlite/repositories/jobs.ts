@@ -46,20 +46,21 @@ export function sqliteJobs(sql: SqliteStatements): DeferredJobRepository {
         job.jobId,
       );
     },
-    async listPendingDue(dueBefore, { limit, after }) {
+    async listPendingStale(updatedBefore, { limit, after }) {
       const rows = after
         ? all(
-            `SELECT * FROM deferred_jobs WHERE status = 'pending' AND due_at < ?
-               AND (due_at > ? OR (due_at = ? AND job_id > ?)) ORDER BY due_at, job_id LIMIT ?`,
-            dueBefore,
-            after.dueAt,
-            after.dueAt,
+            `SELECT * FROM deferred_jobs WHERE status = 'pending' AND updated_at < ?
+               AND (updated_at > ? OR (updated_at = ? AND job_id > ?)) ORDER BY updated_at, job_id LIMIT ?`,
+            updatedBefore,
+            after.updatedAt,
+            after.updatedAt,
             after.jobId,
             limit,
           )
         : all(
-            `SELECT * FROM deferred_jobs WHERE status = 'pending' AND due_at < ? ORDER BY due_at, job_id LIMIT ?`,
-            dueBefore,
+            `SELECT * FROM deferred_jobs WHERE status = 'pending' AND updated_at < ?
+               ORDER BY updated_at, job_id LIMIT ?`,
+            updatedBefore,
             limit,
           );
       return rows.map(toJob);

@@ -29,6 +29,11 @@ const jobParams = (job: DeferredJobRecord) => ({
   $expires_at: yv.optTime(jobExpiry(job)),
 });
 
+const updateParams = (job: DeferredJobRecord) => {
+  const { $kind: _kind, $created_at: _createdAt, ...params } = jobParams(job);
+  return params;
+};
+
 const upsertJob = `UPSERT INTO deferred_jobs (job_id, kind, payload, due_at, status, hop, created_at, updated_at, expires_at)
     VALUES ($job_id, $kind, $payload, $due_at, $status, $hop, $created_at, $updated_at, $expires_at)`;
 
@@ -51,23 +56,31 @@ export function ydbJobs(sql: Sql): DeferredJobRepository {
       return row ? toJob(row) : null;
     },
     async update(job) {
-      await rows(sql, upsertJob, jobParams(job));
+      // UPDATE, not UPSERT: a job deleted meanwhile (TTL, erasure) is not brought back.
+      await rows(
+        sql,
+        `UPDATE deferred_jobs SET payload = $payload, due_at = $due_at, status = $status, hop = $hop,
+           updated_at = $updated_at, expires_at = $expires_at
+         WHERE job_id = $job_id`,
+        updateParams(job),
+      );
     },
-    async listPendingDue(dueBefore, { limit, after }) {
-      const params = { $due_before: yv.time(dueBefore), $limit: yv.int32(limit) };
+    async listPendingStale(updatedBefore, { limit, after }) {
+      const params = { $updated_before: yv.time(updatedBefore), $limit: yv.int32(limit) };
       const found = after
         ? await rows(
             sql,
-            `SELECT * FROM deferred_jobs VIEW deferred_jobs_due
-               WHERE status = 'pending' AND due_at < $due_before
-                 AND (due_at > $after_at OR (due_at = $after_at AND job_id > $after_id))
-               ORDER BY status, due_at, job_id LIMIT $limit`,
-            { ...params, $after_at: yv.time(after.dueAt), $after_id: yv.text(after.jobId) },
+            `SELECT * FROM deferred_jobs VIEW deferred_jobs_stale
+               WHERE status = 'pending' AND updated_at < $updated_before
+                 AND (updated_at > $after_at OR (updated_at = $after_at AND job_id > $after_id))
+               ORDER BY status, updated_at, job_id LIMIT $limit`,
+            { ...params, $after_at: yv.time(after.updatedAt), $after_id: yv.text(after.jobId) },
           )
         : await rows(
             sql,
-            `SELECT * FROM deferred_jobs VIEW deferred_jobs_due WHERE status = 'pending' AND due_at < $due_before
-               ORDER BY status, due_at, job_id LIMIT $limit`,
+            `SELECT * FROM deferred_jobs VIEW deferred_jobs_stale
+               WHERE status = 'pending' AND updated_at < $updated_before
+               ORDER BY status, updated_at, job_id LIMIT $limit`,
             params,
           );
       return found.map(toJob);
