@@ -99,10 +99,12 @@ export async function sendCampaignBatch(deps: SenderDeps, batch: CampaignBatch):
   }
 
   const claimed = await store.transaction(async (r) => {
+    // Counted per attempt and added up after the commit: a retried attempt must not count twice.
+    const counted = tally();
     const taken: CampaignDeliveryRecord[] = [];
     for (const skip of skips) {
       await r.deliveries.put(skip);
-      count(skip.status === 'failed' ? 'unconfirmed' : `skipped:${skip.detail}`);
+      counted.count(skip.status === 'failed' ? 'unconfirmed' : `skipped:${skip.detail}`);
     }
     for (const { row } of candidates) {
       const current = await r.deliveries.get(keyOf(row.userId));
@@ -123,15 +125,16 @@ export async function sendCampaignBatch(deps: SenderDeps, batch: CampaignBatch):
       if ('refused' in verdict) {
         const status = verdict.refused === 'repeat_text' ? 'skipped' : 'capped';
         await r.deliveries.put({ ...current, status, detail: verdict.refused, updatedAt: now });
-        count(`${status}:${verdict.refused}`);
+        counted.count(`${status}:${verdict.refused}`);
         continue;
       }
       taken.push({ ...current, status: 'claimed', slot: verdict.slot, claimedAt: now, updatedAt: now });
     }
     const sendKey = sendKeyOf(batch, taken);
     for (const row of taken) await r.deliveries.put({ ...row, sendKey });
-    return { sendKey, rows: taken.map((row) => ({ ...row, sendKey })) };
+    return { sendKey, rows: taken.map((row) => ({ ...row, sendKey })), counts: counted.counts };
   });
+  for (const [status, by] of Object.entries(claimed.counts)) count(status, by);
 
   const calls: Call[] = [...retries].map(([sendKey, rows]) => ({ sendKey, rows }));
   if (claimed.rows.length > 0) calls.push(claimed);
@@ -145,6 +148,17 @@ export async function sendCampaignBatch(deps: SenderDeps, batch: CampaignBatch):
     }
   }
   return { results };
+}
+
+/** Counts by status, made inside one transaction attempt. */
+function tally() {
+  const counts: Record<string, number> = {};
+  return {
+    counts,
+    count: (status: string, by = 1) => {
+      counts[status] = (counts[status] ?? 0) + by;
+    },
+  };
 }
 
 /** The send key of one VK call: the batch and exactly the users claimed in it. */
@@ -193,16 +207,19 @@ async function sendOne(
   }
   const byUser = new Map(answer.map((result) => [result.user_id, result]));
   const now = clock.now();
-  await store.transaction(async (r) => {
+  const recorded = await store.transaction(async (r) => {
+    const counted = tally(); // per attempt, as above
     for (const row of call.rows) {
       const status = notificationStatus(byUser.get(row.userId));
       await r.deliveries.put({ ...row, status, updatedAt: now });
       if (row.slot !== null)
         await r.notifications.setStatus({ userId: row.userId, day: row.day, slot: row.slot }, status, now);
       if (status === 'notifications_off') await markNotificationsOff(r.users, row.userId, now);
-      count(status);
+      counted.count(status);
     }
+    return counted.counts;
   });
+  for (const [status, by] of Object.entries(recorded)) count(status, by);
   return 'done';
 }
 

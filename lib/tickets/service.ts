@@ -621,7 +621,10 @@ export class TicketService {
     extra: Record<string, unknown> = {},
   ): void {
     if (!this.#deps.settings.crmWebhooks) return;
-    const deliveryId = `${event}:${ticket.ticketId}:${at}:${outbox.jobs.length}`;
+    // Unique, not derived: two events of one kind on one ticket within a millisecond, from different
+    // transactions, are two webhooks. A retried attempt of the transaction makes a new id, but only the
+    // committed attempt's job exists; the job then keeps its id through every retry of the POST.
+    const deliveryId = `${event}:${ticket.ticketId}:${at}:${randomUUID()}`;
     outbox.jobs.push({
       jobId: `crm:${deliveryId}`,
       kind: 'crm-webhook',

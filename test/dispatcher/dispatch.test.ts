@@ -5,6 +5,7 @@ import type { CampaignBatch } from '../../lib/dispatcher/batch';
 import type { UserRecord } from '../../lib/storage/port';
 import { newUserRecord } from '../../lib/users/account';
 import { ADMIN_TOKEN, startBotStack, WEDNESDAY_NOON_MSK } from '../support/bot-harness';
+import { ConflictingStore } from '../support/undetermined-commit-store';
 
 jest.setTimeout(60_000);
 
@@ -323,5 +324,57 @@ describe('notify-dispatcher: the daily run and its sends', () => {
     expect(await harness.stack.fireDispatcher()).toMatchObject({ started: true, report: { users: 2 } });
     await drainNotify(harness);
     expect(notifiedUsers(harness).sort()).toEqual(treated.slice(2).sort());
+  });
+});
+
+describe('notify-dispatcher: counts under retried transactions', () => {
+  it('a transaction YDB aborts and runs again counts its sends once', async () => {
+    const store = new ConflictingStore(':memory:');
+    const harness = await startBotStack({ start: WEDNESDAY_NOON_MSK, store });
+    try {
+      const treated = treatedIds(21000, 3);
+      await seed(harness, treated);
+      const now = harness.stack.clock.now();
+      const variant = assignVariant(quiz, treated[0]!);
+      const users = treated.filter((userId) => assignVariant(quiz, userId) === variant);
+      await store.transaction(async (r) => {
+        for (const userId of users) {
+          await r.deliveries.plan({
+            userId,
+            campaign: 'quiz-unfinished',
+            day: '2026-11-18',
+            variant,
+            status: 'planned',
+            detail: null,
+            text: 'Вы не закончили квиз',
+            slot: null,
+            sendKey: null,
+            plannedAt: now,
+            claimedAt: null,
+            openedAt: null,
+            returnedAt: null,
+            updatedAt: now,
+          });
+        }
+      });
+      store.conflicts = 100; // every transaction from here on is aborted once and run again
+      const outcome = await harness.stack.notify.handleMessage(
+        JSON.stringify({
+          kind: 'campaign-batch',
+          day: '2026-11-18',
+          campaign: 'quiz-unfinished',
+          variant,
+          text: 'Вы не закончили квиз',
+          fragment: 'quiz',
+          userIds: users,
+        }),
+      );
+      expect(store.aborted).toBeGreaterThanOrEqual(2);
+      expect(outcome?.results).toEqual({ sent: users.length });
+      expect(notifiedUsers(harness).sort()).toEqual([...users].sort());
+    } finally {
+      store.conflicts = 0;
+      await harness.stack.close();
+    }
   });
 });

@@ -32,3 +32,34 @@ export class UndeterminedCommitStore extends SqliteStore {
     return this.attempt(work, owner);
   }
 }
+
+class Aborted extends Error {}
+
+/**
+ * A real SQLite store whose transactions, while `conflicts` lasts, run their work once and roll it
+ * back, as YDB does when a commit meets a conflict (ABORTED), then run it again: what the YDB
+ * adapter's `runTransaction` does. Work that counts anything outside the store counts twice here.
+ */
+export class ConflictingStore extends SqliteStore {
+  conflicts = 0;
+  aborted = 0;
+
+  override async transaction<T>(
+    work: (repositories: Repositories) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    if (this.conflicts <= 0) return super.transaction(work, options);
+    this.conflicts--;
+    const owner = newTransactionOwner('conflict');
+    try {
+      await this.attempt(async (repositories) => {
+        await work(repositories);
+        throw new Aborted('ABORTED');
+      }, owner);
+    } catch (error) {
+      if (!(error instanceof Aborted)) throw error;
+      this.aborted++;
+    }
+    return this.attempt(work, owner);
+  }
+}

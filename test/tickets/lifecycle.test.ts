@@ -203,4 +203,33 @@ describe('ticket lifecycle: SLA, auto-close, CRM webhooks', () => {
       crm.close();
     }
   });
+
+  it('posts two webhooks for two messages to one ticket within the same millisecond', async () => {
+    const bodies: string[] = [];
+    const crm = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        bodies.push(body);
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => crm.listen(0, '127.0.0.1', resolve));
+    const t = await setup({ crm: `http://127.0.0.1:${(crm.address() as AddressInfo).port}/hook` });
+    try {
+      const { ticket } = await t.file();
+      // The clock stands still: both messages, in transactions of their own, happen at one millisecond.
+      await t.tickets.addUserMessage(42, ticket.number, { text: 'Первое', attachments: [] });
+      await t.tickets.addUserMessage(42, ticket.number, { text: 'Второе', attachments: [] });
+      await t.runFor(15 * MINUTE);
+      const messages = bodies
+        .map((body) => JSON.parse(body))
+        .filter((body) => body.event === 'ticket.message');
+      expect(messages).toHaveLength(2);
+      expect(new Set(messages.map((body) => body.deliveryId)).size).toBe(2);
+    } finally {
+      await t.close();
+      crm.close();
+    }
+  });
 });
