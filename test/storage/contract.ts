@@ -725,6 +725,25 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         expect(seen).toEqual(expected);
       });
 
+      it('updates a ticket, a message or a survey only while it exists: an update never brings one back', async () => {
+        const gone = ticket();
+        await store.transaction(async (r) => {
+          await r.tickets.update({ ...gone, status: 'closed' });
+          await r.tickets.updateMessage({
+            ticketId: gone.ticketId,
+            seq: 1,
+            author: 'user',
+            authorId: gone.userId,
+            text: 'x',
+            attachments: [],
+            internal: false,
+            createdAt: t0,
+          });
+        });
+        expect(await store.read((r) => r.tickets.get(gone.ticketId))).toBeNull();
+        expect(await store.read((r) => r.tickets.listMessages(gone.ticketId))).toEqual([]);
+      });
+
       it('updates a job only while its row exists: an update never brings a deleted job back', async () => {
         const gone = job();
         await store.transaction((r) => r.jobs.update({ ...gone, status: 'done' }));

@@ -36,6 +36,18 @@ describe('every YQL statement the YDB adapter sends', () => {
     expect(bare.map((statement) => statement.site)).toEqual([]);
   });
 
+  it('updates rows with UPDATE, never UPSERT: a row deleted meanwhile is not brought back', () => {
+    const updates = captured.statements.filter(({ site }) => /\.update\w*( |$)/.test(site));
+    expect(updates.map(({ site }) => site).sort()).toEqual([
+      'jobs.update',
+      'jobs.update (done)',
+      'surveys.update',
+      'tickets.update',
+      'tickets.updateMessage',
+    ]);
+    expect(updates.filter(({ text }) => !/\nUPDATE \w+ SET /.test(text)).map(({ site }) => site)).toEqual([]);
+  });
+
   // .ci/run runs the same check on the file; here it runs when ../shared is beside the checkout.
   (existsSync(checker) ? it : it.skip)('passes YDB’s own grammar', () => {
     const output = execFileSync(process.execPath, [checker, statementsFile], { encoding: 'utf8' });

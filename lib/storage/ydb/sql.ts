@@ -29,6 +29,30 @@ export async function insertIfAbsent(
   return true;
 }
 
+/**
+ * Updates an existing row from a record's parameters (`$column` → value): `UPDATE … SET … WHERE` on
+ * the key, never UPSERT, so a row deleted meanwhile (TTL, erasure) stays deleted. Columns in `fixed`
+ * (the key, what never changes) are not set.
+ */
+export async function updateRow(
+  sql: Sql,
+  table: string,
+  key: readonly string[],
+  params: Record<string, Value>,
+  fixed: readonly string[] = [],
+): Promise<void> {
+  const keep = new Set([...key, ...fixed]);
+  const columns = Object.keys(params)
+    .map((name) => name.slice(1))
+    .filter((column) => !keep.has(column));
+  const text = `UPDATE ${table} SET ${columns.map((column) => `${column} = $${column}`).join(', ')}
+    WHERE ${key.map((column) => `${column} = $${column}`).join(' AND ')}`;
+  const used = Object.fromEntries(
+    Object.entries(params).filter(([name]) => !keep.has(name.slice(1)) || key.includes(name.slice(1))),
+  );
+  await rows(sql, text, used);
+}
+
 export const userRange = (range: { fromUserId: number; toUserId: number }) => ({
   $from_user: yv.int64(range.fromUserId),
   $to_user: yv.int64(range.toUserId),

@@ -1,5 +1,5 @@
 import type { DeferredJobRecord, DeferredJobRepository } from '../../port';
-import { first, insertIfAbsent, rows, type Sql } from '../sql';
+import { first, insertIfAbsent, rows, type Sql, updateRow } from '../sql';
 import type { Row } from '../statement';
 import { read, yv } from '../values';
 
@@ -29,11 +29,6 @@ const jobParams = (job: DeferredJobRecord) => ({
   $expires_at: yv.optTime(jobExpiry(job)),
 });
 
-const updateParams = (job: DeferredJobRecord) => {
-  const { $kind: _kind, $created_at: _createdAt, ...params } = jobParams(job);
-  return params;
-};
-
 const upsertJob = `UPSERT INTO deferred_jobs (job_id, kind, payload, due_at, status, hop, created_at, updated_at, expires_at)
     VALUES ($job_id, $kind, $payload, $due_at, $status, $hop, $created_at, $updated_at, $expires_at)`;
 
@@ -56,14 +51,7 @@ export function ydbJobs(sql: Sql): DeferredJobRepository {
       return row ? toJob(row) : null;
     },
     async update(job) {
-      // UPDATE, not UPSERT: a job deleted meanwhile (TTL, erasure) is not brought back.
-      await rows(
-        sql,
-        `UPDATE deferred_jobs SET payload = $payload, due_at = $due_at, status = $status, hop = $hop,
-           updated_at = $updated_at, expires_at = $expires_at
-         WHERE job_id = $job_id`,
-        updateParams(job),
-      );
+      await updateRow(sql, 'deferred_jobs', ['job_id'], jobParams(job), ['kind', 'created_at']);
     },
     async listPendingStale(updatedBefore, { limit, after }) {
       const params = { $updated_before: yv.time(updatedBefore), $limit: yv.int32(limit) };

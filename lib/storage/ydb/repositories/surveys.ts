@@ -1,5 +1,5 @@
 import type { SurveyRecord, SurveyRepository } from '../../port';
-import { first, insertIfAbsent, rows, type Sql } from '../sql';
+import { first, insertIfAbsent, rows, type Sql, updateRow } from '../sql';
 import type { Row } from '../statement';
 import { read, yv } from '../values';
 
@@ -63,7 +63,7 @@ export function ydbSurveys(sql: Sql): SurveyRepository {
       return row ? toSurvey(row) : null;
     },
     async update(survey) {
-      await rows(sql, upsertSurvey, surveyParams(survey));
+      await updateRow(sql, 'csat_surveys', ['survey_id'], surveyParams(survey), ['created_at']);
     },
     async listByTicket(ticketId) {
       const found = await rows(

@@ -6,7 +6,7 @@ import type {
   TicketRecord,
   TicketRepository,
 } from '../../port';
-import { first, insertIfAbsent, rows, type Sql, userRange } from '../sql';
+import { first, insertIfAbsent, rows, type Sql, updateRow, userRange } from '../sql';
 import type { Row } from '../statement';
 import { read, yv } from '../values';
 
@@ -65,7 +65,6 @@ const upsertTicket = `UPSERT INTO tickets (ticket_id, number, user_id, channel, 
 
 const messageColumns = `(ticket_id, seq, author, author_id, text, attachments, internal, created_at)
   VALUES ($ticket_id, $seq, $author, $author_id, $text, $attachments, $internal, $created_at)`;
-const upsertMessage = `UPSERT INTO ticket_messages ${messageColumns}`;
 const messageParams = (message: TicketMessageRecord): Record<string, Value> => ({
   $ticket_id: yv.text(message.ticketId),
   $seq: yv.int32(message.seq),
@@ -134,7 +133,7 @@ export function ydbTickets(sql: Sql): TicketRepository {
       return row ? toTicket(row) : null;
     },
     async update(ticket) {
-      await rows(sql, upsertTicket, ticketParams(ticket));
+      await updateRow(sql, 'tickets', ['ticket_id'], ticketParams(ticket), ['created_at']);
     },
     async listByUser(userId, page) {
       return pageNewestFirst(sql, 'tickets_by_user', 'user_id', yv.int64(userId), page);
@@ -176,7 +175,7 @@ export function ydbTickets(sql: Sql): TicketRepository {
       await rows(sql, `INSERT INTO ticket_messages ${messageColumns}`, messageParams(message));
     },
     async updateMessage(message) {
-      await rows(sql, upsertMessage, messageParams(message));
+      await updateRow(sql, 'ticket_messages', ['ticket_id', 'seq'], messageParams(message), ['created_at']);
     },
     async listMessages(ticketId) {
       return (
