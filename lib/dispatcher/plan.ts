@@ -4,6 +4,7 @@ import { type Clock, DAY } from '../clock';
 import { utcDay } from '../notifications/daily-cap';
 import type {
   CampaignDeliveryRecord,
+  EventRecord,
   NotificationRecord,
   Repositories,
   Store,
@@ -41,7 +42,24 @@ export interface PlanOptions {
   pagesPerCheckpoint?: number;
   /** Returns false to stop (the run lost its lease). */
   checkpoint?: (cursor: number, report: PlanReport) => Promise<boolean>;
+  /** Rows of events per read (tests make it small). */
+  eventsPerRead?: number;
+  /** Plan rows written per transaction (tests make it small). */
+  plansPerTransaction?: number;
 }
+
+/**
+ * Events per read: a page of 1 000 users with a week of events each is many reads, never one
+ * unbounded result (YDB streams it, but the memory and the transaction's time are ours).
+ */
+export const EVENTS_PER_READ = 5000;
+
+/**
+ * Plan rows per transaction. Each is a probe and an UPSERT: 100 rows are 200 statements, well inside
+ * YDB's limits on a transaction's size and within the store's 5 s budget, retries included. (A page
+ * of 1 000 in one transaction was 2 000 round trips.)
+ */
+export const PLANS_PER_TRANSACTION = 100;
 
 /**
  * Plans today's campaigns over every consenting user, streaming: one page of users at a time by
@@ -96,11 +114,13 @@ export async function planCampaigns(
     );
     if (users.length === 0) break;
     const snapshots = await store.read((r) =>
-      loadSnapshots(r, users, now, {
-        eventDays: needs.eventDays,
-        ticketDays: needs.ticketDays,
-        deliveryDays: longestCooldown,
-      }),
+      loadSnapshots(
+        r,
+        users,
+        now,
+        { eventDays: needs.eventDays, ticketDays: needs.ticketDays, deliveryDays: longestCooldown },
+        { eventsPerRead: options.eventsPerRead ?? EVENTS_PER_READ },
+      ),
     );
     const plans: CampaignDeliveryRecord[] = [];
     const requeue: Array<{ plan: CampaignDeliveryRecord; fragment: string }> = [];
@@ -141,11 +161,17 @@ export async function planCampaigns(
       });
     }
     if (!options.dryRun) {
-      const written = await store.transaction(async (r) => {
-        const fresh: CampaignDeliveryRecord[] = [];
-        for (const plan of plans) if (await r.deliveries.plan(plan)) fresh.push(plan);
-        return fresh;
-      });
+      const written: CampaignDeliveryRecord[] = [];
+      const perTransaction = options.plansPerTransaction ?? PLANS_PER_TRANSACTION;
+      for (let start = 0; start < plans.length; start += perTransaction) {
+        const chunk = plans.slice(start, start + perTransaction);
+        const fresh = await store.transaction(async (r) => {
+          const planned: CampaignDeliveryRecord[] = [];
+          for (const plan of chunk) if (await r.deliveries.plan(plan)) planned.push(plan);
+          return planned;
+        });
+        written.push(...fresh);
+      }
       for (const plan of written) {
         if (plan.status !== 'planned' || !plan.text) continue;
         const campaign = byPriority.find((candidate) => candidate.id === plan.campaign)!;
@@ -178,11 +204,16 @@ async function loadSnapshots(
   users: readonly UserRecord[],
   now: number,
   windows: { eventDays: number; ticketDays: number; deliveryDays: number },
+  limits: { eventsPerRead: number },
 ): Promise<UserSnapshot[]> {
   const range = { fromUserId: users[0]!.userId, toUserId: users[users.length - 1]!.userId };
   const [events, notifications, deliveries, tickets] = await Promise.all([
     windows.eventDays > 0
-      ? r.events.listForUsers({ ...range, since: now - windows.eventDays * DAY, until: now + 1 })
+      ? eventsOfUsers(
+          r,
+          { ...range, since: now - windows.eventDays * DAY, until: now + 1 },
+          limits.eventsPerRead,
+        )
       : [],
     r.notifications.listForUsers({ ...range, sinceDay: utcDay(now - NOTIFICATION_HISTORY_DAYS * DAY) }),
     r.deliveries.listForUsers({ ...range, sinceDay: utcDay(now - windows.deliveryDays * DAY) }),
@@ -214,6 +245,25 @@ async function loadSnapshots(
     notifications: notificationsByUser.get(user.userId) ?? [],
     deliveries: deliveriesByUser.get(user.userId) ?? [],
   }));
+}
+
+/** A page of users' events, read `perRead` rows at a time: no read returns more than that. */
+async function eventsOfUsers(
+  r: Repositories,
+  range: { fromUserId: number; toUserId: number; since: number; until: number },
+  perRead: number,
+): Promise<EventRecord[]> {
+  const events: EventRecord[] = [];
+  for (;;) {
+    const last = events[events.length - 1];
+    const page = await r.events.listForUsers({
+      ...range,
+      limit: perRead,
+      ...(last ? { after: { userId: last.userId, occurredAt: last.occurredAt, eventId: last.eventId } } : {}),
+    });
+    events.push(...page);
+    if (page.length < perRead) return events;
+  }
 }
 
 function groupByUser<T extends { userId: number }>(rows: readonly T[]): Map<number, T[]> {

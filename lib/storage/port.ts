@@ -173,14 +173,18 @@ export interface EventRepository {
   /** A user's events in `[since, until)`, oldest first, at most `limit`. */
   listByUser(userId: number, range: { since: number; until: number; limit: number }): Promise<EventRecord[]>;
   /**
-   * Events of the users with ids in `[fromUserId, toUserId]` in `[since, until)`, by user then time:
-   * one range read for a page of the dispatcher's users.
+   * Events of the users with ids in `[fromUserId, toUserId]` in `[since, until)`, by user then time,
+   * at most `limit` a read: the dispatcher pages through a page of users' events this way.
    */
   listForUsers(range: {
     fromUserId: number;
     toUserId: number;
     since: number;
     until: number;
+    /** At most this many rows per read: the caller pages with `after`. */
+    limit: number;
+    /** The last row of the previous page: (userId, occurredAt, eventId). */
+    after?: { userId: number; occurredAt: number; eventId: string };
   }): Promise<EventRecord[]>;
   deleteByUser(userId: number): Promise<void>;
 }

@@ -2,7 +2,8 @@ import { CONTROL, shippedCampaigns } from '../../lib/campaigns/campaign';
 import { assignVariant } from '../../lib/campaigns/segment';
 import { DAY, HOUR, MINUTE } from '../../lib/clock';
 import type { CampaignBatch } from '../../lib/dispatcher/batch';
-import type { UserRecord } from '../../lib/storage/port';
+import { planCampaigns } from '../../lib/dispatcher/plan';
+import type { Repositories, TransactionOptions, UserRecord } from '../../lib/storage/port';
 import { newUserRecord } from '../../lib/users/account';
 import { ADMIN_TOKEN, startBotStack, WEDNESDAY_NOON_MSK } from '../support/bot-harness';
 import { ConflictingStore } from '../support/undetermined-commit-store';
@@ -376,5 +377,89 @@ describe('notify-dispatcher: counts under retried transactions', () => {
       store.conflicts = 0;
       await harness.stack.close();
     }
+  });
+});
+
+describe('notify-dispatcher: bounded reads and transactions', () => {
+  /** A store that measures the largest events read and the most plan rows one transaction writes. */
+  class MeasuringStore extends ConflictingStore {
+    largestEventsRead = 0;
+    mostPlansInOneTransaction = 0;
+    override async transaction<T>(work: (r: Repositories) => Promise<T>, options?: TransactionOptions) {
+      return super.transaction((r) => work(this.#measured(r)), options);
+    }
+    override read<T>(work: (r: Repositories) => Promise<T>) {
+      return super.read((r) => work(this.#measured(r)));
+    }
+    #measured(r: Repositories): Repositories {
+      let plans = 0;
+      return {
+        ...r,
+        events: {
+          ...r.events,
+          listForUsers: async (range) => {
+            const rows = await r.events.listForUsers(range);
+            this.largestEventsRead = Math.max(this.largestEventsRead, rows.length);
+            return rows;
+          },
+        },
+        deliveries: {
+          ...r.deliveries,
+          plan: async (delivery) => {
+            this.mostPlansInOneTransaction = Math.max(this.mostPlansInOneTransaction, ++plans);
+            return r.deliveries.plan(delivery);
+          },
+        },
+      };
+    }
+  }
+
+  it('reads a page of users’ events a bounded number at a time and writes plans in small transactions, deciding the same', async () => {
+    const store = new MeasuringStore(':memory:');
+    const now = WEDNESDAY_NOON_MSK;
+    const users = treatedIds(31000, 7);
+    await store.transaction(async (r) => {
+      for (const userId of users) {
+        await r.users.put(
+          newUserRecord(userId, now - 10 * DAY, { notificationsAllowed: true, language: 'ru' }),
+        );
+        const events = Array.from({ length: 5 }, (_, i) => ({
+          userId,
+          eventId: `view-${userId}-${i}`,
+          name: 'screen_view',
+          occurredAt: now - 2 * DAY + i * MINUTE,
+          screen: 'home',
+          props: {},
+        }));
+        await r.events.append([
+          ...events,
+          {
+            userId,
+            eventId: `start-${userId}`,
+            name: 'quiz_start',
+            occurredAt: now - 2 * DAY,
+            screen: 'quiz',
+            props: {},
+          },
+        ]);
+      }
+    });
+    const batches: CampaignBatch[] = [];
+    const report = await planCampaigns(
+      {
+        store,
+        clock: { now: () => now },
+        settings: { dailyCap: 1, timezone: 'Europe/Moscow', defaultQuietHours: null },
+        enqueue: async (sent) => void batches.push(...sent),
+      },
+      { campaigns: shippedCampaigns(), dryRun: false, eventsPerRead: 4, plansPerTransaction: 3 },
+    );
+    expect(store.largestEventsRead).toBeLessThanOrEqual(4);
+    expect(store.mostPlansInOneTransaction).toBeLessThanOrEqual(3);
+    // Every user's quiz_start was found across the reads: each is planned for the unfinished quiz.
+    const planned = report.planned['quiz-unfinished'] ?? {};
+    expect(Object.values(planned).reduce((sum, n) => sum + n, 0)).toBe(users.length);
+    expect(batches.flatMap((batch) => batch.userIds).sort()).toEqual([...users].sort());
+    await store.close();
   });
 });

@@ -392,10 +392,22 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
             event(first, 9),
           ]),
         );
-        const found = await store.read((r) =>
-          r.events.listForUsers({ fromUserId: first, toUserId: second, since: t0, until: t0 + 5 * 60_000 }),
-        );
+        const range = { fromUserId: first, toUserId: second, since: t0, until: t0 + 5 * 60_000 };
+        const found = await store.read((r) => r.events.listForUsers({ ...range, limit: 100 }));
         expect(found.map((e) => e.eventId)).toEqual([`${first}-2`, `${first}-3`, `${second}-1`]);
+        // At most `limit` a read, and the cursor goes on from the last row, across users.
+        const pages: string[][] = [];
+        let after: { userId: number; occurredAt: number; eventId: string } | undefined;
+        for (;;) {
+          const page = await store.read((r) =>
+            r.events.listForUsers({ ...range, limit: 2, ...(after ? { after } : {}) }),
+          );
+          pages.push(page.map((e) => e.eventId));
+          const last = page.at(-1);
+          if (!last || page.length < 2) break;
+          after = { userId: last.userId, occurredAt: last.occurredAt, eventId: last.eventId };
+        }
+        expect(pages).toEqual([[`${first}-2`, `${first}-3`], [`${second}-1`]]);
       });
     });
 

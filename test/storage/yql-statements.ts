@@ -208,7 +208,21 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
   },
   {
     method: 'events.listForUsers',
-    run: (r) => r.events.listForUsers({ fromUserId: 1, toUserId: 1000, since: t0, until: t0 + 1 }),
+    run: (r) =>
+      r.events.listForUsers({ fromUserId: 1, toUserId: 1000, since: t0, until: t0 + 1, limit: 5000 }),
+  },
+  {
+    method: 'events.listForUsers',
+    branch: 'cursor',
+    run: (r) =>
+      r.events.listForUsers({
+        fromUserId: 1,
+        toUserId: 1000,
+        since: t0,
+        until: t0 + 1,
+        limit: 5000,
+        after: { userId: 5, occurredAt: t0, eventId: 'e' },
+      }),
   },
   { method: 'events.deleteByUser', run: (r) => r.events.deleteByUser(1) },
   { method: 'notifications.claim', run: (r) => r.notifications.claim(notification) },

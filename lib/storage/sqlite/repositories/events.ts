@@ -38,15 +38,33 @@ export function sqliteEvents(sql: SqliteStatements): EventRepository {
         limit,
       ).map(toEvent);
     },
-    async listForUsers({ fromUserId, toUserId, since, until }) {
-      return all(
-        `SELECT * FROM events WHERE user_id >= ? AND user_id <= ? AND occurred_at >= ? AND occurred_at < ?
-         ORDER BY user_id, occurred_at, event_id`,
-        fromUserId,
-        toUserId,
-        since,
-        until,
-      ).map(toEvent);
+    async listForUsers({ fromUserId, toUserId, since, until, limit, after }) {
+      const found = after
+        ? all(
+            `SELECT * FROM events WHERE user_id >= ? AND user_id <= ? AND occurred_at >= ? AND occurred_at < ?
+               AND (user_id > ? OR (user_id = ? AND (occurred_at > ? OR (occurred_at = ? AND event_id > ?))))
+             ORDER BY user_id, occurred_at, event_id LIMIT ?`,
+            fromUserId,
+            toUserId,
+            since,
+            until,
+            after.userId,
+            after.userId,
+            after.occurredAt,
+            after.occurredAt,
+            after.eventId,
+            limit,
+          )
+        : all(
+            `SELECT * FROM events WHERE user_id >= ? AND user_id <= ? AND occurred_at >= ? AND occurred_at < ?
+             ORDER BY user_id, occurred_at, event_id LIMIT ?`,
+            fromUserId,
+            toUserId,
+            since,
+            until,
+            limit,
+          );
+      return found.map(toEvent);
     },
     async deleteByUser(userId) {
       run('DELETE FROM events WHERE user_id = ?', userId);

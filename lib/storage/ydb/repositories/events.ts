@@ -64,15 +64,36 @@ export function ydbEvents(sql: Sql): EventRepository {
       ).map(toEvent);
     },
     async listForUsers(range) {
-      return (
-        await rows(
-          sql,
-          `SELECT * FROM events VIEW events_by_time
-             WHERE user_id >= $from_user AND user_id <= $to_user AND occurred_at >= $since AND occurred_at < $until
-             ORDER BY user_id, occurred_at, event_id`,
-          { ...userRange(range), $since: yv.time(range.since), $until: yv.time(range.until) },
-        )
-      ).map(toEvent);
+      const params = {
+        ...userRange(range),
+        $since: yv.time(range.since),
+        $until: yv.time(range.until),
+        $limit: yv.int32(range.limit),
+      };
+      const { after } = range;
+      const found = after
+        ? await rows(
+            sql,
+            `SELECT * FROM events VIEW events_by_time
+               WHERE user_id >= $from_user AND user_id <= $to_user AND occurred_at >= $since AND occurred_at < $until
+                 AND (user_id > $after_user OR (user_id = $after_user AND (occurred_at > $after_at
+                   OR (occurred_at = $after_at AND event_id > $after_id))))
+               ORDER BY user_id, occurred_at, event_id LIMIT $limit`,
+            {
+              ...params,
+              $after_user: yv.int64(after.userId),
+              $after_at: yv.time(after.occurredAt),
+              $after_id: yv.text(after.eventId),
+            },
+          )
+        : await rows(
+            sql,
+            `SELECT * FROM events VIEW events_by_time
+               WHERE user_id >= $from_user AND user_id <= $to_user AND occurred_at >= $since AND occurred_at < $until
+               ORDER BY user_id, occurred_at, event_id LIMIT $limit`,
+            params,
+          );
+      return found.map(toEvent);
     },
     async deleteByUser(userId) {
       await rows(sql, 'DELETE FROM events WHERE user_id = $user_id', { $user_id: yv.int64(userId) });
