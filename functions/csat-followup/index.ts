@@ -6,21 +6,25 @@ import { deferredQueueOf } from '../../lib/queue/deferred';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient, vkApiOptions } from '../../lib/vk/client';
+import { groupTokenGate, serviceTokenGate } from '../../lib/vk/shared-rate-gate';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 
 const runtime = createCloudRuntime('csat-followup', functionConfigSections['csat-followup']);
 const { config } = runtime;
 const serviceSettings = ticketServiceSettings(config);
 const vkOptions = vkApiOptions(config.vkApi);
+/** Both tokens paced with every other instance's calls (VK counts a token's calls together). */
 const groupVk = new VkClient({
   ...vkOptions,
   token: config.vk.VK_GROUP_TOKEN,
   rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+  bucket: groupTokenGate(runtime.invocationStore, config.vk.VK_GROUP_RATE_LIMIT),
 });
 const appVk = new VkClient({
   ...vkOptions,
   token: config.miniApp.VK_SERVICE_TOKEN,
   rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+  bucket: serviceTokenGate(runtime.invocationStore, config.miniApp.VK_SERVICE_RATE_LIMIT),
 });
 const crmWebhook =
   config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET

@@ -8,6 +8,7 @@ import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient, vkApiOptions } from '../../lib/vk/client';
+import { groupTokenGate } from '../../lib/vk/shared-rate-gate';
 
 const runtime = createCloudRuntime('vk-callback', functionConfigSections['vk-callback']);
 const { config } = runtime;
@@ -17,10 +18,12 @@ const settings = {
   confirmationCode: config.vk.VK_CONFIRMATION_CODE,
 };
 const serviceSettings = ticketServiceSettings(config);
+/** Paced with every other instance's calls on the community token (VK counts them together). */
 const vk = new VkClient({
   ...vkApiOptions(config.vkApi),
   token: config.vk.VK_GROUP_TOKEN,
   rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+  bucket: groupTokenGate(runtime.invocationStore, config.vk.VK_GROUP_RATE_LIMIT),
   logger: runtime.logger,
 });
 /** Names and chat membership cached for the life of the instance. */

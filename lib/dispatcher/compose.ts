@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger';
 import { MAX_DELAY_SECONDS, type MessageQueue } from '../queue/port';
 import type { Store } from '../storage/port';
 import { VkClient } from '../vk/client';
-import { SharedRateGate } from '../vk/shared-rate-gate';
+import { serviceTokenGate } from '../vk/shared-rate-gate';
 import { type CampaignBatch, campaignBatchSchema } from './batch';
 import { runDailyDispatch } from './daily-run';
 import type { AudienceSettings } from './decide';
@@ -41,7 +41,7 @@ export function campaignVkClient(
 ): VkClient {
   return new VkClient({
     ...options,
-    bucket: new SharedRateGate(store, 'vk-service-token', options.rateLimitPerSecond),
+    bucket: serviceTokenGate(store, options.rateLimitPerSecond),
     logger,
   });
 }

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../log/logger';
 import type { FunctionContext } from '../platform/types';
 import { lazyQueue } from '../queue/lazy';
 import type { MessageQueue } from '../queue/port';
-import { lazyStore } from '../storage/lazy';
+import { InvocationStore, lazyStore } from '../storage/lazy';
 import type { Store } from '../storage/port';
 
 type CloudSections = 'storage' | 'queue' | 'runtime';
@@ -47,6 +47,12 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
     });
   });
 
+  /**
+   * The running invocation's store, for parts built once per instance: the VK clients' shared rate
+   * gates claim their slots in it (`lib/vk/shared-rate-gate.ts`).
+   */
+  const invocationStore = new InvocationStore();
+
   /** Runs one invocation with its own logger and store, and one error boundary that logs once. */
   async function invoke<T>(
     context: FunctionContext,
@@ -67,7 +73,7 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
       });
     });
     try {
-      return await work({ store, logger });
+      return await invocationStore.run(store, () => work({ store, logger }));
     } catch (error) {
       logger.error('invocation failed', { error: describeError(error) });
       throw error;
@@ -76,5 +82,5 @@ export function createCloudRuntime<const S extends ConfigSectionName>(
     }
   }
 
-  return { config, logger: rootLogger, queue, invoke };
+  return { config, logger: rootLogger, queue, invoke, invocationStore };
 }

@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { AppError } from '../errors';
 import type { Store } from './port';
 
 /**
@@ -24,4 +26,29 @@ export function lazyStore(open: () => Promise<Store>): Store {
       await store?.close();
     },
   };
+}
+
+/**
+ * The store of whichever invocation is running, for parts that live across invocations (a VK
+ * client's rate gate is built once per instance, but claims its slots in the store of the call it
+ * serves). Each invocation runs inside `run`; using the store outside one is a bug and throws.
+ */
+export class InvocationStore implements Store {
+  readonly #current = new AsyncLocalStorage<Store>();
+
+  run<T>(store: Store, work: () => Promise<T>): Promise<T> {
+    return this.#current.run(store, work);
+  }
+
+  #store(): Store {
+    const store = this.#current.getStore();
+    if (!store) throw new AppError('no_invocation', 'the invocation store was used outside an invocation');
+    return store;
+  }
+
+  transaction: Store['transaction'] = (work, options) => this.#store().transaction(work, options);
+  read: Store['read'] = (work, options) => this.#store().read(work, options);
+  ping: Store['ping'] = (options) => this.#store().ping(options);
+  /** The invocation closes its own store. */
+  close = async (): Promise<void> => {};
 }

@@ -72,3 +72,11 @@ export class SharedRateGate implements RateGate {
     }
   }
 }
+
+/** The community token's gate: the bot's replies, lookups and the worker's sends, every instance. */
+export const groupTokenGate = (store: Store, ratePerSecond: number) =>
+  new SharedRateGate(store, 'vk-group-token', ratePerSecond);
+
+/** The app's service token's gate: mini app notifications, campaigns, ticket updates and surveys. */
+export const serviceTokenGate = (store: Store, ratePerSecond: number) =>
+  new SharedRateGate(store, 'vk-service-token', ratePerSecond);

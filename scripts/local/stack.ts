@@ -24,6 +24,7 @@ import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import type { TicketService } from '../../lib/tickets/service';
 import { VkClient } from '../../lib/vk/client';
+import { groupTokenGate, serviceTokenGate } from '../../lib/vk/shared-rate-gate';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 import { VkSandbox } from '../sandbox/vk-sandbox';
 
@@ -134,10 +135,13 @@ export async function startLocalStack(
     timeoutMs: config.vkApi.VK_API_TIMEOUT_MS,
     // Rate limiting and backoff run on real time, whatever the dev clock says.
   };
+  // Each token's calls are paced through the store, as in the cloud: stacks in several processes on
+  // one SQLite file (npm run bench:burst) share VK's limit as function instances do.
   const groupVk = new VkClient({
     ...vkOptions,
     token: config.vk.VK_GROUP_TOKEN,
     rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+    bucket: groupTokenGate(store, config.vk.VK_GROUP_RATE_LIMIT),
     logger,
   });
   const bot = createCallbackBot({
@@ -154,6 +158,7 @@ export async function startLocalStack(
     ...vkOptions,
     token: config.miniApp.VK_SERVICE_TOKEN,
     rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
+    bucket: serviceTokenGate(store, config.miniApp.VK_SERVICE_RATE_LIMIT),
     logger,
   });
   const appNotifications = new AppNotifications({

@@ -18,7 +18,7 @@ describe('a commit whose answer was lost', () => {
   it('a callback: the turn is applied once and its reply goes out at once, not after the rescue', async () => {
     const store = new UndeterminedCommitStore(':memory:');
     bot = await startBotStack({ store });
-    store.armed.push((options) => options.idempotent === true);
+    store.armed.push(({ claimKeys }) => claimKeys.some((key) => key.startsWith('vk-event:')));
     const delivery = await bot.says(701, 'привет');
     expect(store.reruns).toBe(1);
     expect(delivery).toMatchObject({ status: 200 });
@@ -48,7 +48,7 @@ describe('a commit whose answer was lost', () => {
     const number = created.body.number as string;
     await bot.api('POST', `/api/ops/tickets/${number}/assign`, { operatorToken, body: {} });
 
-    store.armed.push((options) => !options.idempotent);
+    store.armed.push(({ options }) => !options.idempotent);
     const reply = await bot.api('POST', `/api/ops/tickets/${number}/messages`, {
       operatorToken,
       body: { text: 'Откройте «Настройки» → «Тариф»', internal: false },

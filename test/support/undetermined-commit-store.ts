@@ -6,15 +6,21 @@ import {
 } from '../../lib/storage/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 
+/** What an armed predicate sees of a committed transaction: its options and the keys it claimed. */
+export interface CommittedTransaction {
+  options: TransactionOptions;
+  claimKeys: string[];
+}
+
 /**
  * A real SQLite store whose armed transactions commit and then look failed, as a YDB commit does when
  * its answer is lost (UNDETERMINED, a timeout, a dropped connection). It then does what the YDB
  * adapter's `runTransaction` does: runs idempotent work again under the same owner, and fails
- * anything else with `UndeterminedCommitError`.
+ * anything else with `UndeterminedCommitError`. A predicate picks the transaction by what it did.
  */
 export class UndeterminedCommitStore extends SqliteStore {
-  /** Which transactions get the lost answer; each arming is used once. */
-  readonly armed: Array<(options: TransactionOptions) => boolean> = [];
+  /** Which committed transactions get the lost answer; each arming is used once. */
+  readonly armed: Array<(committed: CommittedTransaction) => boolean> = [];
   /** How often the work of an armed transaction ran. */
   reruns = 0;
 
@@ -22,11 +28,26 @@ export class UndeterminedCommitStore extends SqliteStore {
     work: (repositories: Repositories) => Promise<T>,
     options: TransactionOptions = {},
   ): Promise<T> {
-    const index = this.armed.findIndex((matches) => matches(options));
-    if (index < 0) return super.transaction(work, options);
-    this.armed.splice(index, 1);
+    if (this.armed.length === 0) return super.transaction(work, options);
     const owner = newTransactionOwner('undetermined');
-    await this.attempt(work, owner);
+    const claimKeys: string[] = [];
+    const result = await this.attempt(
+      (repositories) =>
+        work({
+          ...repositories,
+          claims: {
+            ...repositories.claims,
+            take: (claim) => {
+              claimKeys.push(claim.key);
+              return repositories.claims.take(claim);
+            },
+          },
+        }),
+      owner,
+    );
+    const index = this.armed.findIndex((matches) => matches({ options, claimKeys }));
+    if (index < 0) return result;
+    this.armed.splice(index, 1);
     if (!options.idempotent) throw new UndeterminedCommitError(new Error('UNDETERMINED'));
     this.reruns++;
     return this.attempt(work, owner);
