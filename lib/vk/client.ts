@@ -40,6 +40,44 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** One message the community sends to one peer; `messageKey` is its idempotency key. */
+export interface OutgoingMessage {
+  peerId: number;
+  /** Identifies this outgoing message (e.g. `reply:<event_id>:<step>`): it becomes `random_id`. */
+  messageKey: string;
+  text: string;
+  keyboard?: object;
+  attachment?: string;
+  disableMentions?: boolean;
+}
+
+/** A failed API call inside `execute`, as VK lists it in `execute_errors`. */
+export interface VkExecuteError {
+  method: string;
+  error_code: number;
+  error_msg: string;
+}
+
+/** What `messages.send` answers: the message id (or, with `peer_ids`, one entry per peer). */
+export type MessagesSendResult = number | Array<{ message_id: number }>;
+
+/** `messages.send`'s parameters for one message, `random_id` derived from its key (direct or in `execute`). */
+export function messagesSendParams(message: OutgoingMessage): Record<string, VkParamValue> {
+  return {
+    peer_id: message.peerId,
+    random_id: randomIdFor(message.messageKey),
+    message: message.text,
+    keyboard: message.keyboard ? JSON.stringify(message.keyboard) : undefined,
+    attachment: message.attachment,
+    disable_mentions: message.disableMentions,
+  };
+}
+
+/** The sent message's id from `messages.send`'s answer. */
+export function sentMessageId(result: MessagesSendResult): number {
+  return typeof result === 'number' ? result : (result[0]?.message_id ?? 0);
+}
+
 /**
  * The VK API over HTTPS: form-encoded POST, `v` pinned, errors mapped to typed errors by code,
  * retries with backoff for 6, 10, 5xx and timeouts (never for 9 or 900–902), and a token bucket
@@ -67,17 +105,44 @@ export class VkClient {
 
   /** One API method with retries. Resolves with `response`, throws a `VkApiError` or `VkTransportError`. */
   async call<T>(method: string, params: Record<string, VkParamValue>, options: CallOptions = {}): Promise<T> {
+    const payload = await this.#withRetries(
+      method,
+      () => this.#callOnce<T>(method, params, options.signal),
+      options,
+    );
+    return payload.response;
+  }
+
+  /**
+   * `execute` with retries, as one request: resolves with VK's `response` (the script's value; a failed
+   * API call inside it is `false` there) and `execute_errors` (one entry per failed call, in order). A
+   * retried request repeats the very same code, so calls keyed by `random_id` are never doubled.
+   */
+  async execute<T>(
+    code: string,
+    options: CallOptions = {},
+  ): Promise<{ response: T; executeErrors: VkExecuteError[] }> {
+    const payload = await this.#withRetries(
+      'execute',
+      () => this.#callOnce<T>('execute', { code }, options.signal),
+      options,
+    );
+    return { response: payload.response, executeErrors: payload.executeErrors };
+  }
+
+  async #withRetries<R>(method: string, attempt: () => Promise<R>, options: CallOptions): Promise<R> {
     const { maxAttempts, baseBackoffMs, maxBackoffMs } = this.#options;
-    for (let attempt = 1; ; attempt++) {
+    for (let attemptNumber = 1; ; attemptNumber++) {
       try {
-        return await this.#callOnce<T>(method, params, options.signal);
+        return await attempt();
       } catch (error) {
-        if (!isRetryableVkError(error) || attempt >= maxAttempts || options.signal?.aborted) throw error;
-        const backoff = Math.min(maxBackoffMs, baseBackoffMs * 2 ** (attempt - 1));
+        if (!isRetryableVkError(error) || attemptNumber >= maxAttempts || options.signal?.aborted)
+          throw error;
+        const backoff = Math.min(maxBackoffMs, baseBackoffMs * 2 ** (attemptNumber - 1));
         const delay = Math.round(backoff / 2 + Math.random() * (backoff / 2));
         this.#options.logger?.warn('vk call retried', {
           method,
-          attempt,
+          attempt: attemptNumber,
           delayMs: delay,
           error: errorCode(error),
         });
@@ -86,7 +151,11 @@ export class VkClient {
     }
   }
 
-  async #callOnce<T>(method: string, params: Record<string, VkParamValue>, signal?: AbortSignal): Promise<T> {
+  async #callOnce<T>(
+    method: string,
+    params: Record<string, VkParamValue>,
+    signal?: AbortSignal,
+  ): Promise<{ response: T; executeErrors: VkExecuteError[] }> {
     await this.#bucket.take(signal);
     const form = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
@@ -114,7 +183,11 @@ export class VkClient {
       await response.body?.cancel();
       throw new VkTransportError(method, `HTTP ${response.status}`);
     }
-    let payload: { response?: T; error?: { error_code?: number; error_msg?: string } };
+    let payload: {
+      response?: T;
+      error?: { error_code?: number; error_msg?: string };
+      execute_errors?: VkExecuteError[];
+    };
     try {
       payload = (await response.json()) as typeof payload;
     } catch (error) {
@@ -128,35 +201,14 @@ export class VkClient {
       );
     }
     if (!('response' in payload)) throw new VkTransportError(method, 'answer without response');
-    return payload.response as T;
+    return { response: payload.response as T, executeErrors: payload.execute_errors ?? [] };
   }
 
   /** `messages.send` to one peer. `messageKey` identifies this outgoing message: it becomes `random_id`. */
-  async sendMessage(
-    message: {
-      peerId: number;
-      messageKey: string;
-      text: string;
-      keyboard?: object;
-      attachment?: string;
-      disableMentions?: boolean;
-    },
-    options?: CallOptions,
-  ): Promise<number> {
-    const result = await this.call<number | Array<{ message_id: number }>>(
-      'messages.send',
-      {
-        peer_id: message.peerId,
-        random_id: randomIdFor(message.messageKey),
-        message: message.text,
-        keyboard: message.keyboard ? JSON.stringify(message.keyboard) : undefined,
-        attachment: message.attachment,
-        disable_mentions: message.disableMentions,
-        dont_parse_links: undefined,
-      },
-      options,
+  async sendMessage(message: OutgoingMessage, options?: CallOptions): Promise<number> {
+    return sentMessageId(
+      await this.call<MessagesSendResult>('messages.send', messagesSendParams(message), options),
     );
-    return typeof result === 'number' ? result : (result[0]?.message_id ?? 0);
   }
 
   /** `messages.edit` of a message the community sent, by its conversation message id. */

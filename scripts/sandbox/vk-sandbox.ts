@@ -1,14 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formParams, MAX_EXECUTE_CALLS, parseExecuteCode } from './vkscript';
 
 /**
  * The VK sandbox: an HTTP server of ours that answers the VK API methods the product calls, in VK's
  * formats, and plays VK's side of the Callback API. Used by tests and by `npm start`; never bundled.
  *
  * - `POST /method/<name>` (form-encoded, like api.vk.com): records every call, drops a repeated
- *   `random_id` per peer (VK's dedup), enforces a requests-per-second limit with error 6, and fails
- *   on demand with 6, 9, 10, 901, HTTP 5xx or a timeout.
+ *   `random_id` per peer (VK's dedup), enforces a requests-per-second limit per access token with
+ *   error 6, and fails on demand with 6, 9, 10, 901, HTTP 5xx or a timeout.
+ * - `execute` with `code` = `return [API.<method>({JSON}), …];` (what the product sends; anything else
+ *   is error 12, a 26th call error 13): each call runs as a direct call would, and the answer is
+ *   `{response: [result or false, …], execute_errors: [{method, error_code, error_msg}, …]}`. The
+ *   request counts once against the rate limit.
  * - Like VK, it refuses `messages.send` to a user who never wrote and didn't allow messages (901),
  *   and echoes every message the community sends to a user back as a `message_reply` callback.
  * - `POST /sandbox/users/<id>/messages {text, payload?, photos?, buttonActions?, langId?}`,
@@ -32,7 +37,7 @@ export interface SandboxOptions {
   callbackSecret: string;
   /** Where played events go, e.g. http://127.0.0.1:8080/vk/callback. Settable later. */
   callbackUrl?: string;
-  /** Requests per second before error 6; 0 for no limit. */
+  /** Requests per second per access token before error 6 (an `execute` is one); 0 for no limit. */
   rateLimitPerSecond?: number;
   apiVersion?: string;
   /** Group chats the community is in, with their members (`messages.getConversationMembers`). */
@@ -52,8 +57,10 @@ export interface RecordedCall {
   method: string;
   params: Record<string, string>;
   at: number;
-  /** What the sandbox answered: `ok`, `duplicate`, or `error <code>`. */
+  /** What the sandbox answered: `ok`, `duplicate`, `error <code>`, `http 500` or `timeout`. */
   outcome: string;
+  /** Set on a call made inside an `execute` request (recorded before that request itself). */
+  via?: 'execute';
 }
 
 export interface SentMessage {
@@ -65,12 +72,41 @@ export interface SentMessage {
   conversationMessageId: number;
 }
 
-/** `lost_answer`: the call takes effect but its answer is an HTTP 500 (the client must retry safely). */
+/**
+ * A failure to play `times` times for calls of `method` (any method when absent: then it hits the
+ * request, an `execute` included, never a call inside one). `lost_answer`: the call takes effect but
+ * its answer is an HTTP 500 (the client must retry safely).
+ */
 export type Fault = {
   method?: string;
-  error: 6 | 9 | 10 | 901 | 'http500' | 'timeout' | 'lost_answer';
+  error: FaultCode | 'http500' | 'timeout' | 'lost_answer';
   times: number;
 };
+
+type FaultCode = 6 | 9 | 10 | 901;
+
+const faultMessages: Record<FaultCode, string> = {
+  6: 'Too many requests per second',
+  9: 'Flood control',
+  10: 'Internal server error',
+  901: "Can't send messages for users without permission",
+};
+
+/** A failed call inside `execute`, as VK lists it in `execute_errors`. */
+interface ExecuteErrorEntry {
+  method: string;
+  error_code: number;
+  error_msg: string;
+}
+
+/** One method's answer: its `response` (and how it was reached, e.g. `duplicate`), or a VK error. */
+type MethodAnswer = { response: unknown; outcome?: string } | { error: number; message: string };
+
+/** What an API request gets: an answer (with `execute_errors`), an error, or a broken transport. */
+type Answer =
+  | { response: unknown; outcome?: string; executeErrors?: ExecuteErrorEntry[]; loseAnswer?: boolean }
+  | { error: number; message: string; loseAnswer?: boolean }
+  | { transport: 'http500' | 'timeout' };
 
 export interface CallbackDelivery {
   type: string;
@@ -123,8 +159,8 @@ export class VkSandbox {
     creator_id: number;
   }> = [];
   readonly callbackSettings = new Map<number, { api_version: string; events: Record<string, boolean> }>();
-  /** Arrival times of the last second's API calls: VK's per-second limit as a sliding window. */
-  readonly #recentCalls: number[] = [];
+  /** Arrival times of the last second's API requests, per access token: VK's per-second limit. */
+  readonly #recentCalls = new Map<string, number[]>();
 
   constructor(options: SandboxOptions) {
     this.options = {
@@ -441,8 +477,8 @@ export class VkSandbox {
   async #apiCall(method: string, body: string, url: URL, response: ServerResponse): Promise<void> {
     const params: Record<string, string> = Object.fromEntries(new URLSearchParams(body));
     for (const [key, value] of url.searchParams) params[key] ??= value;
+    const { access_token: tokenParam, ...visible } = params;
     const record = (outcome: string) => {
-      const { access_token: _token, ...visible } = params;
       this.calls.push({ method, params: visible, at: Date.now(), outcome });
     };
     const vkError = (code: number, message: string) => {
@@ -457,85 +493,129 @@ export class VkSandbox {
         }),
       );
     };
-    const ok = (value: unknown, outcome = 'ok') => {
-      record(outcome);
-      response
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ response: value }));
-    };
 
     if (!params.v) return vkError(8, 'Invalid request: v (version) is required');
-    if (!params.access_token && !(response.req.headers.authorization ?? '').startsWith('Bearer ')) {
-      return vkError(5, 'User authorization failed: no access_token passed.');
-    }
-    if (this.#overRateLimit()) {
+    const authorization = response.req.headers.authorization ?? '';
+    const token = tokenParam || (authorization.startsWith('Bearer ') ? authorization.slice(7) : '');
+    if (!token) return vkError(5, 'User authorization failed: no access_token passed.');
+    // VK counts a token's requests, whoever sends them; an `execute` is one request however many calls it holds.
+    if (this.#overRateLimit(token)) {
       this.rateLimited++;
       return vkError(6, 'Too many requests per second');
     }
-    const random = this.options.randomFaults;
-    const randomFault =
-      random && (!random.method || random.method === method) && (random.random ?? Math.random)() < random.rate
-        ? {
-            error: random.errors[Math.floor((random.random ?? Math.random)() * random.errors.length)]!,
-            times: 1,
-          }
-        : undefined;
-    const fault =
-      randomFault ??
-      this.faults.find(
-        (candidate) => candidate.times > 0 && (!candidate.method || candidate.method === method),
-      );
+    const fault = this.#takeFault(method, 'request');
+    if (fault?.error === 'http500') {
+      record('http 500');
+      response.writeHead(500).end('Internal Server Error');
+      return;
+    }
+    if (fault?.error === 'timeout') {
+      record('timeout');
+      // Never answers; the client's timeout fires. The connection is closed when the sandbox stops.
+      return;
+    }
+    if (typeof fault?.error === 'number') return vkError(fault.error, faultMessages[fault.error]);
+
+    const answer: Answer =
+      method === 'execute' ? await this.#execute(params) : await this.#invoke(method, params);
+    if ('transport' in answer) {
+      record(answer.transport === 'http500' ? 'http 500' : 'timeout');
+      if (answer.transport === 'http500') response.writeHead(500).end('Internal Server Error');
+      return;
+    }
+    if (fault?.error === 'lost_answer' || answer.loseAnswer) {
+      // The call took effect, but the client sees a 500 and must retry without doubling it.
+      record('error' in answer ? `error ${answer.error}` : (answer.outcome ?? 'ok'));
+      response.writeHead(500).end('Internal Server Error');
+      return;
+    }
+    if ('error' in answer) return vkError(answer.error, answer.message);
+    record(answer.outcome ?? 'ok');
+    response.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        response: answer.response,
+        ...(answer.executeErrors?.length ? { execute_errors: answer.executeErrors } : {}),
+      }),
+    );
+  }
+
+  /**
+   * `execute`: the calls of `return [API.<method>({…}), …];` run one by one exactly as direct calls
+   * (same checks, dedup, effects, per-method faults), each recorded in `calls` with `via: 'execute'`.
+   * A failed call is `false` in the answer and an entry in `execute_errors`, in order. Code outside
+   * that form is VK's 12; a 26th call is VK's 13, after the first 25 took effect. A fault injected
+   * for an inner call's method hits that call: a code fails it alone, `lost_answer` loses the whole
+   * answer, `http500` and `timeout` end the request there (the calls before it took effect).
+   */
+  async #execute(params: Record<string, string>): Promise<Answer> {
+    if (params.code === undefined)
+      return {
+        error: 100,
+        message: 'One of the parameters specified was missing or invalid: code is undefined',
+      };
+    const script = parseExecuteCode(params.code);
+    if ('compileError' in script) return { error: 12, message: script.compileError };
+    const results: unknown[] = [];
+    const executeErrors: ExecuteErrorEntry[] = [];
     let loseAnswer = false;
-    if (fault) {
-      fault.times--;
-      if (fault.error === 'lost_answer') {
-        loseAnswer = true;
-      } else if (fault.error === 'http500') {
-        record('http 500');
-        response.writeHead(500).end('Internal Server Error');
-        return;
-      } else if (fault.error === 'timeout') {
-        record('timeout');
-        // Never answers; the client's timeout fires. The connection is closed when the sandbox stops.
-        return;
-      } else {
-        const messages: Record<number, string> = {
-          6: 'Too many requests per second',
-          9: 'Flood control',
-          10: 'Internal server error',
-          901: "Can't send messages for users without permission",
+    for (const [index, call] of script.calls.entries()) {
+      if (index >= MAX_EXECUTE_CALLS)
+        return {
+          error: 13,
+          message: `Runtime error occurred during code invocation: Too many API calls (more than ${MAX_EXECUTE_CALLS})`,
+          loseAnswer,
         };
-        return vkError(fault.error, messages[fault.error] ?? 'error');
+      const fault = this.#takeFault(call.method, 'call');
+      if (fault?.error === 'http500' || fault?.error === 'timeout') return { transport: fault.error };
+      if (fault?.error === 'lost_answer') loseAnswer = true;
+      const form = formParams(call.args);
+      const answer: MethodAnswer =
+        typeof fault?.error === 'number'
+          ? { error: fault.error, message: faultMessages[fault.error] }
+          : 'invalid' in form
+            ? {
+                error: 100,
+                message: `One of the parameters specified was missing or invalid: ${form.invalid} is an object`,
+              }
+            : await this.#invoke(call.method, form);
+      this.calls.push({
+        method: call.method,
+        params: 'invalid' in form ? {} : form,
+        at: Date.now(),
+        outcome: 'error' in answer ? `error ${answer.error}` : (answer.outcome ?? 'ok'),
+        via: 'execute',
+      });
+      if ('error' in answer) {
+        results.push(false);
+        executeErrors.push({ method: call.method, error_code: answer.error, error_msg: answer.message });
+      } else {
+        results.push(answer.response);
       }
     }
-    if (loseAnswer) {
-      // The call takes effect below, but the client sees a 500 and must retry without doubling it.
-      const original = response.end.bind(response);
-      response.end = ((...args: unknown[]) => {
-        void args;
-        response.statusCode = 500;
-        response.removeHeader('content-type');
-        return original('Internal Server Error');
-      }) as typeof response.end;
-      response.writeHead = ((..._args: unknown[]) => response) as unknown as typeof response.writeHead;
-    }
+    return { response: results, executeErrors, loseAnswer };
+  }
+
+  /** One API method, called directly or from `execute`: VK's checks, effects and answer. */
+  async #invoke(method: string, params: Record<string, string>): Promise<MethodAnswer> {
+    const fail = (code: number, message: string): MethodAnswer => ({ error: code, message });
+    const ok = (value: unknown, outcome = 'ok'): MethodAnswer => ({ response: value, outcome });
 
     switch (method) {
       case 'messages.send': {
         const peerId = Number(params.peer_id ?? params.user_id);
         const randomId = Number(params.random_id ?? 0);
-        if (!peerId) return vkError(100, 'One of the parameters specified was missing or invalid: peer_id');
-        if ((params.message ?? '').length > 9000) return vkError(914, 'Message is too long');
+        if (!peerId) return fail(100, 'One of the parameters specified was missing or invalid: peer_id');
+        if ((params.message ?? '').length > 9000) return fail(914, 'Message is too long');
         if (!params.message && !params.attachment)
-          return vkError(100, 'One of the parameters specified was missing or invalid: message is empty');
+          return fail(100, 'One of the parameters specified was missing or invalid: message is empty');
         const dedupKey = `${peerId}:${randomId}`;
         if (randomId !== 0 && this.#randomIds.has(dedupKey))
           return ok(this.#randomIds.get(dedupKey), 'duplicate');
         if (peerId < 2_000_000_000 && peerId > 0 && !this.allowed.has(peerId))
-          return vkError(901, "Can't send messages for users without permission");
+          return fail(901, "Can't send messages for users without permission");
         if (params.keyboard) {
           const problem = keyboardProblem(params.keyboard);
-          if (problem) return vkError(911, `Keyboard format is invalid: ${problem}`);
+          if (problem) return fail(911, `Keyboard format is invalid: ${problem}`);
         }
         const message = this.#record(
           peerId,
@@ -555,20 +635,20 @@ export class VkSandbox {
             message.conversationMessageId === Number(params.conversation_message_id),
         );
         if (!target)
-          return vkError(100, 'One of the parameters specified was missing or invalid: message not found');
+          return fail(100, 'One of the parameters specified was missing or invalid: message not found');
         target.text = params.message ?? target.text;
         target.keyboard = params.keyboard ? JSON.parse(params.keyboard) : target.keyboard;
         return ok(1);
       }
       case 'messages.sendMessageEventAnswer': {
         if (!params.event_id || !params.user_id || !params.peer_id)
-          return vkError(
+          return fail(
             100,
             'One of the parameters specified was missing or invalid: event_id, user_id, peer_id',
           );
         const eventData = params.event_data ? JSON.parse(params.event_data) : null;
         if (eventData?.type === 'show_snackbar' && String(eventData.text ?? '').length > 90)
-          return vkError(100, 'event_data: snackbar text is longer than 90 characters');
+          return fail(100, 'event_data: snackbar text is longer than 90 characters');
         this.eventAnswers.push({
           eventId: params.event_id,
           userId: Number(params.user_id),
@@ -581,7 +661,7 @@ export class VkSandbox {
         return ok({ is_allowed: this.allowed.has(Number(params.user_id)) ? 1 : 0 });
       case 'messages.getConversationMembers': {
         const members = this.options.chatMembers[Number(params.peer_id)];
-        if (!members) return vkError(917, "You don't have access to this chat");
+        if (!members) return fail(917, "You don't have access to this chat");
         return ok({
           count: members.length,
           items: members.map((memberId) => ({
@@ -610,11 +690,11 @@ export class VkSandbox {
           .split(',')
           .filter(Boolean)
           .map(Number);
-        if (userIds.length < 1 || userIds.length > 100) return vkError(100, 'user_ids: from 1 to 100 users');
+        if (userIds.length < 1 || userIds.length > 100) return fail(100, 'user_ids: from 1 to 100 users');
         const text = params.message ?? '';
-        if (!text) return vkError(100, 'One of the parameters specified was missing or invalid: message');
-        if (text.length > 254) return vkError(100, 'message is too long');
-        if ((params.fragment ?? '').length > 2047) return vkError(100, 'fragment is too long');
+        if (!text) return fail(100, 'One of the parameters specified was missing or invalid: message');
+        if (text.length > 254) return fail(100, 'message is too long');
+        if ((params.fragment ?? '').length > 2047) return fail(100, 'fragment is too long');
         // VK drops a repeated random_id within the hour and answers as the first time.
         const dedupKey = `notify:${params.random_id ?? ''}`;
         if (params.random_id && this.#notificationAnswers.has(dedupKey))
@@ -644,12 +724,12 @@ export class VkSandbox {
       case 'groups.setCallbackSettings':
       case 'groups.getCallbackSettings': {
         if (Number(params.group_id) !== this.options.groupId)
-          return vkError(15, 'Access denied: no access to this group');
+          return fail(15, 'Access denied: no access to this group');
         const answer = await this.#callbackServerMethod(method, params);
-        return 'error' in answer ? vkError(answer.error, answer.message) : ok(answer.response);
+        return 'error' in answer ? answer : ok(answer.response);
       }
       default:
-        return vkError(3, 'Unknown method passed');
+        return fail(3, 'Unknown method passed');
     }
   }
 
@@ -788,14 +868,36 @@ export class VkSandbox {
     return null;
   }
 
-  #overRateLimit(): boolean {
+  /** VK's per-second limit per token, as a sliding window over the last second's requests. */
+  #overRateLimit(token: string): boolean {
     const limit = this.options.rateLimitPerSecond;
     if (!limit) return false;
     const now = Date.now();
-    while (this.#recentCalls.length > 0 && now - this.#recentCalls[0]! >= 1000) this.#recentCalls.shift();
-    if (this.#recentCalls.length >= limit) return true;
-    this.#recentCalls.push(now);
+    const recent = this.#recentCalls.get(token) ?? [];
+    this.#recentCalls.set(token, recent);
+    while (recent.length > 0 && now - recent[0]! >= 1000) recent.shift();
+    if (recent.length >= limit) return true;
+    recent.push(now);
     return false;
+  }
+
+  /**
+   * The fault to play for a request (`request`: a fault for its method or for any method) or for one
+   * call inside `execute` (`call`: only a fault naming that call's method). Random faults likewise.
+   */
+  #takeFault(method: string, scope: 'request' | 'call'): Fault | undefined {
+    const applies = (faultMethod?: string) =>
+      faultMethod === method || (scope === 'request' && faultMethod === undefined);
+    const random = this.options.randomFaults;
+    if (random && applies(random.method) && (random.random ?? Math.random)() < random.rate) {
+      return {
+        error: random.errors[Math.floor((random.random ?? Math.random)() * random.errors.length)]!,
+        times: 1,
+      };
+    }
+    const fault = this.faults.find((candidate) => candidate.times > 0 && applies(candidate.method));
+    if (fault) fault.times--;
+    return fault;
   }
 
   #nextConversationMessageId(peerId: number): number {
