@@ -180,6 +180,29 @@ export class DeferredJobs {
       logger.debug('deferred hop dropped', { jobId, hop });
       return 'dropped';
     }
+    try {
+      return await this.#afterClaim(job, hop, now, handlers);
+    } catch (error) {
+      // The hop is claimed: the message that came is spent, so the claimed hop is what must come
+      // back (the original would be dropped). If even this send fails, the rescue finds the job.
+      logger.error('deferred hop failed after its claim; its next hop sent back', {
+        jobId,
+        error: describeError(error),
+      });
+      await this.#sendHop(job, job.hop, now + retryDelaySeconds(1) * 1000);
+      return 'retrying';
+    }
+  }
+
+  /** What the copy of a hop that won the claim does: forward, run, postpone, retry or give up. */
+  async #afterClaim(
+    job: DeferredJobRecord,
+    hop: number,
+    now: number,
+    handlers: Readonly<Record<string, JobHandler>>,
+  ): Promise<HopOutcome> {
+    const { logger } = this.#options;
+    const { jobId } = job;
     if (now < job.dueAt) {
       await this.#sendHop(job, job.hop, job.dueAt);
       return 'forwarded';
@@ -286,9 +309,11 @@ export class DeferredJobs {
   /** Gives a job up once: cancelled, and one message in its queue's dead-letter queue for ops. */
   async #giveUp(job: DeferredJobRecord, reason: string, failures: number): Promise<HopOutcome> {
     const { queue, logger } = this.#options;
-    if (!(await this.#settle(job, { status: 'cancelled' }))) return 'dropped';
+    // The dead letter first: if the cancel then fails, the hop comes again and a second dead letter
+    // is harmless; the other way round, a failed send would lose the job without a trace.
     const deadLetter = { jobId: job.jobId, hop: job.hop, kind: job.kind, failures, reason };
     await queue.send(`${queueForJob(job.kind)}-dlq`, { body: JSON.stringify(deadLetter) });
+    if (!(await this.#settle(job, { status: 'cancelled' }))) return 'dropped';
     logger.error('deferred job dead-lettered', { jobId: job.jobId, kind: job.kind, failures, reason });
     return 'dead-lettered';
   }

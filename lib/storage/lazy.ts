@@ -7,8 +7,8 @@ import type { Store } from './port';
  * of YDB's API) are most of a function's load time, and many invocations never reach the store: CORS
  * preflights, launch params or a callback secret that don't check out, VK's confirmation request,
  * bad input. Those answer without loading it; the first invocation that does touch the store pays
- * for it then (`npm run bench` prints both figures). Like `lazyQueue`, the loader is a dynamic
- * `import()` that esbuild keeps in the same bundle but evaluates only when called.
+ * for it then (`npm run bench` prints both figures). The loader is a dynamic `import()` of
+ * lib/storage/ydb/open.ts, which the build turns into a `require` of `ydb.js` beside `index.js`.
  */
 export function lazyStore(open: () => Promise<Store>): Store {
   let opened: Promise<Store> | undefined;

@@ -169,6 +169,54 @@ describe('deferred jobs under at-least-once delivery', () => {
     expect(ran).toEqual(['csat:4']);
   });
 
+  it('a failure after the claim sends the claimed hop back, so the job goes on in seconds, not after the rescue', async () => {
+    const { deferred, clock, queue, handlers, ran } = setup();
+    await deferred.schedule({ jobId: 'csat:5', kind: 'csat', payload: {}, dueAt: clock.now() + 20 * MINUTE });
+    clock.advance(15 * MINUTE);
+    const [first] = await queue.receive('deferred', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    await queue.delete('deferred', first!.receiptHandle);
+    // The forward send fails once (Message Queue unreachable for a moment).
+    const send = queue.send.bind(queue);
+    let failures = 1;
+    queue.send = async (name, message) => {
+      if (failures-- > 0) throw new Error('queue unreachable');
+      return send(name, message);
+    };
+    expect(await deferred.handleBatch([first!.body], handlers, 'deferred')).toEqual(['retrying']);
+    clock.advance(30 * SECOND);
+    const [back] = await queue.receive('deferred', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(JSON.parse(back!.body)).toEqual({ jobId: 'csat:5', hop: 1 });
+    expect(await deferred.handleMessage(back!.body, handlers)).toBe('forwarded');
+    await queue.delete('deferred', back!.receiptHandle);
+    clock.advance(15 * MINUTE);
+    const [due] = await queue.receive('deferred', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(await deferred.handleMessage(due!.body, handlers)).toBe('done');
+    expect(ran).toEqual(['csat:5']);
+  });
+
+  it('a job given up while the dead-letter queue is unreachable is not lost: it is dead-lettered on the next try', async () => {
+    const { deferred, clock, queue, store, handlers } = setup();
+    await deferred.schedule({ jobId: 'retired:2', kind: 'retired-kind', payload: {}, dueAt: clock.now() });
+    const [first] = await queue.receive('deferred', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    await queue.delete('deferred', first!.receiptHandle);
+    const send = queue.send.bind(queue);
+    queue.send = async (name, message) => {
+      if (name === 'deferred-dlq' && !sentOnce) {
+        sentOnce = true;
+        throw new Error('queue unreachable');
+      }
+      return send(name, message);
+    };
+    let sentOnce = false;
+    expect(await deferred.handleBatch([first!.body], handlers, 'deferred')).toEqual(['retrying']);
+    expect(await store.read((r) => r.jobs.get('retired:2'))).toMatchObject({ status: 'pending' });
+    clock.advance(30 * SECOND);
+    const [back] = await queue.receive('deferred', { maxMessages: 1, visibilityTimeoutSeconds: 30 });
+    expect(await deferred.handleMessage(back!.body, handlers)).toBe('dead-lettered');
+    expect((await queue.depth('deferred-dlq')).visible).toBe(1);
+    expect(await store.read((r) => r.jobs.get('retired:2'))).toMatchObject({ status: 'cancelled' });
+  });
+
   it('knows which queue a trigger event came from by its ARN', () => {
     expect(deferredQueueOf('yrn:yc:ymq:ru-central1:b1gfolder:vk-support-crm')).toBe('crm');
     expect(deferredQueueOf('yrn:yc:ymq:ru-central1:b1gfolder:vk-support-deferred')).toBe('deferred');

@@ -1,12 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { create } from '@bufbuild/protobuf';
+import { StatusIds_StatusCode as Code, IssueMessageSchema } from '@ydbjs/api/operation';
+import { YDBError } from '@ydbjs/error';
 import Database from 'better-sqlite3';
 import { createLogger } from '../../lib/log/logger';
 import { currentSchemaVersion, migrationHistory } from '../../lib/storage/migrations';
 import { migrateSqlite, sqliteMigrations } from '../../lib/storage/sqlite/migrations';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
-import { migrateYdb, type YdbSchemaTarget } from '../../lib/storage/ydb/migrate';
+import { alreadyThere, migrateYdb, type YdbSchemaTarget } from '../../lib/storage/ydb/migrate';
 import { ydbMigrations } from '../../lib/storage/ydb/migrations';
 import type { Params, Row } from '../../lib/storage/ydb/statement';
 import { delivery } from './yql-statements';
@@ -192,5 +195,25 @@ describe('YDB migrations (npm run db:migrate)', () => {
     };
     await expect(migrateYdb(ydb, logger)).rejects.toThrow('no such table');
     expect([...ydb.recorded].sort()).toEqual([1, 2]);
+  });
+
+  it("recognises YDB's ways of saying the change is already there, and nothing else", () => {
+    const nested = create(IssueMessageSchema, {
+      message: 'Scheme operation failed',
+      issues: [
+        create(IssueMessageSchema, {
+          message:
+            'Check failed: path: /local/tickets/tickets_by_status, error: path exist, request accepts it',
+        }),
+      ],
+    });
+    expect(alreadyThere(new YDBError(Code.ALREADY_EXISTS, []))).toBe(true);
+    expect(alreadyThere(new YDBError(Code.GENERIC_ERROR, [nested]))).toBe(true);
+    expect(
+      alreadyThere(
+        new YDBError(Code.SCHEME_ERROR, [create(IssueMessageSchema, { message: 'Table not found' })]),
+      ),
+    ).toBe(false);
+    expect(alreadyThere(new Error('connection refused'))).toBe(false);
   });
 });

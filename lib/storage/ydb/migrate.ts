@@ -1,3 +1,4 @@
+import { StatusIds_StatusCode } from '@ydbjs/api/operation';
 import type { Logger } from '../../log/logger';
 import { type MigrationReport, migrationHistory } from '../migrations';
 import { type YdbMigrationStep, ydbMigrations, ydbMigrationsTable } from './migrations';
@@ -19,8 +20,17 @@ export interface YdbSchemaTarget {
   statements<T>(work: (sql: Statements) => Promise<T>): Promise<T>;
 }
 
-/** YDB's answer to an ALTER that adds what is there already. */
-const alreadyThere = (error: unknown) => error instanceof Error && /already exists/i.test(error.message);
+/**
+ * YDB's answer to an ALTER that adds what is there already: the ALREADY_EXISTS status, or a scheme
+ * error whose issues (nested, and not all in the message) say the path or column exists.
+ */
+export function alreadyThere(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, issues } = error as { code?: unknown; issues?: unknown };
+  if (code === StatusIds_StatusCode.ALREADY_EXISTS) return true;
+  const said = `${error.message} ${JSON.stringify(issues ?? [])}`;
+  return /already exists|path exist|is already/i.test(said);
+}
 
 /**
  * Applies the steps a database has not had, in order, and records each as it completes. Safe to run

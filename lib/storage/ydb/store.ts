@@ -21,8 +21,10 @@ import { runSchemeStatement, runTransaction } from './transaction';
 export interface YdbStoreOptions {
   connectionString: string;
   credentialsProvider?: CredentialsProvider;
-  /** Bounds every transaction, its retries included, and the driver's wait for a connection. */
+  /** Bounds every transaction, its retries included. */
   timeoutMs: number;
+  /** How long the driver waits for a connection (default: `timeoutMs`). */
+  connectTimeoutMs?: number;
   /**
    * Discovery is off by default: a function instance is frozen between calls, and a driver that
    * kept background discovery and pooled channels across a freeze hangs (YDB's serverless example).
@@ -50,7 +52,7 @@ export class YdbStore implements Store {
     this.driver = new Driver(options.connectionString, {
       ...(options.credentialsProvider ? { credentialsProvider: options.credentialsProvider } : {}),
       'ydb.sdk.enable_discovery': options.enableDiscovery ?? false,
-      'ydb.sdk.ready_timeout_ms': options.timeoutMs,
+      'ydb.sdk.ready_timeout_ms': options.connectTimeoutMs ?? options.timeoutMs,
       // No gRPC service config from DNS TXT records: one lookup less per connection, and no
       // weighted_round_robin balancer, which would need the @grpc/proto-loader the bundle leaves out.
       channelOptions: { 'grpc.service_config_disable_resolution': 1 },
