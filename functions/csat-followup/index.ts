@@ -6,6 +6,7 @@ import { deferredQueueOf } from '../../lib/queue/deferred';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient, vkApiOptions } from '../../lib/vk/client';
+import { ExecuteBatcher } from '../../lib/vk/execute';
 import { groupTokenGate, serviceTokenGate } from '../../lib/vk/shared-rate-gate';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 
@@ -26,6 +27,8 @@ const appVk = new VkClient({
   rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
   bucket: serviceTokenGate(runtime.invocationStore, config.miniApp.VK_SERVICE_RATE_LIMIT),
 });
+/** The bot's undelivered replies leave packed into `execute`, as the callback's do. */
+const groupSender = new ExecuteBatcher(groupVk);
 const crmWebhook =
   config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
     ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }
@@ -55,6 +58,7 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       tickets,
       deferred,
       groupVk,
+      groupSender,
       appNotifications: new AppNotifications({
         store,
         clock: systemClock,

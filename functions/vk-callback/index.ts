@@ -1,4 +1,5 @@
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
+import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { systemClock } from '../../lib/clock';
@@ -8,6 +9,7 @@ import type { HttpHandler } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient, vkApiOptions } from '../../lib/vk/client';
+import { ExecuteBatcher } from '../../lib/vk/execute';
 import { groupTokenGate } from '../../lib/vk/shared-rate-gate';
 
 const runtime = createCloudRuntime('vk-callback', functionConfigSections['vk-callback']);
@@ -26,6 +28,8 @@ const vk = new VkClient({
   bucket: groupTokenGate(runtime.invocationStore, config.vk.VK_GROUP_RATE_LIMIT),
   logger: runtime.logger,
 });
+/** Replies leave packed into `execute`, 25 calls a request at most. */
+const sender = new ExecuteBatcher(vk, { logger: runtime.logger });
 /** Names and chat membership cached for the life of the instance. */
 const facts = new FactsFetcher({
   vk,
@@ -34,7 +38,10 @@ const facts = new FactsFetcher({
   groupId: config.vk.VK_GROUP_ID,
 });
 
-/** VK Callback API → `lib/callback`. Answers `ok` only after the event's effects are committed and sent. */
+/**
+ * VK Callback API → `lib/callback`. Answers `ok` once the event's effects are committed and its
+ * replies sent, or, past `REPLY_BUDGET_MS`, handed to the deferred worker.
+ */
 export const handler: HttpHandler = (event, context) =>
   runtime.invoke(context, ({ store, logger }) => {
     const { tickets, deferred } = createTicketService({
@@ -52,6 +59,8 @@ export const handler: HttpHandler = (event, context) =>
       tickets,
       deferred,
       facts,
+      sender,
+      replyBudgetMs: REPLY_BUDGET_MS,
       settings: botSettingsFrom(config.vk, config.support, tickets),
     });
     return handleCallback(requestFromEvent(event, context.requestId), {

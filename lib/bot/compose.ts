@@ -7,7 +7,7 @@ import type { Store } from '../storage/port';
 import type { TicketService } from '../tickets/service';
 import type { VkClient } from '../vk/client';
 import { type BotSettings, SupportBot } from './conversation';
-import { Delivery } from './delivery';
+import { Delivery, type MessageSender } from './delivery';
 import { OperatorsChat } from './operators-chat';
 import type { FactsFetcher } from './prefetch';
 import { SurveyAnswers } from './survey-answers';
@@ -49,6 +49,10 @@ export function createCallbackBot(parts: {
   settings: BotSettings;
   facts: FactsFetcher;
   knowledgeBase?: KnowledgeBase;
+  /** Packs the replies into `execute` (an `ExecuteBatcher` over `vk`); the client by default. */
+  sender?: MessageSender;
+  /** The replies' budget before the callback answers (`REPLY_BUDGET_MS`); none: wait for them. */
+  replyBudgetMs?: number;
 }): CallbackBot {
   const { settings, tickets, logger } = parts;
   const operatorsChat = new OperatorsChat({
@@ -78,6 +82,8 @@ export function createCallbackBot(parts: {
       logger,
       vk: parts.vk,
       deferred: parts.deferred,
+      ...(parts.sender ? { sender: parts.sender } : {}),
+      ...(parts.replyBudgetMs !== undefined ? { budgetMs: parts.replyBudgetMs } : {}),
     }),
   };
 }

@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger';
 import type { DeferredJobs, JobHandler, NewJob } from '../queue/deferred';
 import type { Repositories, Store } from '../storage/port';
 import { recordNotAllowed } from '../users/account';
-import type { VkClient } from '../vk/client';
+import type { CallOptions, OutgoingMessage, VkClient } from '../vk/client';
 import { VkRecipientUnavailableError } from '../vk/errors';
 import { type PressAnswer, VK_EDIT_JOB, VK_MESSAGE_JOB } from './turn';
 
@@ -23,23 +23,44 @@ const editSchema = z.object({
   keyboard: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** What sends a message: the VK client itself, or an `ExecuteBatcher` packing sends into `execute`. */
+export interface MessageSender {
+  sendMessage(message: OutgoingMessage, options?: CallOptions): Promise<number>;
+}
+
 export interface DeliveryDependencies {
   store: Store;
   clock: Clock;
   logger: Logger;
-  /** The community token's client. */
+  /** The community token's client (edits, press answers; and sends unless `sender` is given). */
   vk: VkClient;
+  /** Sends messages; the client by default. */
+  sender?: MessageSender;
   deferred: DeferredJobs;
+  /**
+   * How long `deliver` may take before it answers (the callback's fast ack): what is not sent by then
+   * stays pending and goes to the deferred worker, sent under the same `random_id`. None: no limit.
+   */
+  budgetMs?: number;
 }
 
 type SendOutcome = 'sent' | 'not_allowed';
 
 /**
- * Sends what a committed turn decided, before the callback answers `ok` (a function is frozen after
- * its answer). The press answer first (VK gives it a minute), then the messages in order. Each sent
- * message's job is marked done, its text dropped; a message VK keeps failing stays pending and goes
- * to the deferred queue with the rest of the turn's jobs, to be sent by the worker under the same
- * `random_id`. A user who can't be written to (900–902) is recorded, never retried.
+ * The callback's budget for sending its replies before it answers `ok` (VK re-sends an event it sees
+ * no `ok` for, and stops calling a server that keeps failing). One `execute` round trip fits; what
+ * waits for the token's rate gate longer goes through the deferred worker.
+ */
+export const REPLY_BUDGET_MS = 400;
+
+/**
+ * Sends what a committed turn decided, within a budget, before the callback answers `ok` (a function
+ * is frozen after its answer). The press answer first (VK gives it a minute), then the messages, all
+ * at once: with an `ExecuteBatcher` they leave in one `execute`, in order. Each sent message's job is
+ * marked done, its text dropped. A message that failed, or is not sent when the budget runs out,
+ * stays pending and goes to the deferred queue with the rest of the turn's jobs, to be sent by the
+ * worker under the same `random_id` (VK drops it if the first try did go). A user who can't be written
+ * to (900–902) is recorded, never retried.
  */
 export class Delivery {
   readonly #deps: DeliveryDependencies;
@@ -49,54 +70,64 @@ export class Delivery {
   }
 
   async deliver(jobs: readonly NewJob[], pressAnswer: PressAnswer | null): Promise<void> {
-    const { logger } = this.#deps;
+    const { logger, budgetMs } = this.#deps;
+    const deadline = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
+    const expired = deadline
+      ? new Promise<'expired'>((resolve) => deadline.addEventListener('abort', () => resolve('expired')))
+      : new Promise<'expired'>(() => {});
     if (pressAnswer) {
-      await this.#deps.vk.answerMessageEvent(pressAnswer).catch((error: unknown) => {
-        // An unanswered press only spins a while on the user's screen; nothing to retry later.
-        logger.warn('press answer failed', { error: describeError(error) });
-      });
+      const answered = this.#deps.vk
+        .answerMessageEvent(pressAnswer, deadline ? { signal: deadline } : {})
+        .catch((error: unknown) => {
+          // An unanswered press only spins a while on the user's screen; nothing to retry later.
+          logger.warn('press answer failed', { error: describeError(error) });
+        });
+      await Promise.race([answered, expired]);
     }
     const done: string[] = [];
     const notAllowed = new Set<number>();
     const queued: string[] = [];
-    let messageHeldBack = false;
+    const attempts: Array<Promise<void>> = [];
+    const settled = new Set<string>();
+    // Without a batcher, messages go one after another (separate requests could arrive out of order),
+    // and once one fails the rest wait behind it. With one, they leave together in one `execute`,
+    // whose calls VK runs in order.
+    const oneByOne = !this.#deps.sender;
+    let previous: Promise<unknown> = Promise.resolve();
     for (const job of jobs) {
+      const send = () =>
+        this.#send(job.jobId, job.payload, deadline).then((outcome) => {
+          done.push(job.jobId);
+          if (outcome === 'not_allowed') notAllowed.add(Number(job.payload.peerId));
+        });
+      let attempt: Promise<void> | null = null;
       if (job.kind === VK_EDIT_JOB) {
         // An edit stands alone (the user already sees the message): it never holds the replies back.
-        try {
-          await this.#edit(job.payload);
-          done.push(job.jobId);
-        } catch (error) {
-          logger.warn('edit not made now; the deferred worker retries it', {
-            jobId: job.jobId,
-            error: describeError(error),
-          });
-          queued.push(job.jobId);
-        }
-        continue;
+        attempt = this.#edit(job.payload, deadline).then(() => void done.push(job.jobId));
+      } else if (job.kind === VK_MESSAGE_JOB) {
+        attempt = oneByOne ? previous.then(send) : send();
+        previous = attempt;
       }
-      if (job.kind !== VK_MESSAGE_JOB) {
-        queued.push(job.jobId);
-        continue;
-      }
-      // Once one message failed, the rest of the turn waits behind it: the user reads them in order.
-      if (messageHeldBack) {
-        queued.push(job.jobId);
-        continue;
-      }
-      try {
-        const outcome = await this.#send(job.jobId, job.payload);
-        done.push(job.jobId);
-        if (outcome === 'not_allowed') notAllowed.add(Number(job.payload.peerId));
-      } catch (error) {
-        logger.warn('reply not delivered now; the deferred worker retries it', {
-          jobId: job.jobId,
-          error: describeError(error),
-        });
-        queued.push(job.jobId);
-        messageHeldBack = true;
-      }
+      if (!attempt) continue;
+      attempts.push(
+        attempt
+          .catch((error: unknown) => {
+            logger.warn('reply not delivered now; the deferred worker sends it', {
+              jobId: job.jobId,
+              error: describeError(error),
+            });
+          })
+          .finally(() => settled.add(job.jobId)),
+      );
     }
+    if ((await Promise.race([Promise.all(attempts), expired])) === 'expired') {
+      logger.info('reply budget spent; the rest goes through the deferred worker', {
+        budgetMs,
+        pending: attempts.length - settled.size,
+      });
+    }
+    const sent = new Set(done);
+    for (const job of jobs) if (!sent.has(job.jobId)) queued.push(job.jobId);
     if (done.length > 0) {
       await this.#deps.store.transaction(async (repositories) => {
         const now = this.#deps.clock.now();
@@ -132,26 +163,32 @@ export class Delivery {
     };
   }
 
-  async #edit(payload: Record<string, unknown>): Promise<void> {
+  async #edit(payload: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
     const edit = editSchema.parse(payload);
-    await this.#deps.vk.editMessage({
-      peerId: edit.peerId,
-      conversationMessageId: edit.conversationMessageId,
-      text: edit.text,
-      ...(edit.keyboard ? { keyboard: edit.keyboard } : {}),
-    });
+    await this.#deps.vk.editMessage(
+      {
+        peerId: edit.peerId,
+        conversationMessageId: edit.conversationMessageId,
+        text: edit.text,
+        ...(edit.keyboard ? { keyboard: edit.keyboard } : {}),
+      },
+      signal ? { signal } : {},
+    );
   }
 
-  async #send(jobId: string, payload: Record<string, unknown>): Promise<SendOutcome> {
+  async #send(jobId: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<SendOutcome> {
     const message = outgoingSchema.parse(payload);
     try {
-      await this.#deps.vk.sendMessage({
-        peerId: message.peerId,
-        messageKey: jobId,
-        text: message.text,
-        ...(message.keyboard ? { keyboard: message.keyboard } : {}),
-        ...(message.attachment ? { attachment: message.attachment } : {}),
-      });
+      await (this.#deps.sender ?? this.#deps.vk).sendMessage(
+        {
+          peerId: message.peerId,
+          messageKey: jobId,
+          text: message.text,
+          ...(message.keyboard ? { keyboard: message.keyboard } : {}),
+          ...(message.attachment ? { attachment: message.attachment } : {}),
+        },
+        signal ? { signal } : {},
+      );
       return 'sent';
     } catch (error) {
       if (!(error instanceof VkRecipientUnavailableError)) throw error;

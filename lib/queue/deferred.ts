@@ -127,7 +127,7 @@ export class DeferredJobs {
   }
 
   /**
-   * Handles the messages of one trigger call, each on its own: a job that fails is re-queued alone
+   * Handles the messages of one trigger call, each on its own and all at once: a job that fails is re-queued alone
    * (see `handleMessage`), so the call succeeds and the platform deletes the batch. Only when the
    * store or the queue itself fails for a message is it sent back alone; if even that fails, the
    * call throws and the platform returns the batch (the hops already handled are then dropped).
@@ -137,21 +137,24 @@ export class DeferredJobs {
     handlers: Readonly<Record<string, JobHandler>>,
     queue: QueueName,
   ): Promise<HopOutcome[]> {
-    const outcomes: HopOutcome[] = [];
     let unhandled: unknown;
-    for (const body of bodies) {
-      try {
-        outcomes.push(await this.handleMessage(body, handlers));
-      } catch (error) {
-        this.#options.logger.error('deferred hop failed; sent back alone', { error: describeError(error) });
+    // All at once: the jobs are independent (each claims its own hop), and their sends can then leave
+    // together (an `ExecuteBatcher` packs a batch's replies into one request).
+    const outcomes = await Promise.all(
+      bodies.map(async (body): Promise<HopOutcome> => {
         try {
-          await this.#options.queue.send(queue, { body, delaySeconds: retryDelaySeconds(1) });
-          outcomes.push('retrying');
-        } catch (sendError) {
-          unhandled ??= sendError;
+          return await this.handleMessage(body, handlers);
+        } catch (error) {
+          this.#options.logger.error('deferred hop failed; sent back alone', { error: describeError(error) });
+          try {
+            await this.#options.queue.send(queue, { body, delaySeconds: retryDelaySeconds(1) });
+          } catch (sendError) {
+            unhandled ??= sendError;
+          }
+          return 'retrying';
         }
-      }
-    }
+      }),
+    );
     if (unhandled) throw unhandled;
     return outcomes;
   }

@@ -1,4 +1,4 @@
-import { Delivery } from '../bot/delivery';
+import { Delivery, type MessageSender } from '../bot/delivery';
 import type { Clock } from '../clock';
 import { csatJobHandlers } from '../csat/jobs';
 import type { Logger } from '../log/logger';
@@ -22,13 +22,22 @@ export function deferredJobHandlers(parts: {
   tickets: TicketService;
   deferred: DeferredJobs;
   groupVk: VkClient;
+  /** Packs the bot's undelivered replies into `execute` (an `ExecuteBatcher` over `groupVk`). */
+  groupSender?: MessageSender;
   appNotifications: AppNotifications;
   groupId: number;
   operatorsChatPeerId: number | undefined;
   crmWebhook: { url: string; secret: string } | undefined;
 }): Record<string, JobHandler> {
   const { store, clock, logger, tickets, deferred, groupVk, appNotifications } = parts;
-  const botReplies = new Delivery({ store, clock, logger, vk: groupVk, deferred });
+  const botReplies = new Delivery({
+    store,
+    clock,
+    logger,
+    vk: groupVk,
+    deferred,
+    ...(parts.groupSender ? { sender: parts.groupSender } : {}),
+  });
   return {
     ...botReplies.jobHandlers(),
     ...ticketJobHandlers({

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { signLaunchParams } from '../../lib/api/launch-params';
 import { handleApiRequest } from '../../lib/api/routes';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
+import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { shippedCampaigns } from '../../lib/campaigns/campaign';
@@ -24,6 +25,7 @@ import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import type { TicketService } from '../../lib/tickets/service';
 import { VkClient } from '../../lib/vk/client';
+import { ExecuteBatcher } from '../../lib/vk/execute';
 import { groupTokenGate, serviceTokenGate } from '../../lib/vk/shared-rate-gate';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 import { VkSandbox } from '../sandbox/vk-sandbox';
@@ -144,11 +146,16 @@ export async function startLocalStack(
     bucket: groupTokenGate(store, config.vk.VK_GROUP_RATE_LIMIT),
     logger,
   });
+  // One batcher for the process, as in a function instance: replies of concurrent events and the
+  // worker's leave together in `execute`.
+  const groupSender = new ExecuteBatcher(groupVk, { logger });
   const bot = createCallbackBot({
     store,
     clock,
     logger: logger.child({ fn: 'vk-callback' }),
     vk: groupVk,
+    sender: groupSender,
+    replyBudgetMs: REPLY_BUDGET_MS,
     tickets,
     deferred,
     facts: new FactsFetcher({ vk: groupVk, clock, logger, groupId: config.vk.VK_GROUP_ID }),
@@ -191,6 +198,7 @@ export async function startLocalStack(
     tickets,
     deferred,
     groupVk,
+    groupSender,
     appNotifications,
     groupId: config.vk.VK_GROUP_ID,
     operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
