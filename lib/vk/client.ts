@@ -120,14 +120,28 @@ export class VkClient {
    */
   async execute<T>(
     code: string,
-    options: CallOptions = {},
+    options: CallOptions & { turnTaken?: boolean } = {},
   ): Promise<{ response: T; executeErrors: VkExecuteError[] }> {
+    let turnTaken = options.turnTaken === true;
     const payload = await this.#withRetries(
       'execute',
-      () => this.#callOnce<T>('execute', { code }, options.signal),
+      () => {
+        const skipGate = turnTaken;
+        turnTaken = false; // a retry waits for a turn of its own
+        return this.#callOnce<T>('execute', { code }, options.signal, skipGate);
+      },
       options,
     );
     return { response: payload.response, executeErrors: payload.executeErrors };
+  }
+
+  /**
+   * Waits for this token's next turn at the rate gate, for a request the caller makes right after
+   * with `turnTaken` (the `ExecuteBatcher` fills its batch only once it may send, so the batch holds
+   * everything that piled up meanwhile).
+   */
+  async takeTurn(signal?: AbortSignal): Promise<void> {
+    await this.#bucket.take(signal);
   }
 
   async #withRetries<R>(method: string, attempt: () => Promise<R>, options: CallOptions): Promise<R> {
@@ -155,8 +169,9 @@ export class VkClient {
     method: string,
     params: Record<string, VkParamValue>,
     signal?: AbortSignal,
+    skipGate = false,
   ): Promise<{ response: T; executeErrors: VkExecuteError[] }> {
-    await this.#bucket.take(signal);
+    if (!skipGate) await this.#bucket.take(signal);
     const form = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) {
       if (value !== undefined && value !== null)

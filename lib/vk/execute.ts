@@ -12,6 +12,9 @@ import {
 } from './client';
 import { isRetryableVkError, vkApiError } from './errors';
 
+/** What the batcher needs of the client: `execute`, and a turn at the rate gate when it has one. */
+export type BatcherClient = Pick<VkClient, 'execute'> & Partial<Pick<VkClient, 'takeTurn'>>;
+
 /** VK runs at most 25 API calls in one `execute` (dev.vk.com/ru/execute). */
 export const MAX_CALLS_PER_EXECUTE = 25;
 
@@ -54,6 +57,11 @@ interface PendingCall {
  * Sends `messages.send` calls up to 25 per `execute` request, as vk-io does, instead of one request
  * each: VK counts an `execute` as one request against the token's rate limit.
  *
+ * After the window (by default the end of the event loop's turn) a pump waits for the token's turn at
+ * the client's rate gate and only then takes the batch: at VK's limit everything that piled up while
+ * the gate was busy leaves together, 25 a request, instead of many small requests queued up. One
+ * pump at a time, one request per turn; requests in flight don't hold the next one back.
+ *
  * Each message keeps its own outcome. A call VK fails inside the script rejects that message alone
  * with the typed error a direct send would raise (`vkApiError`: 901/902 → `VkRecipientUnavailableError`,
  * 9 → `VkFloodControlError`, …); 6 and 10 are retried in a later batch. The request itself goes
@@ -69,7 +77,7 @@ interface PendingCall {
  * );
  */
 export class ExecuteBatcher {
-  readonly #client: Pick<VkClient, 'execute'>;
+  readonly #client: BatcherClient;
   readonly #windowMs: number;
   readonly #maxCalls: number;
   readonly #maxCodeBytes: number;
@@ -80,8 +88,10 @@ export class ExecuteBatcher {
   readonly #pending: PendingCall[] = [];
   readonly #inFlight = new Set<Promise<void>>();
   #cancelTimer: (() => void) | undefined;
+  /** Whether the pump is waiting for a turn or filling a batch: one at a time. */
+  #pumping = false;
 
-  constructor(client: Pick<VkClient, 'execute'>, options: ExecuteBatcherOptions = {}) {
+  constructor(client: BatcherClient, options: ExecuteBatcherOptions = {}) {
     const maxCalls = options.maxCalls ?? MAX_CALLS_PER_EXECUTE;
     if (!Number.isInteger(maxCalls) || maxCalls < 1 || maxCalls > MAX_CALLS_PER_EXECUTE)
       throw new RangeError(`maxCalls must be 1 to ${MAX_CALLS_PER_EXECUTE}`);
@@ -115,9 +125,9 @@ export class ExecuteBatcher {
 
   /** Sends everything pending now, and resolves once every message so far has its outcome. */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#inFlight.size > 0) {
+    while (this.#pending.length > 0 || this.#inFlight.size > 0 || this.#pumping) {
       this.#stopTimer();
-      while (this.#pending.length > 0) this.#send(this.#takeBatch());
+      await this.#pump();
       await Promise.allSettled([...this.#inFlight]);
     }
   }
@@ -134,10 +144,36 @@ export class ExecuteBatcher {
     }
     this.#pending.push(call);
     call.signal?.addEventListener('abort', () => this.#withdraw(call), { once: true });
-    // Full batches leave at once; the rest waits for the window of the oldest pending message.
-    while (this.#pending.length > 0 && this.#fullBatchWaiting()) this.#send(this.#takeBatch());
-    if (this.#pending.length === 0) this.#stopTimer();
-    else this.#startTimer();
+    // The pump (already waiting for a turn, or started after the window) takes it with the others.
+    if (!this.#pumping) this.#startTimer();
+  }
+
+  /**
+   * Sends batches while messages wait: first a turn at the token's rate gate, then the batch, so a
+   * batch holds everything that piled up while the gate was busy (at VK's limit, full batches of
+   * 25 rather than many small requests queued behind each other). One turn, one request.
+   */
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      while (this.#pending.length > 0) {
+        let turnTaken = false;
+        if (this.#client.takeTurn) {
+          try {
+            await this.#client.takeTurn();
+            turnTaken = true;
+          } catch (error) {
+            // The gate itself failed (its store): the batch that would have gone fails with it.
+            for (const call of this.#takeBatch()) call.reject(error);
+            continue;
+          }
+        }
+        this.#send(this.#takeBatch(), turnTaken);
+      }
+    } finally {
+      this.#pumping = false;
+    }
   }
 
   #withdraw(call: PendingCall): void {
@@ -146,12 +182,6 @@ export class ExecuteBatcher {
     this.#pending.splice(index, 1);
     call.reject(call.signal?.reason);
     if (this.#pending.length === 0) this.#stopTimer();
-  }
-
-  /** Whether the pending calls fill a batch (by count or by code size) with some left over or exactly. */
-  #fullBatchWaiting(): boolean {
-    if (this.#pending.length >= this.#maxCalls) return true;
-    return scriptBytes(this.#pending) > this.#maxCodeBytes && this.#pending.length > 1;
   }
 
   /** The oldest pending calls that fit in one request: at most `maxCalls`, within the code budget. */
@@ -170,7 +200,7 @@ export class ExecuteBatcher {
     if (this.#cancelTimer) return;
     const fire = () => {
       this.#cancelTimer = undefined;
-      while (this.#pending.length > 0) this.#send(this.#takeBatch());
+      void this.#pump();
     };
     if (this.#windowMs > 0) {
       const timer = setTimeout(fire, this.#windowMs);
@@ -186,10 +216,10 @@ export class ExecuteBatcher {
     this.#cancelTimer = undefined;
   }
 
-  #send(batch: PendingCall[]): void {
+  #send(batch: PendingCall[], turnTaken: boolean): void {
     if (batch.length === 0) return;
     const request = this.#client
-      .execute<unknown>(`return [${batch.map((call) => call.code).join(',')}];`)
+      .execute<unknown>(`return [${batch.map((call) => call.code).join(',')}];`, { turnTaken })
       .then(({ response, executeErrors }) => this.#settle(batch, response, executeErrors))
       .catch((error: unknown) => {
         // The request failed for good (or the answer was unreadable): no call's outcome is known.
