@@ -38,6 +38,8 @@ export function vkApiOptions(vkApi: {
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** The caller already took this token's turn (`takeTurn`): the first attempt uses it. */
+  turnTaken?: boolean;
 }
 
 /** One message the community sends to one peer; `messageKey` is its idempotency key. */
@@ -105,9 +107,14 @@ export class VkClient {
 
   /** One API method with retries. Resolves with `response`, throws a `VkApiError` or `VkTransportError`. */
   async call<T>(method: string, params: Record<string, VkParamValue>, options: CallOptions = {}): Promise<T> {
+    let turnTaken = options.turnTaken === true;
     const payload = await this.#withRetries(
       method,
-      () => this.#callOnce<T>(method, params, options.signal),
+      () => {
+        const skipGate = turnTaken;
+        turnTaken = false; // a retry waits for a turn of its own
+        return this.#callOnce<T>(method, params, options.signal, skipGate);
+      },
       options,
     );
     return payload.response;
@@ -120,7 +127,7 @@ export class VkClient {
    */
   async execute<T>(
     code: string,
-    options: CallOptions & { turnTaken?: boolean } = {},
+    options: CallOptions = {},
   ): Promise<{ response: T; executeErrors: VkExecuteError[] }> {
     let turnTaken = options.turnTaken === true;
     const payload = await this.#withRetries(
