@@ -54,6 +54,12 @@ type SendOutcome = 'sent' | 'not_allowed';
 export const REPLY_BUDGET_MS = 400;
 
 /**
+ * A reply whose `execute` had left when the budget ran out is looked at again by the worker after
+ * this long: by then it is marked sent (nothing to do) or its request failed (the worker sends it).
+ */
+const IN_FLIGHT_RECHECK_SECONDS = 30;
+
+/**
  * Sends what a committed turn decided, within a budget, before the callback answers `ok` (a function
  * is frozen after its answer). The press answer first (VK gives it a minute), then the messages, all
  * at once: with an `ExecuteBatcher` they leave in one `execute`, in order. Each sent message's job is
@@ -86,14 +92,15 @@ export class Delivery {
     }
     const done: string[] = [];
     const notAllowed = new Set<number>();
-    const queued: string[] = [];
+    /** Jobs whose attempt ended without sending: failed, or withdrawn from the batcher at the deadline. */
+    const unsent = new Set<string>();
     const attempts: Array<Promise<void>> = [];
-    const settled = new Set<string>();
     // Without a batcher, messages go one after another (separate requests could arrive out of order),
     // and once one fails the rest wait behind it. With one, they leave together in one `execute`,
     // whose calls VK runs in order.
     const oneByOne = !this.#deps.sender;
     let previous: Promise<unknown> = Promise.resolve();
+    const sentAfterDeadline: Array<Promise<void>> = [];
     for (const job of jobs) {
       const send = () =>
         this.#send(job.jobId, job.payload, deadline).then((outcome) => {
@@ -109,37 +116,62 @@ export class Delivery {
         previous = attempt;
       }
       if (!attempt) continue;
+      sentAfterDeadline.push(attempt.catch(() => {}));
       attempts.push(
-        attempt
-          .catch((error: unknown) => {
-            logger.warn('reply not delivered now; the deferred worker sends it', {
-              jobId: job.jobId,
-              error: describeError(error),
-            });
-          })
-          .finally(() => settled.add(job.jobId)),
+        attempt.catch((error: unknown) => {
+          unsent.add(job.jobId);
+          logger.warn('reply not delivered now; the deferred worker sends it', {
+            jobId: job.jobId,
+            error: describeError(error),
+          });
+        }),
       );
     }
-    if ((await Promise.race([Promise.all(attempts), expired])) === 'expired') {
+    const finished = (await Promise.race([Promise.all(attempts), expired])) !== 'expired';
+    // Let the batcher's withdrawals (messages that had not left at the deadline) settle first.
+    if (!finished) await new Promise((resolve) => setImmediate(resolve));
+    const sent = new Set(done);
+    const queueNow: string[] = [];
+    const inFlight: string[] = [];
+    for (const job of jobs) {
+      if (sent.has(job.jobId)) continue;
+      if (finished || unsent.has(job.jobId) || (job.kind !== VK_MESSAGE_JOB && job.kind !== VK_EDIT_JOB))
+        queueNow.push(job.jobId);
+      else inFlight.push(job.jobId);
+    }
+    if (!finished) {
       logger.info('reply budget spent; the rest goes through the deferred worker', {
         budgetMs,
-        pending: attempts.length - settled.size,
+        inFlight: inFlight.length,
+        queued: queueNow.length,
       });
     }
-    const sent = new Set(done);
-    for (const job of jobs) if (!sent.has(job.jobId)) queued.push(job.jobId);
-    if (done.length > 0) {
-      await this.#deps.store.transaction(async (repositories) => {
-        const now = this.#deps.clock.now();
-        for (const jobId of done) await markSent(repositories, jobId, now);
-        for (const userId of notAllowed) await recordNotAllowed(repositories, userId, now);
+    if (done.length > 0) await this.#markSent(done, notAllowed);
+    if (queueNow.length > 0) await this.#dispatch(queueNow);
+    if (inFlight.length > 0) {
+      // Their request already left: the worker looks again later, and finds them sent unless it failed.
+      await this.#dispatch(inFlight, IN_FLIGHT_RECHECK_SECONDS);
+      void Promise.all(sentAfterDeadline).then(async () => {
+        const late = done.filter((jobId) => inFlight.includes(jobId));
+        if (late.length > 0) await this.#markSent(late, notAllowed).catch(() => {});
       });
     }
-    if (queued.length > 0) {
-      await this.#deps.deferred.dispatchAll(queued).catch((error: unknown) => {
-        logger.warn('deferred dispatch failed; the rescue timer will retry', { error: describeError(error) });
+  }
+
+  async #markSent(jobIds: readonly string[], notAllowed: ReadonlySet<number>): Promise<void> {
+    await this.#deps.store.transaction(async (repositories) => {
+      const now = this.#deps.clock.now();
+      for (const jobId of jobIds) await markSent(repositories, jobId, now);
+      for (const userId of notAllowed) await recordNotAllowed(repositories, userId, now);
+    });
+  }
+
+  async #dispatch(jobIds: readonly string[], delaySeconds = 0): Promise<void> {
+    await this.#deps.deferred.dispatchAll(jobIds, { delaySeconds }).catch((error: unknown) => {
+      this.#deps.logger.warn('deferred dispatch failed; the rescue timer will retry', {
+        error: describeError(error),
       });
-    }
+    });
   }
 
   /** The deferred worker's handler for a message the callback could not deliver. */

@@ -115,15 +115,20 @@ export class DeferredJobs {
     await this.dispatch(job.jobId);
   }
 
-  /** Sends the hop a committed job is waiting for. Call after the transaction that created it. */
-  async dispatch(jobId: string): Promise<void> {
+  /**
+   * Sends the hop a committed job is waiting for. Call after the transaction that created it.
+   * `delaySeconds` holds a due job back (a reply whose send may still be in flight).
+   */
+  async dispatch(jobId: string, options: { delaySeconds?: number } = {}): Promise<void> {
     const job = await this.#options.store.read((repositories) => repositories.jobs.get(jobId));
-    if (job?.status === 'pending') await this.#sendHop(job, job.hop, job.dueAt);
+    if (job?.status !== 'pending') return;
+    const heldUntil = this.#options.clock.now() + (options.delaySeconds ?? 0) * 1000;
+    await this.#sendHop(job, job.hop, Math.max(job.dueAt, heldUntil));
   }
 
   /** `dispatch` for several jobs (the outbox of one transaction). */
-  async dispatchAll(jobIds: readonly string[]): Promise<void> {
-    for (const jobId of jobIds) await this.dispatch(jobId);
+  async dispatchAll(jobIds: readonly string[], options: { delaySeconds?: number } = {}): Promise<void> {
+    for (const jobId of jobIds) await this.dispatch(jobId, options);
   }
 
   /**

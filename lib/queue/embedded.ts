@@ -59,12 +59,14 @@ export class EmbeddedQueue implements MessageQueue {
       `INSERT INTO queue_messages (queue, message_id, body, visible_at, receive_count, receipt, sent_at, delayed)
        VALUES (?, ?, ?, ?, 0, NULL, ?, ?)`,
     );
-    this.#db.transaction(() => {
-      for (const message of messages) {
-        const delayMs = (message.delaySeconds ?? 0) * 1000;
-        insert.run(queue, randomUUID(), message.body, now + delayMs, now, delayMs > 0 ? 1 : 0);
-      }
-    })();
+    this.#db
+      .transaction(() => {
+        for (const message of messages) {
+          const delayMs = (message.delaySeconds ?? 0) * 1000;
+          insert.run(queue, randomUUID(), message.body, now + delayMs, now, delayMs > 0 ? 1 : 0);
+        }
+      })
+      .immediate();
   }
 
   async receive(
@@ -73,49 +75,51 @@ export class EmbeddedQueue implements MessageQueue {
   ): Promise<ReceivedMessage[]> {
     const now = this.#clock.now();
     const isDeadLetter = queue.endsWith('-dlq');
-    return this.#db.transaction(() => {
-      const candidates = this.#db
-        .prepare(
-          'SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?',
-        )
-        .all(queue, now, Math.min(10, options.maxMessages) * 2) as Array<Record<string, unknown>>;
-      const received: ReceivedMessage[] = [];
-      for (const row of candidates) {
-        if (received.length >= options.maxMessages) break;
-        const receiveCount = Number(row.receive_count);
-        if (!isDeadLetter && receiveCount >= this.#maxReceiveCount) {
-          // Redrive, as SQS does on the receive that would exceed maxReceiveCount.
+    return this.#db
+      .transaction(() => {
+        const candidates = this.#db
+          .prepare(
+            'SELECT * FROM queue_messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at LIMIT ?',
+          )
+          .all(queue, now, Math.min(10, options.maxMessages) * 2) as Array<Record<string, unknown>>;
+        const received: ReceivedMessage[] = [];
+        for (const row of candidates) {
+          if (received.length >= options.maxMessages) break;
+          const receiveCount = Number(row.receive_count);
+          if (!isDeadLetter && receiveCount >= this.#maxReceiveCount) {
+            // Redrive, as SQS does on the receive that would exceed maxReceiveCount.
+            this.#db
+              .prepare(
+                `UPDATE queue_messages SET queue = ?, visible_at = ?, receive_count = 0, receipt = NULL, delayed = 0
+               WHERE queue = ? AND message_id = ?`,
+              )
+              .run(`${queue}-dlq`, now, queue, row.message_id);
+            continue;
+          }
+          const receipt = randomUUID();
           this.#db
             .prepare(
-              `UPDATE queue_messages SET queue = ?, visible_at = ?, receive_count = 0, receipt = NULL, delayed = 0
-               WHERE queue = ? AND message_id = ?`,
-            )
-            .run(`${queue}-dlq`, now, queue, row.message_id);
-          continue;
-        }
-        const receipt = randomUUID();
-        this.#db
-          .prepare(
-            `UPDATE queue_messages SET visible_at = ?, receive_count = ?, receipt = ?, delayed = 0
+              `UPDATE queue_messages SET visible_at = ?, receive_count = ?, receipt = ?, delayed = 0
              WHERE queue = ? AND message_id = ?`,
-          )
-          .run(
-            now + options.visibilityTimeoutSeconds * 1000,
-            receiveCount + 1,
-            receipt,
-            queue,
-            row.message_id,
-          );
-        received.push({
-          messageId: String(row.message_id),
-          body: String(row.body),
-          receiptHandle: receipt,
-          receiveCount: receiveCount + 1,
-          sentAt: Number(row.sent_at),
-        });
-      }
-      return received;
-    })();
+            )
+            .run(
+              now + options.visibilityTimeoutSeconds * 1000,
+              receiveCount + 1,
+              receipt,
+              queue,
+              row.message_id,
+            );
+          received.push({
+            messageId: String(row.message_id),
+            body: String(row.body),
+            receiptHandle: receipt,
+            receiveCount: receiveCount + 1,
+            sentAt: Number(row.sent_at),
+          });
+        }
+        return received;
+      })
+      .immediate(); // read-then-write: the write lock first, or two processes deadlock
   }
 
   async delete(queue: AnyQueue, receiptHandle: string): Promise<void> {

@@ -81,6 +81,11 @@ export async function startLocalStack(
     clock?: AdjustableClock;
     /** A store of the tests' own (e.g. one that plays YDB's unknown commit outcomes). */
     store?: SqliteStore;
+    /**
+     * The VK API base the stack's clients call instead of its own sandbox's: `npm run bench:burst`
+     * points every instance at one sandbox, so VK's per-token limit sees them all.
+     */
+    vkApiUrl?: string;
   } = {},
 ): Promise<LocalStack> {
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
@@ -132,7 +137,7 @@ export async function startLocalStack(
   });
   const apiSettings = apiSettingsFrom(config.miniApp, config.api);
   const vkOptions = {
-    apiUrl: `${sandbox.url}/method`,
+    apiUrl: options.vkApiUrl ?? `${sandbox.url}/method`,
     version: config.vkApi.VK_API_VERSION,
     timeoutMs: config.vkApi.VK_API_TIMEOUT_MS,
     // Rate limiting and backoff run on real time, whatever the dev clock says.

@@ -234,9 +234,21 @@ export class VkSandbox {
     text: string,
     options: { payload?: unknown; buttonActions?: string[]; langId?: number; photos?: number } = {},
   ) {
+    return this.deliver('message_new', this.userMessageObject(userId, text, options));
+  }
+
+  /**
+   * The `object` of the `message_new` event VK sends for a user's message (the user now allows the
+   * community's answers), without delivering it: `userSendsMessage` posts it, a bench may post it itself.
+   */
+  userMessageObject(
+    userId: number,
+    text: string,
+    options: { payload?: unknown; buttonActions?: string[]; langId?: number; photos?: number } = {},
+  ) {
     const messageId = this.#nextMessageId++;
     this.allowed.add(userId);
-    return this.deliver('message_new', {
+    return {
       message: {
         id: messageId,
         date: Math.floor(Date.now() / 1000),
@@ -271,7 +283,7 @@ export class VkSandbox {
         carousel: true,
         lang_id: options.langId ?? 0,
       },
-    });
+    };
   }
 
   async userPressesButton(userId: number, payload: unknown, conversationMessageId?: number) {
@@ -360,6 +372,18 @@ export class VkSandbox {
     });
   }
 
+  /** The JSON body VK posts for one callback event: the envelope `deliver` sends, with the secret. */
+  callbackBody(type: string, object: unknown, eventId: string): string {
+    return JSON.stringify({
+      group_id: this.options.groupId,
+      type,
+      event_id: eventId,
+      v: this.options.apiVersion,
+      object,
+      secret: this.options.callbackSecret,
+    });
+  }
+
   /** Posts one callback event the way VK does; returns the callback's answer. */
   async deliver(
     type: string,
@@ -375,14 +399,7 @@ export class VkSandbox {
         'content-type': 'application/json',
         ...(options.retryCounter ? { 'x-retry-counter': String(options.retryCounter) } : {}),
       },
-      body: JSON.stringify({
-        group_id: this.options.groupId,
-        type,
-        event_id: eventId,
-        v: this.options.apiVersion,
-        object,
-        secret: this.options.callbackSecret,
-      }),
+      body: this.callbackBody(type, object, eventId),
     });
     const delivery = { type, eventId, status: response.status, answer: await response.text() };
     this.deliveries.push(delivery);

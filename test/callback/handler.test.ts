@@ -8,6 +8,13 @@ afterEach(async () => {
 
 const SECRET = 'dev-callback-secret';
 
+/** Waits (real time, a few seconds at most) until the user has a reply: VK's retries take their time. */
+async function deliveredTo(userId: number): Promise<void> {
+  for (let i = 0; i < 100 && bot.sentTo(userId).length === 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 async function post(body: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${bot.stack.url}/vk/callback`, {
     method: 'POST',
@@ -166,6 +173,9 @@ describe('delivering replies', () => {
     bot = await startBotStack();
     bot.sandbox.injectFault({ method: 'messages.send', error, times: 2 });
     await bot.says(21, 'привет');
+    await deliveredTo(21);
+    // The worker's later look at the reply (its request had left before the ack) finds it sent.
+    await bot.advance(MINUTE);
     expect(bot.sentTo(21)).toHaveLength(1);
     // Three requests carried the reply (in `execute`): two failed, the third went; VK's dedup by
     // random_id keeps a lost answer's retry from sending it twice.
@@ -192,6 +202,9 @@ describe('delivering replies', () => {
     bot = await startBotStack();
     bot.sandbox.injectFault({ method: 'messages.send', error: 10, times: 4 });
     await bot.says(22, 'привет');
+    await bot.advance(MINUTE);
+    await deliveredTo(22);
+    await bot.advance(MINUTE);
     expect(bot.sentTo(22)).toHaveLength(1);
     const job = await bot.store.read((r) => r.jobs.listPendingStale(Number.MAX_SAFE_INTEGER, { limit: 50 }));
     expect(job.filter((j) => j.kind === 'vk-message')).toHaveLength(0);

@@ -53,10 +53,15 @@ export class SqliteStore implements Store {
    * One attempt of a transaction under a given owner. `transaction` uses a fresh owner per call;
    * tests that replay what YDB does after an unknown commit run the same work twice under one owner.
    */
-  attempt<T>(work: (repositories: Repositories) => Promise<T>, owner: string): Promise<T> {
+  attempt<T>(
+    work: (repositories: Repositories) => Promise<T>,
+    owner: string,
+    mode: 'write' | 'read' = 'write',
+  ): Promise<T> {
     return this.#exclusive(async () => {
       this.#owner = owner;
-      this.db.exec('BEGIN IMMEDIATE');
+      // A read takes no write lock: with WAL it reads a snapshot while other processes write.
+      this.db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED');
       try {
         const result = await work(this.#repositories);
         this.db.exec('COMMIT');
@@ -69,7 +74,7 @@ export class SqliteStore implements Store {
   }
 
   read<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
-    return this.transaction(work);
+    return this.attempt(work, newTransactionOwner(), 'read');
   }
 
   async ping(): Promise<void> {
