@@ -100,7 +100,6 @@ export class Delivery {
     // whose calls VK runs in order.
     const oneByOne = !this.#deps.sender;
     let previous: Promise<unknown> = Promise.resolve();
-    const sentAfterDeadline: Array<Promise<void>> = [];
     for (const job of jobs) {
       const send = () =>
         this.#send(job.jobId, job.payload, deadline).then((outcome) => {
@@ -116,7 +115,6 @@ export class Delivery {
         previous = attempt;
       }
       if (!attempt) continue;
-      sentAfterDeadline.push(attempt.catch(() => {}));
       attempts.push(
         attempt.catch((error: unknown) => {
           unsent.add(job.jobId);
@@ -127,7 +125,8 @@ export class Delivery {
         }),
       );
     }
-    const finished = (await Promise.race([Promise.all(attempts), expired])) !== 'expired';
+    const allSettled = Promise.all(attempts); // each attempt catches its own failure
+    const finished = (await Promise.race([allSettled, expired])) !== 'expired';
     // Let the batcher's withdrawals (messages that had not left at the deadline) settle first.
     if (!finished) await new Promise((resolve) => setImmediate(resolve));
     const sent = new Set(done);
@@ -151,7 +150,7 @@ export class Delivery {
     if (inFlight.length > 0) {
       // Their request already left: the worker looks again later, and finds them sent unless it failed.
       await this.#dispatch(inFlight, IN_FLIGHT_RECHECK_SECONDS);
-      void Promise.all(sentAfterDeadline).then(async () => {
+      void allSettled.then(async () => {
         const late = done.filter((jobId) => inFlight.includes(jobId));
         if (late.length > 0) await this.#markSent(late, notAllowed).catch(() => {});
       });
