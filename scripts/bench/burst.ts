@@ -1,16 +1,37 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import Database from 'better-sqlite3';
-import { VK_MESSAGE_JOB } from '../../lib/bot/turn';
-import { SqliteStore } from '../../lib/storage/sqlite/store';
-import { newUserRecord } from '../../lib/users/account';
-import { randomIdFor } from '../../lib/vk/random-id';
 import { devDefaults } from '../local/stack';
-import { type RecordedCall, VkSandbox } from '../sandbox/vk-sandbox';
+import { VkSandbox } from '../sandbox/vk-sandbox';
+import {
+  BENCH_TIMEOUT_MS,
+  COLD,
+  DRAIN_TIMEOUT_MS,
+  EVENTS,
+  EXPECTED_REPLIES,
+  FIRST_USER,
+  GOALS,
+  INSTANCES,
+  LIMIT,
+  PROFILE,
+  RATE,
+  REPLIES_TIMEOUT_MS,
+  WARMUP_FIRST_USER,
+  WARMUP_PER_INSTANCE,
+} from './burst/config';
+import { cpuTimes, type Instance, startInstance, stopInstances } from './burst/instances';
+import { agent, postAll, seedKnownUsers } from './burst/load';
+import {
+  callsIn,
+  countBy,
+  countDuplicates,
+  executeSizes,
+  readReplyJobs,
+  repliedUsers,
+  replyTimesOf,
+  sendRate,
+  timeline,
+} from './burst/measure';
 
 /**
  * `npm run bench:burst`: a burst of `message_new` events arriving at once across several instances
@@ -31,50 +52,10 @@ import { type RecordedCall, VkSandbox } from '../sandbox/vk-sandbox';
  * `--profile` has each instance time where its work goes (see `burst-instance.ts`) and prints it;
  * BENCH_BURST_CPU_PROF=<dir> writes each instance's V8 CPU profile there (`--cpu-prof`).
  * BENCH_BURST_EVENTS (1000), BENCH_BURST_INSTANCES (2).
+ *
+ * Here, the run's steps in order and the report; in `burst/`: the settings (`config.ts`), the child
+ * processes (`instances.ts`), the users and their events (`load.ts`), what is measured (`measure.ts`).
  */
-const EVENTS = Number(process.env.BENCH_BURST_EVENTS ?? 1000);
-const INSTANCES = Number(process.env.BENCH_BURST_INSTANCES ?? 2);
-const COLD = process.argv.includes('--cold');
-const PROFILE = process.argv.includes('--profile');
-const RATE = 20;
-const CALLS_PER_EXECUTE = 25;
-const LIMIT = RATE * CALLS_PER_EXECUTE;
-const GOALS = { ackP99Ms: 500, sendRatePercent: 90 };
-const FIRST_USER = 10_001;
-const WARMUP_FIRST_USER = 900_001;
-const WARMUP_PER_INSTANCE = 3;
-const REPLIES_TIMEOUT_MS = 120_000;
-const DRAIN_TIMEOUT_MS = 10_000;
-const START_TIMEOUT_MS = 30_000;
-const BENCH_TIMEOUT_MS = 170_000;
-const QUESTIONS = [
-  'Не проходит оплата картой',
-  'Как отключить уведомления?',
-  'Приложение зависает на загрузке',
-];
-/** What each user's one event gets: the article, and for a new user the greeting before it. */
-const EXPECTED_REPLIES = COLD ? 2 : 1;
-
-interface Instance {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  stderr: string[];
-  stats?: InstanceStats;
-  exited: Promise<void>;
-}
-
-interface InstanceStats {
-  pid: number;
-  logs: Record<string, number>;
-  /** The first line of each warning and error. */
-  samples: Record<string, string>;
-  loopDelayMs: { p99: number; max: number };
-  /** With `--profile`: timings by probe. */
-  profile?: Record<string, { count: number; p50: number; p99: number; max: number; total: number }>;
-}
-
-/** VK's connections to the instances: as many as there are events in flight, kept open. */
-const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
 
 /** What the last line reports; filled in as the bench goes, so a failure still prints it. */
 const summary = { events: EVENTS, instances: 0, ackP99: 0, replies: 0, duplicates: 0, sendRate: 0 };
@@ -281,194 +262,6 @@ function printLine(): void {
   );
 }
 
-/** Users who wrote before: their name and an idle dialog are in the store, as after a first conversation. */
-async function seedKnownUsers(file: string, userIds: number[]): Promise<void> {
-  const store = new SqliteStore(file);
-  const now = Date.now();
-  await store.transaction(async (repositories) => {
-    for (const userId of userIds) {
-      await repositories.users.put(
-        newUserRecord(userId, now, { language: 'ru', messagesAllowed: true, firstName: `User${userId}` }),
-      );
-      await repositories.dialogs.put({
-        peerId: userId,
-        userId,
-        state: 'idle',
-        data: {},
-        operatorSilentUntil: null,
-        updatedAt: now,
-      });
-    }
-  });
-  await store.close();
-}
-
-async function startInstance(dir: string, sandbox: VkSandbox): Promise<Instance> {
-  const cpuProfiles = process.env.BENCH_BURST_CPU_PROF;
-  const profiling = cpuProfiles ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfiles}`] : [];
-  const child = spawn(
-    process.execPath,
-    [...process.execArgv, ...profiling, join(__dirname, 'burst-instance.ts')],
-    {
-      env: {
-        ...process.env,
-        DATA_DIR: dir,
-        PORT: '0',
-        VK_SANDBOX_PORT: '0',
-        VK_API_URL: sandbox.apiUrl,
-        LOG_LEVEL: 'info',
-        ...(PROFILE ? { BENCH_BURST_PROFILE: '1' } : {}),
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
-  const stderr: string[] = [];
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    stderr.push(chunk);
-    if (stderr.length > 50) stderr.shift();
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const instance: Partial<Instance> = { child, stderr, exited };
-  const lines = createInterface({ input: child.stdout });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('an instance did not start in time')), START_TIMEOUT_MS);
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`an instance exited at start: ${stderr.join('').slice(-2000)}`));
-    });
-    lines.on('line', (line) => {
-      let message: { url?: string; stats?: InstanceStats };
-      try {
-        message = JSON.parse(line);
-      } catch {
-        return;
-      }
-      if (message.url) {
-        clearTimeout(timer);
-        resolve(message.url);
-      }
-      if (message.stats) instance.stats = message.stats;
-    });
-  });
-  instance.url = url;
-  return instance as Instance;
-}
-
-/** SIGTERM (the instance closes its stack and reports), then SIGKILL for any still up after 10 s. */
-async function stopInstances(instances: Instance[]): Promise<void> {
-  await Promise.all(
-    instances.map(async (instance) => {
-      const { child } = instance;
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await instance.exited;
-      clearTimeout(killer);
-    }),
-  );
-}
-
-/**
- * CPU time so far in ms: the bench's own first (the sandbox lives here), then each instance's from
- * /proc (Linux; 0 elsewhere).
- */
-function cpuTimes(instances: Instance[]): number[] {
-  const own = process.cpuUsage();
-  return [
-    (own.user + own.system) / 1000,
-    ...instances.map(({ child }) => {
-      try {
-        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        // utime and stime, fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
-        return (Number(fields[11]) + Number(fields[12])) * 10;
-      } catch {
-        return 0;
-      }
-    }),
-  ];
-}
-
-interface Ack {
-  userId: number;
-  eventId: string;
-  ms: number;
-  ok: boolean;
-  status?: number;
-  answer?: string;
-}
-
-/** Each user's `message_new` posted at once to its instance, as VK would; each timed to its answer. */
-async function postAll(
-  sandbox: VkSandbox,
-  targets: Array<{ userId: number; url: string }>,
-  prefix: string,
-): Promise<Ack[]> {
-  const prepared = targets.map(({ userId, url }, index) => {
-    const eventId = `${prefix}${userId}x${Date.now().toString(36)}`;
-    const question = QUESTIONS[index % QUESTIONS.length]!;
-    return {
-      userId,
-      eventId,
-      url: `${url}/vk/callback`,
-      body: sandbox.callbackBody('message_new', sandbox.userMessageObject(userId, question), eventId),
-    };
-  });
-  return Promise.all(
-    prepared.map(async ({ userId, eventId, url, body }): Promise<Ack> => {
-      const start = performance.now();
-      try {
-        const { status, answer } = await post(url, body);
-        return {
-          userId,
-          eventId,
-          ms: performance.now() - start,
-          ok: status === 200 && answer === 'ok',
-          status,
-          answer: answer.slice(0, 100),
-        };
-      } catch (error) {
-        return {
-          userId,
-          eventId,
-          ms: performance.now() - start,
-          ok: false,
-          answer: error instanceof Error ? error.message : String(error),
-        };
-      }
-    }),
-  );
-}
-
-/**
- * One POST with node:http: about a third of `fetch`'s CPU per request, and the load generator shares
- * this machine's cores with the instances (the sandbox runs in this process too).
- */
-function post(url: string, body: string): Promise<{ status: number; answer: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-        timeout: 30_000,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, answer: Buffer.concat(chunks).toString('utf8') }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('no answer in 30 s')));
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + Math.max(0, timeoutMs);
   for (;;) {
@@ -476,138 +269,6 @@ async function waitFor(done: () => boolean, timeoutMs: number): Promise<boolean>
     if (Date.now() >= deadline) return false;
     await sleep(100);
   }
-}
-
-/** Users among `userIds` with at least `atLeast` messages in `sent`. */
-function repliedUsers(sent: VkSandbox['sent'], userIds: number[], atLeast = 1): number {
-  const counts = new Map<number, number>();
-  for (const message of sent) counts.set(message.peerId, (counts.get(message.peerId) ?? 0) + 1);
-  return userIds.filter((userId) => (counts.get(userId) ?? 0) >= atLeast).length;
-}
-
-/** The reply jobs (`vk:<event_id>:<n>`) in the store, and how many are still pending. */
-function readReplyJobs(file: string): { ids: Set<string>; pending: number } {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    const rows = db
-      .prepare("SELECT job_id, status FROM deferred_jobs WHERE kind = ? AND job_id LIKE 'vk:burst%'")
-      .all(VK_MESSAGE_JOB) as Array<{ job_id: string; status: string }>;
-    return {
-      ids: new Set(rows.map((row) => row.job_id)),
-      pending: rows.filter((row) => row.status === 'pending').length,
-    };
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * Messages a user got more than once: the same `random_id` twice (VK would have dropped it), or a
- * message whose `random_id` is none of the reply jobs their event committed (a send outside them).
- */
-function countDuplicates(
-  sent: VkSandbox['sent'],
-  userIds: number[],
-  eventIds: Map<number, string>,
-  jobIds: Set<string>,
-): { total: number; sameRandomId: number; unexpected: number } {
-  const expected = new Map<number, Set<number>>();
-  for (const userId of userIds) expected.set(userId, new Set());
-  const userOfEvent = new Map([...eventIds].map(([userId, eventId]) => [eventId, userId]));
-  for (const jobId of jobIds) {
-    const userId = userOfEvent.get(jobId.split(':')[1] ?? '');
-    if (userId !== undefined) expected.get(userId)?.add(randomIdFor(jobId));
-  }
-  let sameRandomId = 0;
-  let unexpected = 0;
-  const seen = new Set<string>();
-  for (const message of sent) {
-    const allowed = expected.get(message.peerId);
-    if (!allowed) continue;
-    const key = `${message.peerId}:${message.randomId}`;
-    if (seen.has(key)) sameRandomId++;
-    else if (!allowed.has(message.randomId)) unexpected++;
-    seen.add(key);
-  }
-  return { total: sameRandomId + unexpected, sameRandomId, unexpected };
-}
-
-/**
- * `messages.send` calls that went through (inside `execute` or direct) per second, over the window
- * from the first request carrying one to the last, plus one request interval: full `execute`s at
- * exactly VK's pace make 100 %.
- */
-function sendRate(calls: RecordedCall[]): {
-  sends: number;
-  windowMs: number;
-  perSecond: number;
-  percent: number;
-} {
-  const sends = calls.filter((call) => call.method === 'messages.send' && call.outcome === 'ok');
-  if (sends.length === 0) return { sends: 0, windowMs: 0, perSecond: 0, percent: 0 };
-  const times = sends.map((call) => call.at);
-  const windowMs = Math.max(...times) - Math.min(...times) + 1000 / RATE;
-  const perSecond = sends.length / (windowMs / 1000);
-  return {
-    sends: sends.length,
-    windowMs,
-    perSecond,
-    percent: Math.round((perSecond / LIMIT) * 1000) / 10,
-  };
-}
-
-/** When the last of `userIds` got its first message, and the last message (from the sandbox's call log). */
-function replyTimesOf(
-  calls: RecordedCall[],
-  userIds: Set<number>,
-): { lastFirst: number; last: number } | null {
-  const first = new Map<number, number>();
-  let last = 0;
-  for (const call of calls) {
-    if (call.method !== 'messages.send' || call.outcome !== 'ok') continue;
-    const peerId = Number(call.params.peer_id);
-    if (!userIds.has(peerId)) continue;
-    if (!first.has(peerId)) first.set(peerId, call.at);
-    last = Math.max(last, call.at);
-  }
-  return first.size === 0 ? null : { lastFirst: Math.max(...first.values()), last };
-}
-
-/**
- * Requests carrying sends and the sends that went through, per 500 ms since the burst began, with
- * a `|` where the last ack left: how evenly the gate's turns were used.
- */
-function timeline(calls: RecordedCall[], burstStart: number, acksDoneAt: number): string {
-  const slots: Array<{ requests: number; sends: number }> = [];
-  const slotOf = (at: number) => Math.max(0, Math.floor((at - burstStart) / 500));
-  for (const call of calls) {
-    const index = slotOf(call.at);
-    const slot = slots[index] ?? { requests: 0, sends: 0 };
-    slots[index] = slot;
-    if (!call.via && (call.method === 'execute' || call.method === 'messages.send')) slot.requests++;
-    if (call.method === 'messages.send' && call.outcome === 'ok') slot.sends++;
-  }
-  const acked = slotOf(acksDoneAt);
-  return `per 500 ms, requests/sends: ${Array.from(slots, (slot, index) => `${index === acked ? '| ' : ''}${slot?.requests ?? 0}/${slot?.sends ?? 0}`).join(' ')}`;
-}
-
-/** The calls in one `execute` request's code (`API.<method>(…)` each). */
-const callsIn = (call: RecordedCall) =>
-  (call.params.code ?? '').match(/API\.[a-z]+\.[A-Za-z]+\(/g)?.length ?? 0;
-
-/** How many calls the `execute` requests that ran held, as `calls×requests`, largest first. */
-function executeSizes(executes: RecordedCall[]): string {
-  return Object.entries(countBy(executes.map(callsIn), String))
-    .sort((a, b) => Number(b[0]) - Number(a[0]))
-    .map(([size, count]) => `${size}×${count}`)
-    .join(' ');
-}
-
-function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
-  return counts;
 }
 
 main().then(

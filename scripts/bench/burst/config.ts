@@ -1,0 +1,27 @@
+/**
+ * The burst bench's settings: BENCH_BURST_EVENTS, BENCH_BURST_INSTANCES, `--cold` and `--profile`
+ * (see `../burst.ts`), VK's limit and the goals, the users and the time limits.
+ */
+
+export const EVENTS = Number(process.env.BENCH_BURST_EVENTS ?? 1000);
+export const INSTANCES = Number(process.env.BENCH_BURST_INSTANCES ?? 2);
+export const COLD = process.argv.includes('--cold');
+export const PROFILE = process.argv.includes('--profile');
+export const RATE = 20;
+export const CALLS_PER_EXECUTE = 25;
+export const LIMIT = RATE * CALLS_PER_EXECUTE;
+export const GOALS = { ackP99Ms: 500, sendRatePercent: 90 };
+export const FIRST_USER = 10_001;
+export const WARMUP_FIRST_USER = 900_001;
+export const WARMUP_PER_INSTANCE = 3;
+export const REPLIES_TIMEOUT_MS = 120_000;
+export const DRAIN_TIMEOUT_MS = 10_000;
+export const START_TIMEOUT_MS = 30_000;
+export const BENCH_TIMEOUT_MS = 170_000;
+export const QUESTIONS = [
+  'Не проходит оплата картой',
+  'Как отключить уведомления?',
+  'Приложение зависает на загрузке',
+];
+/** What each user's one event gets: the article, and for a new user the greeting before it. */
+export const EXPECTED_REPLIES = COLD ? 2 : 1;
