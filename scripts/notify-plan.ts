@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 }
 
 function queueFor(store: Awaited<ReturnType<typeof openStore>>): MessageQueue {
-  if (store instanceof SqliteStore) return new EmbeddedQueue(store.db);
+  if (store instanceof SqliteStore) return new EmbeddedQueue(store);
   const { queue } = loadConfig(process.env, ['queue']);
   return new YandexMessageQueue({
     endpoint: queue.YMQ_ENDPOINT,

@@ -27,8 +27,11 @@ const appVk = new VkClient({
   rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
   bucket: serviceTokenGate(runtime.invocationStore, config.miniApp.VK_SERVICE_RATE_LIMIT),
 });
-/** The bot's undelivered replies leave packed into `execute`, as the callback's do. */
-const groupSender = new ExecuteBatcher(groupVk);
+/**
+ * The bot's undelivered replies leave packed into `execute`, as the callback's do: each request
+ * filled up to 25 from the outbox (`ReplyWorker`).
+ */
+const groupSender = new ExecuteBatcher(groupVk, { turnIntervalMs: 1000 / config.vk.VK_GROUP_RATE_LIMIT });
 const crmWebhook =
   config.support.CRM_WEBHOOK_URL && config.support.CRM_WEBHOOK_SECRET
     ? { url: config.support.CRM_WEBHOOK_URL, secret: config.support.CRM_WEBHOOK_SECRET }

@@ -29,7 +29,10 @@ const vk = new VkClient({
   logger: runtime.logger,
 });
 /** Replies leave packed into `execute`, 25 calls a request at most. */
-const sender = new ExecuteBatcher(vk, { logger: runtime.logger });
+const sender = new ExecuteBatcher(vk, {
+  logger: runtime.logger,
+  turnIntervalMs: 1000 / config.vk.VK_GROUP_RATE_LIMIT,
+});
 /** Names and chat membership cached for the life of the instance. */
 const facts = new FactsFetcher({
   vk,

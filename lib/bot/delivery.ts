@@ -1,42 +1,12 @@
-import * as z from 'zod';
-import type { Clock } from '../clock';
 import { describeError } from '../errors';
-import type { Logger } from '../log/logger';
-import type { DeferredJobs, JobHandler, NewJob } from '../queue/deferred';
-import type { Repositories, Store } from '../storage/port';
-import { recordNotAllowed } from '../users/account';
-import type { CallOptions, OutgoingMessage, VkClient } from '../vk/client';
-import { VkRecipientUnavailableError } from '../vk/errors';
+import type { NewJob } from '../queue/deferred';
+import type { DeferredJobRecord } from '../storage/port';
+import { editReply, markSent, type ReplyDependencies, sendReply } from './reply-sending';
 import { type PressAnswer, VK_EDIT_JOB, VK_MESSAGE_JOB } from './turn';
 
-const outgoingSchema = z.object({
-  peerId: z.number().int(),
-  text: z.string(),
-  keyboard: z.record(z.string(), z.unknown()).optional(),
-  attachment: z.string().optional(),
-});
+export type { MessageSender } from './reply-sending';
 
-const editSchema = z.object({
-  peerId: z.number().int(),
-  conversationMessageId: z.number().int().positive(),
-  text: z.string().min(1),
-  keyboard: z.record(z.string(), z.unknown()).optional(),
-});
-
-/** What sends a message: the VK client itself, or an `ExecuteBatcher` packing sends into `execute`. */
-export interface MessageSender {
-  sendMessage(message: OutgoingMessage, options?: CallOptions): Promise<number>;
-}
-
-export interface DeliveryDependencies {
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  /** The community token's client (edits, press answers; and sends unless `sender` is given). */
-  vk: VkClient;
-  /** Sends messages; the client by default. */
-  sender?: MessageSender;
-  deferred: DeferredJobs;
+export interface DeliveryDependencies extends ReplyDependencies {
   /**
    * How long `deliver` may take before it answers (the callback's fast ack): what is not sent by then
    * stays pending and goes to the deferred worker, sent under the same `random_id`. None: no limit.
@@ -44,20 +14,37 @@ export interface DeliveryDependencies {
   budgetMs?: number;
 }
 
-type SendOutcome = 'sent' | 'not_allowed';
-
 /**
  * The callback's budget for sending its replies before it answers `ok` (VK re-sends an event it sees
  * no `ok` for, and stops calling a server that keeps failing). One `execute` round trip fits; what
- * waits for the token's rate gate longer goes through the deferred worker.
+ * would wait for the token's rate gate longer goes through the deferred worker.
  */
 export const REPLY_BUDGET_MS = 400;
+
+/**
+ * How long the replies of a callback that tries them itself stay its own: they are due for the
+ * worker's outbox only after this, so no worker takes along a reply the callback is still sending.
+ * It covers the commit, the budget and the request.
+ */
+export const REPLY_HOLD_MS = 1000;
 
 /**
  * A reply whose `execute` had left when the budget ran out is looked at again by the worker after
  * this long: by then it is marked sent (nothing to do) or its request failed (the worker sends it).
  */
 const IN_FLIGHT_RECHECK_SECONDS = 30;
+
+/** Whether a callback sends its replies itself; decided before its turn commits (see `plan`). */
+export interface DeliveryPlan {
+  /** True: the callback tries within its budget; false: straight to the deferred worker. */
+  attempt: boolean;
+  /** How long the turn's replies are held for the callback (their `dueAt` for the worker). */
+  holdMs: number;
+  /** Gives back the place reserved in the sender's estimate. */
+  release(): void;
+}
+
+const noRelease = () => {};
 
 /**
  * Sends what a committed turn decided, within a budget, before the callback answers `ok` (a function
@@ -67,6 +54,10 @@ const IN_FLIGHT_RECHECK_SECONDS = 30;
  * stays pending and goes to the deferred queue with the rest of the turn's jobs, to be sent by the
  * worker under the same `random_id` (VK drops it if the first try did go). A user who can't be written
  * to (900–902) is recorded, never retried.
+ *
+ * Under a burst the callback doesn't try at all: when the sender's backlog means a reply would not
+ * leave within the budget (`plan`), its jobs are due for the worker at once and the callback answers
+ * right after the commit; the worker sends them 25 to a request (`ReplyWorker`).
  */
 export class Delivery {
   readonly #deps: DeliveryDependencies;
@@ -75,21 +66,33 @@ export class Delivery {
     this.#deps = deps;
   }
 
-  async deliver(jobs: readonly NewJob[], pressAnswer: PressAnswer | null): Promise<void> {
+  /** Decides, before the turn, whether its replies can leave within the budget. */
+  plan(): DeliveryPlan {
+    const { budgetMs, sender } = this.#deps;
+    if (budgetMs === undefined) return { attempt: true, holdMs: 0, release: noRelease };
+    // Half the budget for the wait: the estimate doesn't know how many instances share the gate.
+    if ((sender?.estimatedWaitMs?.() ?? 0) > budgetMs / 2)
+      return { attempt: false, holdMs: 0, release: noRelease };
+    return { attempt: true, holdMs: REPLY_HOLD_MS, release: sender?.reserve?.() ?? noRelease };
+  }
+
+  async deliver(
+    jobs: ReadonlyArray<NewJob & { hop?: number }>,
+    pressAnswer: PressAnswer | null,
+    plan: Pick<DeliveryPlan, 'attempt' | 'release'> = { attempt: true, release: noRelease },
+  ): Promise<void> {
     const { logger, budgetMs } = this.#deps;
     const deadline = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
     const expired = deadline
       ? new Promise<'expired'>((resolve) => deadline.addEventListener('abort', () => resolve('expired')))
       : new Promise<'expired'>(() => {});
-    if (pressAnswer) {
-      const answered = this.#deps.vk
-        .answerMessageEvent(pressAnswer, deadline ? { signal: deadline } : {})
-        .catch((error: unknown) => {
-          // An unanswered press only spins a while on the user's screen; nothing to retry later.
-          logger.warn('press answer failed', { error: describeError(error) });
-        });
-      await Promise.race([answered, expired]);
+    if (!plan.attempt) {
+      plan.release();
+      await this.#dispatch(jobs);
+      if (pressAnswer) await Promise.race([this.#answerPress(pressAnswer, deadline), expired]);
+      return;
     }
+    if (pressAnswer) await Promise.race([this.#answerPress(pressAnswer, deadline), expired]);
     const done: string[] = [];
     const notAllowed = new Set<number>();
     /** Jobs whose attempt ended without sending: failed, or withdrawn from the batcher at the deadline. */
@@ -98,18 +101,20 @@ export class Delivery {
     // Without a batcher, messages go one after another (separate requests could arrive out of order),
     // and once one fails the rest wait behind it. With one, they leave together in one `execute`,
     // whose calls VK runs in order.
+    const sender = this.#deps.sender ?? this.#deps.vk;
     const oneByOne = !this.#deps.sender;
+    const options = deadline ? { signal: deadline } : {};
     let previous: Promise<unknown> = Promise.resolve();
     for (const job of jobs) {
       const send = () =>
-        this.#send(job.jobId, job.payload, deadline).then((outcome) => {
+        sendReply(sender, logger, job.jobId, job.payload, options).then((outcome) => {
           done.push(job.jobId);
           if (outcome === 'not_allowed') notAllowed.add(Number(job.payload.peerId));
         });
       let attempt: Promise<void> | null = null;
       if (job.kind === VK_EDIT_JOB) {
         // An edit stands alone (the user already sees the message): it never holds the replies back.
-        attempt = this.#edit(job.payload, deadline).then(() => void done.push(job.jobId));
+        attempt = editReply(this.#deps.vk, job.payload, options).then(() => void done.push(job.jobId));
       } else if (job.kind === VK_MESSAGE_JOB) {
         attempt = oneByOne ? previous.then(send) : send();
         previous = attempt;
@@ -125,18 +130,19 @@ export class Delivery {
         }),
       );
     }
+    plan.release(); // the messages are in the sender's backlog now
     const allSettled = Promise.all(attempts); // each attempt catches its own failure
     const finished = (await Promise.race([allSettled, expired])) !== 'expired';
     // Let the batcher's withdrawals (messages that had not left at the deadline) settle first.
     if (!finished) await new Promise((resolve) => setImmediate(resolve));
     const sent = new Set(done);
-    const queueNow: string[] = [];
-    const inFlight: string[] = [];
+    const queueNow: Array<NewJob & { hop?: number }> = [];
+    const inFlight: Array<NewJob & { hop?: number }> = [];
     for (const job of jobs) {
       if (sent.has(job.jobId)) continue;
       if (finished || unsent.has(job.jobId) || (job.kind !== VK_MESSAGE_JOB && job.kind !== VK_EDIT_JOB))
-        queueNow.push(job.jobId);
-      else inFlight.push(job.jobId);
+        queueNow.push(job);
+      else inFlight.push(job);
     }
     if (!finished) {
       logger.info('reply budget spent; the rest goes through the deferred worker', {
@@ -151,90 +157,36 @@ export class Delivery {
       // Their request already left: the worker looks again later, and finds them sent unless it failed.
       await this.#dispatch(inFlight, IN_FLIGHT_RECHECK_SECONDS);
       void allSettled.then(async () => {
-        const late = done.filter((jobId) => inFlight.includes(jobId));
+        const late = done.filter((jobId) => inFlight.some((job) => job.jobId === jobId));
         if (late.length > 0) await this.#markSent(late, notAllowed).catch(() => {});
       });
     }
   }
 
-  async #markSent(jobIds: readonly string[], notAllowed: ReadonlySet<number>): Promise<void> {
-    await this.#deps.store.transaction(async (repositories) => {
-      const now = this.#deps.clock.now();
-      for (const jobId of jobIds) await markSent(repositories, jobId, now);
-      for (const userId of notAllowed) await recordNotAllowed(repositories, userId, now);
-    });
+  async #answerPress(pressAnswer: PressAnswer, deadline: AbortSignal | undefined): Promise<void> {
+    await this.#deps.vk
+      .answerMessageEvent(pressAnswer, deadline ? { signal: deadline } : {})
+      .catch((error: unknown) => {
+        // An unanswered press only spins a while on the user's screen; nothing to retry later.
+        this.#deps.logger.warn('press answer failed', { error: describeError(error) });
+      });
   }
 
-  async #dispatch(jobIds: readonly string[], delaySeconds = 0): Promise<void> {
-    await this.#deps.deferred.dispatchAll(jobIds, { delaySeconds }).catch((error: unknown) => {
+  async #markSent(jobIds: readonly string[], notAllowed: ReadonlySet<number>): Promise<void> {
+    await this.#deps.store.transaction((repositories) =>
+      markSent(repositories, jobIds, notAllowed, this.#deps.clock.now()),
+    );
+  }
+
+  /** The jobs' hops to the deferred queue, from the rows in hand (the turn just committed them). */
+  async #dispatch(
+    jobs: ReadonlyArray<Pick<DeferredJobRecord, 'jobId' | 'kind' | 'dueAt'> & { hop?: number }>,
+    delaySeconds = 0,
+  ): Promise<void> {
+    await this.#deps.deferred.dispatchCommitted(jobs, { delaySeconds }).catch((error: unknown) => {
       this.#deps.logger.warn('deferred dispatch failed; the rescue timer will retry', {
         error: describeError(error),
       });
     });
   }
-
-  /** The deferred worker's handler for a message the callback could not deliver. */
-  jobHandlers(): Record<string, JobHandler> {
-    return {
-      [VK_MESSAGE_JOB]: async (job) => {
-        const outcome = await this.#send(job.jobId, job.payload);
-        await this.#deps.store.transaction(async (repositories) => {
-          const now = this.#deps.clock.now();
-          await markSent(repositories, job.jobId, now);
-          if (outcome === 'not_allowed')
-            await recordNotAllowed(repositories, Number(job.payload.peerId), now);
-        });
-      },
-      [VK_EDIT_JOB]: async (job) => {
-        await this.#edit(job.payload);
-        await this.#deps.store.transaction((repositories) =>
-          markSent(repositories, job.jobId, this.#deps.clock.now()),
-        );
-      },
-    };
-  }
-
-  async #edit(payload: Record<string, unknown>, signal?: AbortSignal): Promise<void> {
-    const edit = editSchema.parse(payload);
-    await this.#deps.vk.editMessage(
-      {
-        peerId: edit.peerId,
-        conversationMessageId: edit.conversationMessageId,
-        text: edit.text,
-        ...(edit.keyboard ? { keyboard: edit.keyboard } : {}),
-      },
-      signal ? { signal } : {},
-    );
-  }
-
-  async #send(jobId: string, payload: Record<string, unknown>, signal?: AbortSignal): Promise<SendOutcome> {
-    const message = outgoingSchema.parse(payload);
-    try {
-      await (this.#deps.sender ?? this.#deps.vk).sendMessage(
-        {
-          peerId: message.peerId,
-          messageKey: jobId,
-          text: message.text,
-          ...(message.keyboard ? { keyboard: message.keyboard } : {}),
-          ...(message.attachment ? { attachment: message.attachment } : {}),
-        },
-        signal ? { signal } : {},
-      );
-      return 'sent';
-    } catch (error) {
-      if (!(error instanceof VkRecipientUnavailableError)) throw error;
-      this.#deps.logger.info('recipient does not accept messages; recorded', {
-        jobId,
-        errorCode: error.errorCode,
-      });
-      return 'not_allowed';
-    }
-  }
-}
-
-/** Done, and the text dropped: a sent message need not be kept (the dialog in VK holds it). */
-async function markSent(repositories: Repositories, jobId: string, now: number): Promise<void> {
-  const job = await repositories.jobs.get(jobId);
-  if (job?.status === 'pending')
-    await repositories.jobs.update({ ...job, status: 'done', payload: {}, updatedAt: now });
 }

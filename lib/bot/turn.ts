@@ -41,6 +41,11 @@ export class Turn {
     readonly now: number,
     /** The update's own id (`event_id`): the root of every key this turn makes. */
     readonly key: string,
+    /**
+     * How long the messages stay the callback's to send before the deferred worker may take them
+     * (their `dueAt`): the callback's own try (`REPLY_HOLD_MS`), or 0 when it leaves them to the worker.
+     */
+    readonly replyHoldMs = 0,
   ) {}
 
   get scope(): TransactionScope {
@@ -60,7 +65,7 @@ export class Turn {
           ...(last && message.keyboard ? { keyboard: message.keyboard } : {}),
           ...(last && message.attachment ? { attachment: message.attachment } : {}),
         },
-        dueAt: this.now,
+        dueAt: this.now + this.replyHoldMs,
       };
       this.outbox.jobs.push(job);
     });
@@ -72,7 +77,7 @@ export class Turn {
       jobId: `vk:${this.key}:edit:${edit.conversationMessageId}`,
       kind: VK_EDIT_JOB,
       payload: { ...edit },
-      dueAt: this.now,
+      dueAt: this.now + this.replyHoldMs,
     });
   }
 

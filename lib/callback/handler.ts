@@ -119,25 +119,33 @@ async function processOnce(
     return 'ignored';
   }
   const facts = await bot.facts.fetch(update, store);
+  // Before the turn: whether its replies could leave within the budget decides whose they are first.
+  const plan = bot.delivery.plan();
   // Idempotent, because the claim knows its owner: if the commit's outcome was unknown and the store
   // runs this again, the claim is `mine` and the turn is not applied twice; its replies go out below.
-  const turn = await store.transaction(
-    async (repositories) => {
-      const now = clock.now();
-      const claim = await repositories.claims.take({
-        key: `vk-event:${event.event_id}`,
-        value: { type: event.type, outcome: 'done' },
-        createdAt: now,
-        expiresAt: now + EVENT_CLAIM_TTL,
-      });
-      if (claim !== 'taken') return claim;
-      const current = new Turn(repositories, now, event.event_id);
-      const outcome = await bot.bot.apply(update, current, facts);
-      await writeOutbox(repositories, current.outbox, now);
-      return { turn: current, outcome };
-    },
-    { idempotent: true },
-  );
+  const turn = await store
+    .transaction(
+      async (repositories) => {
+        const now = clock.now();
+        const claim = await repositories.claims.take({
+          key: `vk-event:${event.event_id}`,
+          value: { type: event.type, outcome: 'done' },
+          createdAt: now,
+          expiresAt: now + EVENT_CLAIM_TTL,
+        });
+        if (claim !== 'taken') return claim;
+        const current = new Turn(repositories, now, event.event_id, plan.holdMs);
+        const outcome = await bot.bot.apply(update, current, facts);
+        await writeOutbox(repositories, current.outbox, now);
+        return { turn: current, outcome };
+      },
+      { idempotent: true },
+    )
+    .catch((error: unknown) => {
+      plan.release();
+      throw error;
+    });
+  if (turn === 'mine' || turn === 'held') plan.release();
   if (turn === 'mine') {
     // This invocation's own first attempt committed the turn: send its replies now, not after the rescue.
     await redeliverPending(event.event_id, deps, { stalledOnly: false });
@@ -147,7 +155,7 @@ async function processOnce(
     await redeliverPending(event.event_id, deps, { stalledOnly: true });
     return 'duplicate';
   }
-  await bot.delivery.deliver(turn.turn.outbox.jobs, turn.turn.pressAnswer);
+  await bot.delivery.deliver(turn.turn.outbox.jobs, turn.turn.pressAnswer, plan);
   return turn.outcome;
 }
 

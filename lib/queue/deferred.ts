@@ -3,7 +3,10 @@ import type { Clock } from '../clock';
 import { describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DeferredJobRecord, Repositories, Store } from '../storage/port';
-import { MAX_DELAY_SECONDS, type MessageQueue, type QueueName } from './port';
+import { MAX_DELAY_SECONDS, type MessageQueue, type OutgoingMessage, type QueueName } from './port';
+
+/** Message Queue's `SendMessageBatch` takes at most 10 entries. */
+const MAX_BATCH = 10;
 
 /**
  * Deferred jobs with any delay (a CSAT due in 30 min, a reminder in 24 h, a message next morning).
@@ -132,6 +135,66 @@ export class DeferredJobs {
   }
 
   /**
+   * Sends the hops of jobs the caller has just committed (or read) and holds: no read of their rows
+   * first, and ten to a queue request. A job someone claimed meanwhile just has its hop dropped.
+   */
+  async dispatchCommitted(
+    jobs: ReadonlyArray<Pick<DeferredJobRecord, 'jobId' | 'kind' | 'dueAt'> & { hop?: number }>,
+    options: { delaySeconds?: number } = {},
+  ): Promise<void> {
+    const now = this.#options.clock.now();
+    const heldUntil = now + (options.delaySeconds ?? 0) * 1000;
+    const byQueue = new Map<QueueName, OutgoingMessage[]>();
+    for (const job of jobs) {
+      const queue = queueForJob(job.kind);
+      const hops = byQueue.get(queue) ?? [];
+      byQueue.set(queue, hops);
+      hops.push(this.#hop(job, job.hop ?? 0, Math.max(job.dueAt, heldUntil), now));
+    }
+    for (const [queue, hops] of byQueue) {
+      for (let start = 0; start < hops.length; start += MAX_BATCH)
+        await this.#options.queue.sendBatch(queue, hops.slice(start, start + MAX_BATCH));
+    }
+  }
+
+  /**
+   * Claims, in one transaction, up to `limit` due jobs of `kind` whose first hop nobody has claimed
+   * (`listUnclaimedDue`), as a hop's arrival would: each moves to hop 1, so its message, when it
+   * comes, is dropped. `accept` may pass a job over (it must wait for another). The caller runs
+   * them and then settles each: `complete`, or `failedClaimed` for one that failed.
+   */
+  async claimUnclaimedDue(
+    kind: string,
+    limit: number,
+    accept: (
+      job: DeferredJobRecord,
+      repositories: Repositories,
+      taken: ReadonlySet<string>,
+    ) => Promise<boolean>,
+  ): Promise<DeferredJobRecord[]> {
+    if (limit <= 0) return [];
+    const { store, clock } = this.#options;
+    return store.transaction(async (repositories) => {
+      const now = clock.now();
+      const taken = new Set<string>();
+      const claimed: DeferredJobRecord[] = [];
+      for (const job of await repositories.jobs.listUnclaimedDue(kind, now, limit)) {
+        if (!(await accept(job, repositories, taken))) continue;
+        const mine = { ...job, hop: 1, updatedAt: now };
+        await repositories.jobs.update(mine);
+        taken.add(job.jobId);
+        claimed.push(mine);
+      }
+      return claimed;
+    });
+  }
+
+  /** A claimed job (`claimUnclaimedDue`) that failed: retried alone with a backoff, or given up. */
+  async failedClaimed(job: DeferredJobRecord, error: unknown): Promise<HopOutcome> {
+    return this.#failed(job, error);
+  }
+
+  /**
    * Handles the messages of one trigger call, each on its own and all at once: a job that fails is re-queued alone
    * (see `handleMessage`), so the call succeeds and the platform deletes the batch. Only when the
    * store or the queue itself fails for a message is it sent back alone; if even that fails, the
@@ -177,6 +240,13 @@ export class DeferredJobs {
     }
     const { jobId, hop } = parsed.data;
     const now = clock.now();
+    // A look first, without a write: most copies that lose (a hop whose job ran, or was taken along
+    // by an outbox worker) are told apart by a read.
+    const seen = await store.read((repositories) => repositories.jobs.get(jobId));
+    if (seen?.status !== 'pending' || seen.hop !== hop) {
+      logger.debug('deferred hop dropped', { jobId, hop });
+      return 'dropped';
+    }
     const job = await store.transaction(async (repositories) => {
       const current = await repositories.jobs.get(jobId);
       if (current?.status !== 'pending' || current.hop !== hop) return null;
@@ -276,9 +346,13 @@ export class DeferredJobs {
   /** Writes a claimed job's result, if nothing moved it meanwhile (a cancel, a rescue's re-run). */
   async #settle(job: DeferredJobRecord, change: Partial<Pick<DeferredJobRecord, 'dueAt' | 'status'>>) {
     const { store, clock } = this.#options;
+    const moved = (current: DeferredJobRecord | null) =>
+      current?.status !== 'pending' || current.hop !== job.hop;
+    // A look first: a handler that finished its job itself (a reply marked sent) needs no write here.
+    if (moved(await store.read((repositories) => repositories.jobs.get(job.jobId)))) return false;
     return store.transaction(async (repositories) => {
       const current = await repositories.jobs.get(job.jobId);
-      if (current?.status !== 'pending' || current.hop !== job.hop) return false;
+      if (!current || moved(current)) return false;
       await repositories.jobs.update({ ...current, ...change, updatedAt: clock.now() });
       return true;
     });
@@ -327,10 +401,18 @@ export class DeferredJobs {
   }
 
   async #sendHop(job: Pick<DeferredJobRecord, 'jobId' | 'kind'>, hop: number, dueAt: number): Promise<void> {
-    const remainingSeconds = Math.ceil((dueAt - this.#options.clock.now()) / 1000);
+    await this.#options.queue.send(
+      queueForJob(job.kind),
+      this.#hop(job, hop, dueAt, this.#options.clock.now()),
+    );
+  }
+
+  /** The queue message of a hop: `{jobId, hop}`, delayed until `dueAt` or by one hop at most. */
+  #hop(job: Pick<DeferredJobRecord, 'jobId'>, hop: number, dueAt: number, now: number): OutgoingMessage {
+    const remainingSeconds = Math.ceil((dueAt - now) / 1000);
     const delaySeconds = Math.max(0, Math.min(this.#options.maxHopDelaySeconds, remainingSeconds));
     const message: DeferredMessage = { jobId: job.jobId, hop };
-    await this.#options.queue.send(queueForJob(job.kind), { body: JSON.stringify(message), delaySeconds });
+    return { body: JSON.stringify(message), delaySeconds };
   }
 }
 

@@ -23,7 +23,8 @@ export async function deliverBatch(
   } catch {
     return { delivered: messages.length, failed: true };
   }
-  for (const message of messages) await queue.delete(queueName, message.receiptHandle);
+  // Together, as the platform deletes a batch (`DeleteMessageBatch`).
+  await Promise.all(messages.map((message) => queue.delete(queueName, message.receiptHandle)));
   return { delivered: messages.length, failed: false };
 }
 

@@ -14,6 +14,7 @@ export const migrationHistory = [
   { version: 4, name: 'notifications_campaigns_csat_claims_jobs_audit_counters' },
   { version: 5, name: 'claims_owner' },
   { version: 6, name: 'deferred_jobs_stale_index' },
+  { version: 7, name: 'deferred_jobs_unclaimed_index' },
 ] as const;
 
 export type MigrationVersion = (typeof migrationHistory)[number]['version'];

@@ -432,6 +432,11 @@ export interface DeferredJobRepository {
     updatedBefore: number,
     page: { limit: number; after?: { updatedAt: number; jobId: string } },
   ): Promise<DeferredJobRecord[]>;
+  /**
+   * Pending jobs of `kind` due by `dueBy` whose first hop nobody has claimed yet (hop 0), earliest
+   * due first, at most `limit`: what an outbox worker with room in a request may take along.
+   */
+  listUnclaimedDue(kind: string, dueBy: number, limit: number): Promise<DeferredJobRecord[]>;
 }
 
 export interface AuditRecord {

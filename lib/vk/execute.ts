@@ -15,6 +15,9 @@ import { isRetryableVkError, vkApiError } from './errors';
 /** What the batcher needs of the client: `execute`, and a turn at the rate gate when it has one. */
 export type BatcherClient = Pick<VkClient, 'execute'> & Partial<Pick<VkClient, 'takeTurn'>>;
 
+/** How long an observed turn at the gate still says something about the next one. */
+const RECENT_TURN_MS = 2000;
+
 /** VK runs at most 25 API calls in one `execute` (dev.vk.com/ru/execute). */
 export const MAX_CALLS_PER_EXECUTE = 25;
 
@@ -39,6 +42,11 @@ export interface ExecuteBatcherOptions {
   maxAttempts?: number;
   /** First backoff step before such a retry; doubles each time, with jitter, up to 3 s. */
   baseBackoffMs?: number;
+  /**
+   * The token's pace, ms between requests (default 50: VK's 20 a second): the least one turn at the
+   * gate takes in `estimatedWaitMs` when a backlog waits.
+   */
+  turnIntervalMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   logger?: Logger;
 }
@@ -90,6 +98,12 @@ export class ExecuteBatcher {
   #cancelTimer: (() => void) | undefined;
   /** Whether the pump is waiting for a turn or filling a batch: one at a time. */
   #pumping = false;
+  readonly #turnIntervalMs: number;
+  /** Messages about to be sent (`reserve`), counted in the estimate before they arrive. */
+  #reserved = 0;
+  /** How long the last turns at the gate took (smoothed), and when the last one came. */
+  #turnWaitMs = 0;
+  #turnAt = 0;
 
   constructor(client: BatcherClient, options: ExecuteBatcherOptions = {}) {
     const maxCalls = options.maxCalls ?? MAX_CALLS_PER_EXECUTE;
@@ -103,6 +117,30 @@ export class ExecuteBatcher {
     this.#baseBackoffMs = options.baseBackoffMs ?? 200;
     this.#sleep = options.sleep ?? defaultSleep;
     this.#logger = options.logger;
+    this.#turnIntervalMs = options.turnIntervalMs ?? 50;
+  }
+
+  /**
+   * How long a message sent now would wait before its request leaves: a turn at the gate for each
+   * full batch ahead of it and one for its own, each as long as the token's pace or as the recent
+   * turns took (other instances share the gate). With nothing waiting, the recent turns' wait alone.
+   */
+  estimatedWaitMs(): number {
+    const recent = Date.now() - this.#turnAt < RECENT_TURN_MS ? this.#turnWaitMs : 0;
+    const ahead = this.#pending.length + this.#reserved;
+    if (ahead === 0 && !this.#pumping) return recent;
+    return (Math.floor(ahead / this.#maxCalls) + 1) * Math.max(this.#turnIntervalMs, recent);
+  }
+
+  /** Counts one message about to be sent in `estimatedWaitMs` until the returned release is called. */
+  reserve(): () => void {
+    this.#reserved++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#reserved--;
+    };
   }
 
   /**
@@ -161,8 +199,12 @@ export class ExecuteBatcher {
         let turnTaken = false;
         if (this.#client.takeTurn) {
           try {
+            const asked = Date.now();
             await this.#client.takeTurn();
             turnTaken = true;
+            const waited = Date.now() - asked;
+            this.#turnWaitMs = this.#turnAt === 0 ? waited : (this.#turnWaitMs + waited) / 2;
+            this.#turnAt = Date.now();
           } catch (error) {
             // The gate itself failed (its store): the batch that would have gone fails with it.
             for (const call of this.#takeBatch()) call.reject(error);

@@ -43,11 +43,13 @@ export class SharedRateGate implements RateGate {
   async take(signal?: AbortSignal): Promise<void> {
     for (;;) {
       signal?.throwIfAborted();
-      const now = this.#clock.now();
-      const first = Math.ceil(now / this.#slotMs);
       // Idempotent: a re-run after an unknown commit finds the slot it took as `mine`, not someone else's.
       const slot = await this.#store.transaction(
         async (r) => {
+          // The time inside the transaction: a store that waits before it runs the work (a queue of
+          // transactions, a group commit) must not hand out a slot that has passed meanwhile.
+          const now = this.#clock.now();
+          const first = Math.ceil(now / this.#slotMs);
           for (let candidate = first; candidate < first + this.#lookahead; candidate++) {
             const outcome = await r.claims.take({
               key: `rate:${this.#name}:${candidate}`,

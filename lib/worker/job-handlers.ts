@@ -1,4 +1,5 @@
-import { Delivery, type MessageSender } from '../bot/delivery';
+import type { MessageSender } from '../bot/reply-sending';
+import { ReplyWorker } from '../bot/reply-worker';
 import type { Clock } from '../clock';
 import { csatJobHandlers } from '../csat/jobs';
 import type { Logger } from '../log/logger';
@@ -22,7 +23,10 @@ export function deferredJobHandlers(parts: {
   tickets: TicketService;
   deferred: DeferredJobs;
   groupVk: VkClient;
-  /** Packs the bot's undelivered replies into `execute` (an `ExecuteBatcher` over `groupVk`). */
+  /**
+   * Packs the bot's undelivered replies into `execute` (an `ExecuteBatcher` over `groupVk`), each
+   * request filled up from the outbox.
+   */
   groupSender?: MessageSender;
   appNotifications: AppNotifications;
   groupId: number;
@@ -30,7 +34,7 @@ export function deferredJobHandlers(parts: {
   crmWebhook: { url: string; secret: string } | undefined;
 }): Record<string, JobHandler> {
   const { store, clock, logger, tickets, deferred, groupVk, appNotifications } = parts;
-  const botReplies = new Delivery({
+  const botReplies = new ReplyWorker({
     store,
     clock,
     logger,

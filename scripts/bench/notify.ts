@@ -136,7 +136,7 @@ async function child(file: string, what: 'plan' | 'scan'): Promise<void> {
       after = page[page.length - 1]!.userId;
     }
   } else {
-    const queue = new EmbeddedQueue(store.db);
+    const queue = new EmbeddedQueue(store);
     const report = await planCampaigns(
       {
         store,
@@ -196,7 +196,7 @@ async function sendBench(file: string): Promise<void> {
       this.offset += milliseconds;
     },
   };
-  const queue = new EmbeddedQueue(store.db, { clock });
+  const queue = new EmbeddedQueue(store, { clock });
   await planCampaigns(
     {
       store,

@@ -30,7 +30,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
 const store = new SqliteStore(join(dir, 'bench.sqlite'));
 const clock = new OffsetClock();
 const logger = createLogger({ level: 'error' });
-const queue = new EmbeddedQueue(store.db, { clock });
+const queue = new EmbeddedQueue(store, { clock });
 const deferred = new DeferredJobs({ store, queue, clock, logger });
 // The support section's defaults, as a deployment without overrides has them.
 const settings = ticketServiceSettings(loadConfig({}, ['support', 'csat', 'runtime']));

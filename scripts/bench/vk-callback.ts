@@ -68,7 +68,7 @@ async function main() {
   const config = loadConfig(environment, ['vk', 'support', 'csat', 'runtime']);
   const { tickets, deferred } = createTicketService({
     store,
-    queue: new EmbeddedQueue(store.db, { clock }),
+    queue: new EmbeddedQueue(store, { clock }),
     clock,
     logger,
     settings: ticketServiceSettings(config),

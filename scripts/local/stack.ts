@@ -113,7 +113,7 @@ export async function startLocalStack(
     mkdirSync(config.local.DATA_DIR, { recursive: true });
     store = new SqliteStore(join(config.local.DATA_DIR, 'local.sqlite'));
   }
-  const queue = new EmbeddedQueue(store.db, { clock });
+  const queue = new EmbeddedQueue(store, { clock });
   const sandbox = await new VkSandbox({
     groupId: config.vk.VK_GROUP_ID,
     callbackSecret: config.vk.VK_CALLBACK_SECRET,
@@ -152,8 +152,11 @@ export async function startLocalStack(
     logger,
   });
   // One batcher for the process, as in a function instance: replies of concurrent events and the
-  // worker's leave together in `execute`.
-  const groupSender = new ExecuteBatcher(groupVk, { logger });
+  // worker's leave together in `execute`, the worker filling each request from the outbox.
+  const groupSender = new ExecuteBatcher(groupVk, {
+    logger,
+    turnIntervalMs: 1000 / config.vk.VK_GROUP_RATE_LIMIT,
+  });
   const bot = createCallbackBot({
     store,
     clock,
@@ -337,7 +340,9 @@ export async function startLocalStack(
       } catch (error) {
         logger.error(`${queueName} queue poll failed`, { error: describeError(error) });
       }
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 250));
+      // A trigger long-polls: a message is picked up about as soon as it is visible.
+      // A trigger long-polls: a message is picked up about as soon as it is visible.
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
     }
   };
   const polling = Promise.all([

@@ -12,7 +12,7 @@ import { SqliteStore } from '../../lib/storage/sqlite/store';
 function setup() {
   const clock = new ManualClock();
   const store = new SqliteStore(':memory:');
-  const queue = new EmbeddedQueue(store.db, { clock, maxReceiveCount: 5 });
+  const queue = new EmbeddedQueue(store, { clock, maxReceiveCount: 5 });
   const deferred = new DeferredJobs({ store, queue, clock, logger: createLogger({ level: 'error' }) });
   const ran: string[] = [];
   const handlers: Record<string, JobHandler> = {

@@ -9,7 +9,7 @@ import { SqliteStore } from '../../lib/storage/sqlite/store';
 function setup(maxReceiveCount = 3) {
   const clock = new ManualClock();
   const store = new SqliteStore(':memory:');
-  const queue = new EmbeddedQueue(store.db, { clock, maxReceiveCount });
+  const queue = new EmbeddedQueue(store, { clock, maxReceiveCount });
   const deferred = new DeferredJobs({ store, queue, clock, logger: createLogger({ level: 'error' }) });
   const ran: Array<{ jobId: string; at: number }> = [];
   const handlers = {
@@ -108,10 +108,10 @@ describe('embedded queue', () => {
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'queue-')), 'local.sqlite');
     const first = new SqliteStore(file);
-    await new EmbeddedQueue(first.db).send('deferred', { body: 'kept' });
+    await new EmbeddedQueue(first).send('deferred', { body: 'kept' });
     await first.close();
     const second = new SqliteStore(file);
-    const received = await new EmbeddedQueue(second.db).receive('deferred', {
+    const received = await new EmbeddedQueue(second).receive('deferred', {
       maxMessages: 1,
       visibilityTimeoutSeconds: 30,
     });

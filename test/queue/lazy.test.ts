@@ -9,7 +9,7 @@ describe('lazy queue', () => {
     let loads = 0;
     const queue = lazyQueue(async () => {
       loads++;
-      return new EmbeddedQueue(store.db, { clock: new ManualClock() });
+      return new EmbeddedQueue(store, { clock: new ManualClock() });
     });
     expect(loads).toBe(0);
     await Promise.all([
@@ -30,7 +30,7 @@ describe('lazy queue', () => {
     const queue = lazyQueue(async () => {
       loads++;
       if (loads === 1) throw new Error('module failed to load');
-      return new EmbeddedQueue(store.db, { clock: new ManualClock() });
+      return new EmbeddedQueue(store, { clock: new ManualClock() });
     });
     await expect(queue.send('notify', { body: 'a' })).rejects.toThrow('module failed to load');
     await queue.send('notify', { body: 'a' });

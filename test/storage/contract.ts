@@ -737,6 +737,29 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         expect(seen).toEqual(expected);
       });
 
+      it('lists due jobs of a kind nobody has claimed yet, earliest due first', async () => {
+        // A kind of this run's own, so rows other runs left behind in a shared database stay out.
+        const kind = `outbox-${nextId}`;
+        const due = [
+          job({ kind, dueAt: t0 - 30 }),
+          job({ kind, dueAt: t0 - 20 }),
+          job({ kind, dueAt: t0 - 10 }),
+        ];
+        const others = [
+          job({ kind, dueAt: t0 + 60_000 }), // not due yet
+          job({ kind, dueAt: t0 - 40, hop: 1 }), // its hop was claimed: someone runs it
+          job({ kind, dueAt: t0 - 50, status: 'done' }),
+          job({ dueAt: t0 - 60 }), // another kind
+        ];
+        await store.transaction(async (r) => {
+          for (const j of [...due, ...others]) await r.jobs.create(j);
+        });
+        const listed = await store.read((r) => r.jobs.listUnclaimedDue(kind, t0, 2));
+        expect(listed.map((j) => j.jobId)).toEqual(due.slice(0, 2).map((j) => j.jobId));
+        const all = await store.read((r) => r.jobs.listUnclaimedDue(kind, t0, 10));
+        expect(all.map((j) => j.jobId)).toEqual(due.map((j) => j.jobId));
+      });
+
       it('updates a ticket, a message or a survey only while it exists: an update never brings one back', async () => {
         const gone = ticket();
         await store.transaction(async (r) => {

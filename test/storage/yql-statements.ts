@@ -273,6 +273,7 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
     branch: 'cursor',
     run: (r) => r.jobs.listPendingStale(t0, { limit: 100, after: { updatedAt: t0, jobId: 'j' } }),
   },
+  { method: 'jobs.listUnclaimedDue', run: (r) => r.jobs.listUnclaimedDue('vk-message', t0, 25) },
   { method: 'counters.next', run: (r) => r.counters.next('ticket-number') },
   {
     method: 'audit.append',

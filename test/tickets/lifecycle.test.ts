@@ -22,7 +22,7 @@ const msk = (iso: string) => Date.parse(`${iso}+03:00`);
 async function setup(options: { crm?: string; maxFailures?: number } = {}) {
   const clock = new ManualClock(msk('2026-11-24T10:00:00')); // Tuesday, operators at work
   const store = new SqliteStore(':memory:');
-  const queue = new EmbeddedQueue(store.db, { clock, maxReceiveCount: 3 });
+  const queue = new EmbeddedQueue(store, { clock, maxReceiveCount: 3 });
   const logger = createLogger({ level: 'error' });
   const deferred = new DeferredJobs({ store, queue, clock, logger, maxFailures: options.maxFailures ?? 3 });
   const sandbox = await new VkSandbox({ groupId: 1, callbackSecret: 's' }).start(0);

@@ -236,6 +236,13 @@ CREATE TABLE IF NOT EXISTS counters (
     apply: (db) =>
       db.exec('CREATE INDEX IF NOT EXISTS deferred_jobs_stale ON deferred_jobs (status, updated_at, job_id)'),
   },
+  {
+    version: 7,
+    apply: (db) =>
+      db.exec(
+        'CREATE INDEX IF NOT EXISTS deferred_jobs_unclaimed ON deferred_jobs (kind, status, hop, due_at, job_id)',
+      ),
+  },
 ];
 
 /** Applies the steps the file has not had, each in a transaction with its record. */

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../errors';
 import type { Repositories, Store, TransactionOptions } from '../port';
 import { newTransactionOwner } from '../port';
+import { GroupCommitLane, LOCK_TIMEOUT_MS } from './group-commit';
 import { migrateSqlite } from './migrations';
 import { sqliteAudit } from './repositories/audit';
 import { sqliteClaims } from './repositories/claims';
@@ -20,15 +21,14 @@ import { sqliteStatements } from './sql';
 /**
  * The embedded store: a real SQLite file (or `:memory:` in tests) behind the same port as YDB.
  *
- * better-sqlite3 is synchronous and this process has one connection, so transactions are serialized
- * by an async mutex: while one is open (awaiting between statements) no other work may touch the
- * connection, or it would see uncommitted rows. Reads go through the same mutex.
+ * better-sqlite3 is synchronous and this process has one connection, so its transactions take
+ * turns, committed in groups (`GroupCommitLane`).
  */
 export class SqliteStore implements Store {
   readonly db: Database.Database;
+  readonly #lane: GroupCommitLane;
   readonly #repositories: Repositories;
-  #tail: Promise<unknown> = Promise.resolve();
-  /** The owner claims are recorded with: the running transaction call's. */
+  /** The owner claims are recorded with: the running member's. */
   #owner = '';
   readonly #inTransaction = new AsyncLocalStorage<true>();
 
@@ -36,9 +36,12 @@ export class SqliteStore implements Store {
     this.db = new Database(filename);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${LOCK_TIMEOUT_MS}`);
     migrateSqlite(this.db);
     this.#repositories = createRepositories(this.db, () => this.#owner);
+    this.#lane = new GroupCommitLane(this.db, this.#inTransaction, (owner) => {
+      this.#owner = owner;
+    });
   }
 
   /** SQLite commits locally or not at all, so no attempt is ever re-run: `idempotent` changes nothing. */
@@ -58,43 +61,41 @@ export class SqliteStore implements Store {
     owner: string,
     mode: 'write' | 'read' = 'write',
   ): Promise<T> {
-    return this.#exclusive(async () => {
-      this.#owner = owner;
-      // A read takes no write lock: with WAL it reads a snapshot while other processes write.
-      this.db.exec(mode === 'write' ? 'BEGIN IMMEDIATE' : 'BEGIN DEFERRED');
-      try {
-        const result = await work(this.#repositories);
-        this.db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
-        throw error;
-      }
-    });
+    const nested = this.#refuseNested<T>();
+    if (nested) return nested;
+    return this.#lane.run(() => work(this.#repositories), mode, owner);
   }
 
   read<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {
     return this.attempt(work, newTransactionOwner(), 'read');
   }
 
+  /**
+   * Synchronous work on the connection itself, in its turn and committed with the group it joins:
+   * the embedded queue's rows go through here, so they never land inside another caller's transaction.
+   */
+  withConnection<T>(mode: 'write' | 'read', work: (db: Database.Database) => T): Promise<T> {
+    const nested = this.#refuseNested<T>();
+    if (nested) return nested;
+    return this.#lane.run(async () => work(this.db), mode, '');
+  }
+
   async ping(): Promise<void> {
-    await this.#exclusive(async () => this.db.prepare('SELECT 1').get());
+    await this.withConnection('read', (db) => db.prepare('SELECT 1').get());
   }
 
   async close(): Promise<void> {
-    await this.#exclusive(async () => this.db.close());
+    // What was asked for before the close is done first.
+    await this.#lane.idle();
+    this.db.close();
   }
 
-  #exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (this.#inTransaction.getStore()) {
-      // A nested call would wait for itself forever; fail loudly instead.
-      return Promise.reject(
-        new AppError('nested_transaction', 'a store call inside a transaction: use its repositories'),
-      );
-    }
-    const run = this.#tail.then(() => this.#inTransaction.run(true, work));
-    this.#tail = run.catch(() => {});
-    return run;
+  /** A nested call would wait for itself forever; it fails loudly instead. */
+  #refuseNested<T>(): Promise<T> | null {
+    if (!this.#inTransaction.getStore()) return null;
+    return Promise.reject(
+      new AppError('nested_transaction', 'a store call inside a transaction: use its repositories'),
+    );
   }
 }
 

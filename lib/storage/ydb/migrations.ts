@@ -215,4 +215,12 @@ export const ydbMigrations: readonly YdbMigrationStep[] = [
       'ALTER TABLE deferred_jobs ADD INDEX deferred_jobs_stale GLOBAL SYNC ON (status, updated_at, job_id)',
     ],
   },
+  {
+    version: 7,
+    alter: true,
+    // The outbox worker takes due replies nobody has claimed yet along with its own, 25 a request.
+    statements: [
+      'ALTER TABLE deferred_jobs ADD INDEX deferred_jobs_unclaimed GLOBAL SYNC ON (kind, status, hop, due_at, job_id)',
+    ],
+  },
 ];

@@ -65,5 +65,14 @@ export function sqliteJobs(sql: SqliteStatements): DeferredJobRepository {
           );
       return rows.map(toJob);
     },
+    async listUnclaimedDue(kind, dueBy, limit) {
+      return all(
+        `SELECT * FROM deferred_jobs WHERE kind = ? AND status = 'pending' AND hop = 0 AND due_at <= ?
+           ORDER BY due_at, job_id LIMIT ?`,
+        kind,
+        dueBy,
+        limit,
+      ).map(toJob);
+    },
   };
 }

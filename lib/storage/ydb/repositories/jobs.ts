@@ -73,5 +73,16 @@ export function ydbJobs(sql: Sql): DeferredJobRepository {
           );
       return found.map(toJob);
     },
+    async listUnclaimedDue(kind, dueBy, limit) {
+      // `hop` is quoted: HOP is a YQL keyword (hopping windows), refused bare in an expression.
+      const found = await rows(
+        sql,
+        `SELECT * FROM deferred_jobs VIEW deferred_jobs_unclaimed
+           WHERE kind = $kind AND status = 'pending' AND \`hop\` = 0 AND due_at <= $due_by
+           ORDER BY kind, status, \`hop\`, due_at, job_id LIMIT $limit`,
+        { $kind: yv.text(kind), $due_by: yv.time(dueBy), $limit: yv.int32(limit) },
+      );
+      return found.map(toJob);
+    },
   };
 }
