@@ -173,9 +173,12 @@ export class SupportBot {
       return 'silent_operator_present';
     }
     if (dialog.isNew) {
-      this.#welcome(dialog);
       if (update.kind === 'message' && !update.payload && update.text.split(/\s+/).length >= 3) {
+        // A first message that is a question: the greeting and the answer in one message.
+        dialog.preface(this.#greeting(dialog, 'bot.welcome_with_answer'));
         this.#answerQuestion(dialog, update.text);
+      } else {
+        this.#welcome(dialog);
       }
       return 'greeted';
     }
@@ -185,16 +188,17 @@ export class SupportBot {
   }
 
   #welcome(dialog: Dialog): void {
-    const { support, hours } = this.deps.settings;
     dialog.reset('idle');
-    dialog.say(
-      dialog.text('bot.welcome', {
-        greeting: greetingFor(dialog.turn.now, hours.timezone, dialog.language),
-        first_name: dialog.user.firstName,
-        community_name: support.communityName[dialog.language],
-      }),
-      this.#menuButtons(dialog),
-    );
+    dialog.say(this.#greeting(dialog, 'bot.welcome'), this.#menuButtons(dialog));
+  }
+
+  #greeting(dialog: Dialog, key: 'bot.welcome' | 'bot.welcome_with_answer'): string {
+    const { support, hours } = this.deps.settings;
+    return dialog.text(key, {
+      greeting: greetingFor(dialog.turn.now, hours.timezone, dialog.language),
+      first_name: dialog.user.firstName,
+      community_name: support.communityName[dialog.language],
+    });
   }
 
   #menu(dialog: Dialog, key: TextKey = 'bot.menu'): void {

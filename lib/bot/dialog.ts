@@ -78,8 +78,20 @@ export class Dialog {
 
   say(text: string, buttons?: readonly (readonly Button[])[]): void {
     const keyboard = buttons ? buildKeyboard(buttons, this.client) : undefined;
-    this.turn.send({ peerId: this.userId, text, ...(keyboard ? { keyboard } : {}) });
+    const said = this.#preface ? `${this.#preface}\n\n${text}` : text;
+    this.#preface = null;
+    this.turn.send({ peerId: this.userId, text: said, ...(keyboard ? { keyboard } : {}) });
   }
+
+  /**
+   * Opens the next message with `text` (a greeting before the answer): one answer is one message, its
+   * buttons under it, not a greeting and then the answer.
+   */
+  preface(text: string): void {
+    this.#preface = text;
+  }
+
+  #preface: string | null = null;
 
   /** Moves to `state`, keeping only what every state keeps (the client, the off-hours and operator marks). */
   reset(state: DialogState, keep: Partial<DialogData> = {}): void {

@@ -79,6 +79,7 @@ export const catalog = {
 
     'bot.welcome':
       '{greeting}, {first_name|друг}! 👋 Это поддержка «{community_name}». Выберите, что нужно, или просто напишите вопрос.',
+    'bot.welcome_with_answer': '{greeting}, {first_name|друг}! 👋 Это поддержка «{community_name}».',
     'bot.menu': 'Чем помочь? Выберите пункт меню или напишите вопрос.',
     'bot.ask_question': 'Напишите вопрос одним сообщением — поищу ответ в базе знаний.',
     'bot.kb.answer': '📖 {title}\n\n{body}\n\nЭто помогло?',
@@ -217,6 +218,7 @@ export const catalog = {
 
     'bot.welcome':
       '{greeting}, {first_name|friend}! 👋 This is {community_name} support. Pick what you need, or just type your question.',
+    'bot.welcome_with_answer': '{greeting}, {first_name|friend}! 👋 This is {community_name} support.',
     'bot.menu': 'How can I help? Pick a menu item or type your question.',
     'bot.ask_question':
       'Type your question in one message and I will look for an answer in the knowledge base.',

@@ -178,7 +178,11 @@ export class DeferredJobs {
       const now = clock.now();
       const taken = new Set<string>();
       const claimed: DeferredJobRecord[] = [];
-      for (const job of await repositories.jobs.listUnclaimedDue(kind, now, limit)) {
+      const due = await repositories.jobs.listUnclaimedDue(kind, now, limit);
+      // Numbered ids by number (`…:9` before `…:10`), so an `accept` that looks at a job's
+      // predecessor sees it taken first.
+      due.sort((a, b) => a.dueAt - b.dueAt || a.jobId.localeCompare(b.jobId, 'en', { numeric: true }));
+      for (const job of due) {
         if (!(await accept(job, repositories, taken))) continue;
         const mine = { ...job, hop: 1, updatedAt: now };
         await repositories.jobs.update(mine);

@@ -28,7 +28,7 @@ export class EmbeddedQueue implements MessageQueue {
   readonly #store: SqliteStore;
   readonly #clock: Clock;
   readonly #maxReceiveCount: number;
-  /** Per connection (the store reads through one and writes through another), by SQL text. */
+  /** Per connection, by SQL text. */
   readonly #statements = new WeakMap<Database.Database, Map<string, Database.Statement>>();
 
   constructor(store: SqliteStore, options: { clock?: Clock; maxReceiveCount?: number } = {}) {
@@ -36,6 +36,8 @@ export class EmbeddedQueue implements MessageQueue {
     const db = store.db;
     this.#clock = options.clock ?? systemClock;
     this.#maxReceiveCount = options.maxReceiveCount ?? 5;
+    // Straight on the connection, not in its turn: a queue is built with its store, before any
+    // transaction could be open.
     db.exec(`
       CREATE TABLE IF NOT EXISTS queue_messages (
         queue TEXT NOT NULL,

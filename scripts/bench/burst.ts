@@ -47,7 +47,7 @@ import {
  *
  * The users are known (they wrote before: name and dialog in the store), as `bench:callback`'s are;
  * `--cold` makes them new, so each event also asks VK for the user's name (`users.get`) first and
- * is answered with a greeting and the article.
+ * is answered with one message: the greeting, then the article.
  *
  * `--profile` has each instance time where its work goes (see `burst-instance.ts`) and prints it;
  * BENCH_BURST_CPU_PROF=<dir> writes each instance's V8 CPU profile there (`--cpu-prof`).

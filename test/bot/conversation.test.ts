@@ -40,12 +40,16 @@ describe('first message', () => {
     expect((await bot.store.read((r) => r.users.get(502)))?.language).toBe('en');
   });
 
-  it('answers a first message that is a question with the knowledge base too', async () => {
+  it('answers a first message that is a question with the knowledge base too, in one message', async () => {
     bot = await startBotStack();
     await bot.says(503, 'не проходит оплата картой');
-    const texts = bot.sentTo(503).map((m) => m.text);
-    expect(texts).toHaveLength(2);
-    expect(texts[1]).toContain('Не проходит оплата');
+    const sent = bot.sentTo(503);
+    // One answer is one message: the greeting opens it, the article and its buttons follow.
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.text).toMatch(/друг|User|!/);
+    expect(sent[0]!.text).toContain('Это поддержка');
+    expect(sent[0]!.text).toContain('Не проходит оплата');
+    expect(JSON.stringify(sent[0]!.keyboard)).toContain('kb_ok');
   });
 });
 

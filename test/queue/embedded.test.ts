@@ -102,6 +102,39 @@ describe('embedded queue', () => {
     await store.close();
   });
 
+  it("keeps a message sent while another caller's transaction is open, even when that transaction rolls back", async () => {
+    const { queue, clock, store } = setup();
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const rolledBack = store.transaction(async (r) => {
+      await r.jobs.create({
+        jobId: 'csat:e:1',
+        kind: 'csat',
+        payload: {},
+        dueAt: clock.now() + HOUR,
+        status: 'pending',
+        hop: 0,
+        createdAt: clock.now(),
+        updatedAt: clock.now(),
+      });
+      opened();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error('rolled back');
+    });
+    await open;
+    // Sent while that transaction awaits: the message must not be written inside it, or its
+    // rollback would take the message along.
+    const sent = queue.send('deferred', { body: 'kept' });
+    await expect(rolledBack).rejects.toThrow('rolled back');
+    await sent;
+    expect(await store.read((r) => r.jobs.get('csat:e:1'))).toBeNull();
+    const received = await queue.receive('deferred', { maxMessages: 10, visibilityTimeoutSeconds: 30 });
+    expect(received.map((m) => m.body)).toEqual(['kept']);
+    await store.close();
+  });
+
   it('survives a restart: messages live in the SQLite file', async () => {
     const { mkdtempSync } = await import('node:fs');
     const { join } = await import('node:path');

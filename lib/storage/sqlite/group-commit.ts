@@ -23,8 +23,9 @@ interface Member {
  * Group commit: the transactions that queued up while one ran go together under one `BEGIN … COMMIT`,
  * each in a savepoint of its own. A member that throws is rolled back to its savepoint alone; the
  * others commit; each caller is answered only once the commit is done (or failed, for all of them).
- * Under a burst this turns hundreds of lock round trips with the file into a few, and changes nothing
- * a caller can see.
+ * Under a burst this turns hundreds of lock round trips with the file into a few. A caller sees its
+ * own writes once it has awaited them; calls made together and not awaited may be answered in another
+ * order (reads go first), as with any database with concurrent clients.
  */
 export class GroupCommitLane {
   readonly #db: Database.Database;
@@ -34,6 +35,7 @@ export class GroupCommitLane {
   readonly #waiting: Member[] = [];
   #draining: Promise<void> | null = null;
   #scheduled = false;
+  #lastMode: LaneMode | null = null;
 
   constructor(
     db: Database.Database,
@@ -92,11 +94,15 @@ export class GroupCommitLane {
   }
 
   /**
-   * The members of the next group: up to `MAX_GROUP` of one mode, reads first. Reads go apart from
-   * writes: with WAL they need no lock, so they run while another process writes, and they are short.
+   * The members of the next group: up to `MAX_GROUP` of one mode. Reads go apart from writes: with
+   * WAL they need no lock, so they run while another process writes, and they are short. They go
+   * first, but never twice in a row while writes wait: a stream of reads can't hold writes off.
    */
   #nextGroup(): Member[] {
-    const mode: LaneMode = this.#waiting.some((member) => member.mode === 'read') ? 'read' : 'write';
+    const readsWait = this.#waiting.some((member) => member.mode === 'read');
+    const writesWait = this.#waiting.some((member) => member.mode === 'write');
+    const mode: LaneMode = readsWait && !(writesWait && this.#lastMode === 'read') ? 'read' : 'write';
+    this.#lastMode = mode;
     const group: Member[] = [];
     const rest: Member[] = [];
     for (const member of this.#waiting) {
