@@ -492,6 +492,11 @@ export interface TransactionOptions {
    * Conflicts (ABORTED) and the other "nothing applied" statuses re-run every transaction.
    */
   idempotent?: boolean;
+  /**
+   * A short transaction others wait on (a rate gate's slot): a store that queues transactions (the
+   * embedded SQLite one) runs it ahead of the rest. YDB runs every transaction at once anyway.
+   */
+  urgent?: boolean;
 }
 
 export interface Store {

@@ -61,7 +61,7 @@ export class SharedRateGate implements RateGate {
           }
           return null;
         },
-        { idempotent: true },
+        { idempotent: true, urgent: true },
       );
       if (slot === null) {
         // Every slot of the next second is spoken for: come back when they have passed.

@@ -1,4 +1,5 @@
-import { Server, type ServerResponse } from 'node:http';
+import { createServer, Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { Delivery } from '../../lib/bot/delivery';
@@ -16,6 +17,8 @@ import { startLocalStack } from '../local/stack';
  * error kept), and how long its event loop stalled (better-sqlite3 waits for another process's
  * write lock synchronously, up to `busy_timeout`).
  *
+ * With BENCH_BURST_BARE=1 it is the bench's baseline instead: a server that answers `ok` to anything.
+ *
  * With BENCH_BURST_PROFILE=1 it also times, by wrapping their prototypes before the stack starts:
  * store transactions (waiting for the process's connection, `BEGIN IMMEDIATE` — the cross-process
  * lock — and the work holding it), the rate gate's `take`, VK requests over HTTP, the callback's
@@ -23,7 +26,26 @@ import { startLocalStack } from '../local/stack';
  */
 type Probes = Record<string, number[]>;
 
+/** The baseline instance: reads each request and answers `ok`, nothing else. */
+async function bare(): Promise<void> {
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid })}\n`);
+  const shutdown = () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  };
+  process.on('SIGTERM', shutdown);
+  process.stdin.on('end', shutdown);
+  process.stdin.resume();
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_BURST_BARE) return bare();
   const vkApiUrl = process.env.VK_API_URL;
   if (!vkApiUrl) throw new Error('VK_API_URL: the bench sandbox API base is required');
   const probes: Probes | undefined = process.env.BENCH_BURST_PROFILE ? {} : undefined;

@@ -20,7 +20,7 @@ import {
   WARMUP_PER_INSTANCE,
 } from './burst/config';
 import { cpuTimes, type Instance, startInstance, stopInstances } from './burst/instances';
-import { agent, postAll, seedKnownUsers } from './burst/load';
+import { agent, openConnections, postAll, seedKnownUsers } from './burst/load';
 import {
   callsIn,
   countBy,
@@ -104,6 +104,27 @@ async function main(): Promise<boolean> {
     if (!COLD) await seedKnownUsers(file, [...users, ...warmupUsers]);
     await sandbox.start(0);
 
+    // The baseline, in the same run: the same burst against servers that only answer `ok`, each a
+    // process of its own, over connections opened the same way. What is left is the machine's cost
+    // of a thousand requests at once (this process sends them from one thread), not the stack's.
+    const bareInstances = await Promise.all(
+      Array.from({ length: INSTANCES }, () => startInstance(dir, sandbox, { bare: true })),
+    );
+    instances.push(...bareInstances);
+    await openConnections(
+      bareInstances.map((instance) => instance.url),
+      Math.ceil(EVENTS / INSTANCES),
+    );
+    await sleep(500);
+    const bareAcks = await postAll(
+      sandbox,
+      users.map((userId, index) => ({ userId, url: bareInstances[index % bareInstances.length]!.url })),
+      'bare',
+    );
+    await stopInstances(bareInstances);
+    instances.length = 0;
+    const bareAckTimes = bareAcks.map((ack) => ack.ms).sort((a, b) => a - b);
+
     const startedAt = performance.now();
     instances.push(
       ...(await Promise.all(Array.from({ length: INSTANCES }, () => startInstance(dir, sandbox)))),
@@ -115,7 +136,12 @@ async function main(): Promise<boolean> {
         `one VK sandbox at ${RATE} requests/s per token; instances up in ${Math.round(performance.now() - startedAt)} ms`,
     );
 
-    // Warm-up: a few events per instance (code paths loaded, connections open), then a quiet second.
+    // Warm-up: VK's connections opened (as many as events will be in flight, kept alive), a few
+    // events per instance (code paths loaded), then a quiet second.
+    await openConnections(
+      instances.map((instance) => instance.url),
+      Math.ceil(EVENTS / instances.length),
+    );
     const warmup = await postAll(
       sandbox,
       warmupUsers.map((userId, index) => ({ userId, url: instances[index % instances.length]!.url })),
@@ -174,6 +200,11 @@ async function main(): Promise<boolean> {
     await stopInstances(instances);
     const ms = (value: number) => `${Math.round(value)} ms`;
     console.log('');
+    const bareP99 = percentile(bareAckTimes, 99);
+    console.log(
+      `baseline      the same burst to ${INSTANCES} servers that only answer ok: acks p50 ${ms(percentile(bareAckTimes, 50))}` +
+        `  p99 ${ms(bareP99)}; the stack's p99 is ${(summary.ackP99 / Math.max(1, bareP99)).toFixed(1)}× that`,
+    );
     console.log(
       `acks          p50 ${ms(percentile(ackTimes, 50))}  p99 ${ms(percentile(ackTimes, 99))}  max ${ms(ackTimes.at(-1) ?? 0)}` +
         `  (all ${EVENTS} answered in ${ms(acksDoneAt - burstStart)}; not ok: ${notOk.length}` +

@@ -11,6 +11,7 @@ export type LaneMode = 'write' | 'read';
 interface Member {
   run: () => Promise<unknown>;
   mode: LaneMode;
+  urgent: boolean;
   owner: string;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
@@ -36,6 +37,8 @@ export class GroupCommitLane {
   #draining: Promise<void> | null = null;
   #scheduled = false;
   #lastMode: LaneMode | null = null;
+  /** When this lane last found the file's write lock taken (another process writes too). */
+  #lockContendedAt = 0;
 
   constructor(
     db: Database.Database,
@@ -47,9 +50,16 @@ export class GroupCommitLane {
     this.#setOwner = setOwner;
   }
 
-  run<T>(work: () => Promise<T>, mode: LaneMode, owner: string): Promise<T> {
+  run<T>(work: () => Promise<T>, mode: LaneMode, owner: string, urgent = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#waiting.push({ run: work, mode, owner, resolve: resolve as (value: unknown) => void, reject });
+      this.#waiting.push({
+        run: work,
+        mode,
+        urgent,
+        owner,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
       this.#drainSoon();
     });
   }
@@ -79,11 +89,13 @@ export class GroupCommitLane {
     this.#draining = (async () => {
       let wrote = false;
       while (this.#waiting.length > 0) {
-        const group = this.#nextGroup();
-        // Between two write groups, a moment for another process waiting for the lock (it asks
-        // every millisecond): otherwise a busy process could hold the file for the whole burst.
-        if (wrote && group[0]?.mode === 'write') await new Promise((resolve) => setTimeout(resolve, 1));
-        wrote = group[0]?.mode === 'write';
+        const group = this.#nextGroup(); // sets #lastMode to the group's
+        // Between two write groups, while another process wants the lock too (it asks every
+        // millisecond), a moment for it: otherwise a busy process could hold the file for a whole burst.
+        const writes = this.#lastMode === 'write';
+        if (wrote && writes && Date.now() - this.#lockContendedAt < 1000)
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        wrote = writes;
         await this.#commitGroup(group);
       }
     })().finally(() => {
@@ -99,14 +111,21 @@ export class GroupCommitLane {
    * first, but never twice in a row while writes wait: a stream of reads can't hold writes off.
    */
   #nextGroup(): Member[] {
+    // A short transaction others wait on (a rate gate's slot) goes ahead of everything.
+    if (this.#waiting.some((member) => member.urgent)) return this.#take((member) => member.urgent, 'write');
     const readsWait = this.#waiting.some((member) => member.mode === 'read');
     const writesWait = this.#waiting.some((member) => member.mode === 'write');
     const mode: LaneMode = readsWait && !(writesWait && this.#lastMode === 'read') ? 'read' : 'write';
+    return this.#take((member) => member.mode === mode, mode);
+  }
+
+  /** Up to `MAX_GROUP` waiting members that `matches` picks, run as one group of `mode`. */
+  #take(matches: (member: Member) => boolean, mode: LaneMode): Member[] {
     this.#lastMode = mode;
     const group: Member[] = [];
     const rest: Member[] = [];
     for (const member of this.#waiting) {
-      if (member.mode === mode && group.length < MAX_GROUP) group.push(member);
+      if (matches(member) && group.length < MAX_GROUP) group.push(member);
       else rest.push(member);
     }
     this.#waiting.splice(0, this.#waiting.length, ...rest);
@@ -116,7 +135,7 @@ export class GroupCommitLane {
   async #commitGroup(group: Member[]): Promise<void> {
     const db = this.#db;
     try {
-      if (group[0]?.mode === 'write') await this.#beginImmediate();
+      if (this.#lastMode === 'write') await this.#beginImmediate();
       else db.exec('BEGIN DEFERRED');
     } catch (error) {
       for (const member of group) member.reject(error);
@@ -168,6 +187,7 @@ export class GroupCommitLane {
         return;
       } catch (error) {
         if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= giveUpAt) throw error;
+        this.#lockContendedAt = Date.now();
       } finally {
         db.pragma(`busy_timeout = ${LOCK_TIMEOUT_MS}`);
       }

@@ -47,9 +47,9 @@ export class SqliteStore implements Store {
   /** SQLite commits locally or not at all, so no attempt is ever re-run: `idempotent` changes nothing. */
   transaction<T>(
     work: (repositories: Repositories) => Promise<T>,
-    _options?: TransactionOptions,
+    options: TransactionOptions = {},
   ): Promise<T> {
-    return this.attempt(work, newTransactionOwner());
+    return this.attempt(work, newTransactionOwner(), 'write', options.urgent === true);
   }
 
   /**
@@ -60,10 +60,11 @@ export class SqliteStore implements Store {
     work: (repositories: Repositories) => Promise<T>,
     owner: string,
     mode: 'write' | 'read' = 'write',
+    urgent = false,
   ): Promise<T> {
     const nested = this.#refuseNested<T>();
     if (nested) return nested;
-    return this.#lane.run(() => work(this.#repositories), mode, owner);
+    return this.#lane.run(() => work(this.#repositories), mode, owner, urgent);
   }
 
   read<T>(work: (repositories: Repositories) => Promise<T>): Promise<T> {

@@ -25,7 +25,15 @@ export interface InstanceStats {
   profile?: Record<string, { count: number; p50: number; p99: number; max: number; total: number }>;
 }
 
-export async function startInstance(dir: string, sandbox: VkSandbox): Promise<Instance> {
+/**
+ * One instance: the stack, or with `bare` the baseline, a server in a process of its own that reads
+ * each request and answers `ok` (what the same burst costs the machine with nothing done).
+ */
+export async function startInstance(
+  dir: string,
+  sandbox: VkSandbox,
+  options: { bare?: boolean } = {},
+): Promise<Instance> {
   const cpuProfiles = process.env.BENCH_BURST_CPU_PROF;
   const profiling = cpuProfiles ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfiles}`] : [];
   const child = spawn(
@@ -40,6 +48,7 @@ export async function startInstance(dir: string, sandbox: VkSandbox): Promise<In
         VK_API_URL: sandbox.apiUrl,
         LOG_LEVEL: 'info',
         ...(PROFILE ? { BENCH_BURST_PROFILE: '1' } : {}),
+        ...(options.bare ? { BENCH_BURST_BARE: '1' } : {}),
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     },

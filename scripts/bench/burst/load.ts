@@ -34,6 +34,29 @@ export async function seedKnownUsers(file: string, userIds: number[]): Promise<v
   await store.close();
 }
 
+/**
+ * Opens `perUrl` kept-alive connections to each instance (concurrent `GET /health`), as VK's senders
+ * hold theirs open: the burst then measures the events' handling, not a thousand TCP handshakes.
+ */
+export async function openConnections(urls: string[], perUrl: number): Promise<void> {
+  await Promise.all(
+    urls.flatMap((url) =>
+      Array.from(
+        { length: perUrl },
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const request = httpRequest(`${url}/health`, { agent }, (response) => {
+              response.resume();
+              response.on('end', () => resolve());
+            });
+            request.on('error', reject);
+            request.end();
+          }),
+      ),
+    ),
+  );
+}
+
 export interface Ack {
   userId: number;
   eventId: string;
