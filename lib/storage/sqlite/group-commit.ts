@@ -181,6 +181,7 @@ export class GroupCommitLane {
     const db = this.#db;
     const giveUpAt = Date.now() + LOCK_TIMEOUT_MS;
     for (let attempt = 0; ; attempt++) {
+      // No busy timeout for this one statement only: reads and commits keep SQLite's own.
       db.pragma('busy_timeout = 0');
       try {
         db.exec('BEGIN IMMEDIATE');
