@@ -350,16 +350,16 @@ export async function startLocalStack(
   let stopping = false;
   /** A queue trigger, in-process: batches of up to 10 messages, the whole batch back on a throw. */
   const poll = async (queueName: QueueName, handle: (bodies: string[]) => Promise<unknown>) => {
-    let yieldedSince: number | null = null;
+    let yieldingSince: number | null = null;
     while (!stopping) {
-      if (
-        callbacksInFlight > CALLBACKS_BEFORE_POLLERS_YIELD &&
-        Date.now() - (yieldedSince ??= Date.now()) < 1000
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
-        continue;
+      if (callbacksInFlight > CALLBACKS_BEFORE_POLLERS_YIELD) {
+        yieldingSince = yieldingSince ?? Date.now();
+        if (Date.now() - yieldingSince < 1000) {
+          await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
+          continue;
+        }
       }
-      yieldedSince = null;
+      yieldingSince = null;
       try {
         const { delivered } = await deliverBatch(queue, queueName, (event) =>
           handle(event.messages.map((message) => message.details.message.body)),
