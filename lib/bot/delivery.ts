@@ -70,8 +70,9 @@ export class Delivery {
   plan(): DeliveryPlan {
     const { budgetMs, sender } = this.#deps;
     if (budgetMs === undefined) return { attempt: true, holdMs: 0, release: noRelease };
-    // Half the budget for the wait: the estimate doesn't know how many instances share the gate.
-    if ((sender?.estimatedWaitMs?.() ?? 0) > budgetMs / 2)
+    // A quarter of the budget for the wait: the estimate doesn't know how many instances share the
+    // gate, and a callback that waits its whole budget in vain has only delayed its own ack.
+    if ((sender?.estimatedWaitMs?.() ?? 0) > budgetMs / 4)
       return { attempt: false, holdMs: 0, release: noRelease };
     return { attempt: true, holdMs: REPLY_HOLD_MS, release: sender?.reserve?.() ?? noRelease };
   }

@@ -56,8 +56,8 @@ describe('Delivery.plan: try within the budget, or straight to the deferred work
     return { clock, store, queue, delivery, sender, releases, commitReplies, receiveAll };
   }
 
-  it('a sender whose wait exceeds half the budget: no attempt, no hold, every hop queued at once', async () => {
-    const { store, delivery, sender, releases, commitReplies, receiveAll } = setup(REPLY_BUDGET_MS / 2 + 1);
+  it('a sender whose wait exceeds a quarter of the budget: no attempt, no hold, every hop queued at once', async () => {
+    const { store, delivery, sender, releases, commitReplies, receiveAll } = setup(REPLY_BUDGET_MS / 4 + 1);
     const plan = delivery.plan();
     expect(plan).toMatchObject({ attempt: false, holdMs: 0 });
     expect(sender.estimatedWaitMs).toHaveBeenCalled();
@@ -83,8 +83,8 @@ describe('Delivery.plan: try within the budget, or straight to the deferred work
       });
   });
 
-  it('a sender at exactly half the budget still tries', () => {
-    const { delivery } = setup(REPLY_BUDGET_MS / 2);
+  it('a sender at exactly a quarter of the budget still tries', () => {
+    const { delivery } = setup(REPLY_BUDGET_MS / 4);
     const plan = delivery.plan();
     expect(plan).toMatchObject({ attempt: true, holdMs: REPLY_HOLD_MS });
     plan.release();
