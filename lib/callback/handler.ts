@@ -1,4 +1,5 @@
 import type { CallbackBot } from '../bot/compose';
+import type { Facts } from '../bot/conversation';
 import { Turn } from '../bot/turn';
 import { decodeUpdate } from '../bot/updates';
 import type { Clock } from '../clock';
@@ -118,14 +119,22 @@ async function processOnce(
     log.debug('callback ignored', { reason: update.reason });
     return 'ignored';
   }
-  const facts = await bot.facts.fetch(update, store);
+  // A message or a press from a user whose name is stored needs nothing from VK: the turn reads the
+  // user itself (one transaction, not a read and then the turn). Only a user with no name yet sends
+  // the turn back, empty-handed, for the name at VK first.
+  const optimistic = update.kind === 'message' || update.kind === 'press';
+  let facts = optimistic ? noFacts() : await bot.facts.fetch(update, store);
   // Before the turn: whether its replies could leave within the budget decides whose they are first.
   const plan = bot.delivery.plan();
-  // Idempotent, because the claim knows its owner: if the commit's outcome was unknown and the store
-  // runs this again, the claim is `mine` and the turn is not applied twice; its replies go out below.
-  const turn = await store
-    .transaction(
+  const applyTurn = (nameKnown: boolean) =>
+    // Idempotent, because the claim knows its owner: if the commit's outcome was unknown and the store
+    // runs this again, the claim is `mine` and the turn is not applied twice; its replies go out below.
+    store.transaction(
       async (repositories) => {
+        if (!nameKnown && 'userId' in update) {
+          const user = await repositories.users.get(update.userId);
+          if (!user?.firstName) return 'needs-name' as const;
+        }
         const now = clock.now();
         const claim = await repositories.claims.take({
           key: `vk-event:${event.event_id}`,
@@ -140,11 +149,20 @@ async function processOnce(
         return { turn: current, outcome };
       },
       { idempotent: true },
-    )
-    .catch((error: unknown) => {
-      plan.release();
-      throw error;
-    });
+    );
+  let turn: Awaited<ReturnType<typeof applyTurn>>;
+  try {
+    turn = await applyTurn(!optimistic);
+    if (turn === 'needs-name') {
+      facts = await bot.facts.fetch(update, store);
+      turn = await applyTurn(true);
+    }
+  } catch (error) {
+    plan.release();
+    throw error;
+  }
+  // The second attempt has the name's lookup behind it and skips the check: it never asks again.
+  if (turn === 'needs-name') throw new Error('a turn asked for a name twice');
   if (turn === 'mine' || turn === 'held') plan.release();
   if (turn === 'mine') {
     // This invocation's own first attempt committed the turn: send its replies now, not after the rescue.
@@ -158,6 +176,9 @@ async function processOnce(
   await bot.delivery.deliver(turn.turn.outbox.jobs, turn.turn.pressAnswer, plan);
   return turn.outcome;
 }
+
+/** What a turn has from VK when it asked for nothing. */
+const noFacts = (): Facts => ({ firstName: null, messagesAllowed: null, operator: null });
 
 /** A message older than this and still pending after its event came again was cut off by a crash. */
 const STALLED_REPLY_MS = 5000;

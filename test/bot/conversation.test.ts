@@ -31,6 +31,19 @@ describe('first message', () => {
     expect((await bot.store.read((r) => r.users.get(501)))?.firstName).toBe('User501');
   });
 
+  it("asks VK for a user's name once: a known user's next messages go straight to their turn", async () => {
+    bot = await startBotStack();
+    const lookups = () => bot.sandbox.calls.filter((call) => call.method === 'users.get').length;
+    await bot.says(504, 'привет');
+    expect(bot.lastTo(504).text).toContain('User504');
+    const afterFirst = lookups();
+    expect(afterFirst).toBeGreaterThanOrEqual(1);
+    await bot.says(504, 'меню');
+    await bot.says(504, 'не проходит оплата картой');
+    expect(lookups()).toBe(afterFirst);
+    expect(bot.sentTo(504)).toHaveLength(3);
+  });
+
   it('uses text buttons where the client has no callback buttons, and a normal keyboard where it has no inline ones', async () => {
     bot = await startBotStack({ start: Date.UTC(2026, 10, 18, 16, 0) }); // 19:00
     await bot.says(502, 'hello', { buttonActions: ['text', 'open_link'], langId: 3 });
