@@ -142,15 +142,24 @@ export class GroupCommitLane {
       return;
     }
     const committed: Array<{ member: Member; value: unknown }> = [];
+    // Savepoints only where a member's failure must leave others' writes: reads write nothing, and a
+    // lone writer that fails takes the whole transaction back with it.
+    const isolate = this.#lastMode === 'write' && group.length > 1;
+    const alone = this.#lastMode === 'write' && !isolate;
     for (const [index, member] of group.entries()) {
-      db.exec('SAVEPOINT member');
+      if (isolate) db.exec('SAVEPOINT member');
       this.#setOwner(member.owner);
       try {
         const value = await this.#inTransaction.run(true, member.run);
-        db.exec('RELEASE member');
+        if (isolate) db.exec('RELEASE member');
         committed.push({ member, value });
       } catch (error) {
         member.reject(error);
+        if (alone) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          return;
+        }
+        if (!isolate) continue; // a read: nothing to undo
         if (db.inTransaction) {
           db.exec('ROLLBACK TO member');
           db.exec('RELEASE member');
