@@ -2,7 +2,7 @@ import { MINUTE, systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { AppNotifications } from '../../lib/notifications/app-notification';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
-import { deferredQueueOf } from '../../lib/queue/deferred';
+import { deferredQueueOf } from '../../lib/queue/jobs';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { VkClient, vkApiOptions } from '../../lib/vk/client';

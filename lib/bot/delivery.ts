@@ -1,5 +1,5 @@
 import { describeError } from '../errors';
-import type { NewJob } from '../queue/deferred';
+import type { NewJob } from '../queue/jobs';
 import type { DeferredJobRecord } from '../storage/port';
 import { editReply, markSent, type ReplyDependencies, sendReply } from './reply-sending';
 import { type PressAnswer, VK_EDIT_JOB, VK_MESSAGE_JOB } from './turn';

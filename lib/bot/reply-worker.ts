@@ -1,5 +1,5 @@
 import { describeError } from '../errors';
-import type { JobHandler } from '../queue/deferred';
+import type { JobHandler } from '../queue/jobs';
 import type { DeferredJobRecord, Repositories } from '../storage/port';
 import { MAX_CALLS_PER_EXECUTE } from '../vk/execute';
 import { editReply, markSent, type ReplyDependencies, type SendOutcome, sendReply } from './reply-sending';

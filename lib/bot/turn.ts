@@ -1,4 +1,4 @@
-import type { NewJob } from '../queue/deferred';
+import type { NewJob } from '../queue/jobs';
 import type { Repositories } from '../storage/port';
 import type { Outbox, TransactionScope } from '../tickets/service';
 

@@ -6,7 +6,7 @@ import { describeError } from '../errors';
 import { render } from '../i18n/catalog';
 import type { Logger } from '../log/logger';
 import { type AppNotifications, nextUtcDay } from '../notifications/app-notification';
-import { createJob, type JobHandler } from '../queue/deferred';
+import { createJob, type JobHandler } from '../queue/jobs';
 import { quietHoursEnd } from '../schedule/quiet-hours';
 import type {
   DeferredJobRecord,

@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { cancelJob, type NewJob } from '../queue/deferred';
+import { cancelJob, type NewJob } from '../queue/jobs';
 import type {
   QuietHours,
   Repositories,

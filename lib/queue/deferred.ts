@@ -1,8 +1,16 @@
-import * as z from 'zod';
 import type { Clock } from '../clock';
 import { describeError } from '../errors';
 import type { Logger } from '../log/logger';
 import type { DeferredJobRecord, Repositories, Store } from '../storage/port';
+import {
+  createJob,
+  type DeferredMessage,
+  deferredMessageSchema,
+  type JobHandler,
+  type NewJob,
+  queueForJob,
+  retryDelaySeconds,
+} from './jobs';
 import { MAX_DELAY_SECONDS, type MessageQueue, type OutgoingMessage, type QueueName } from './port';
 
 /** Message Queue's `SendMessageBatch` takes at most 10 entries. */
@@ -32,36 +40,6 @@ const MAX_BATCH = 10;
  *   after a handler's effect but before "done" runs it again from the rescue).
  */
 
-export const deferredMessageSchema = z.object({
-  jobId: z.string().min(1).max(200),
-  hop: z.number().int().min(0),
-});
-export type DeferredMessage = z.infer<typeof deferredMessageSchema>;
-
-/**
- * The queue a trigger event came from, by its ARN (`yrn:yc:ymq:ru-central1:<folder>:<name>`): the
- * worker consumes the deferred queue and the CRM one (`<prefix>-crm`).
- */
-export function deferredQueueOf(queueArn: string): QueueName {
-  const name = queueArn.split(':').pop() ?? '';
-  return name === 'crm' || name.endsWith('-crm') ? 'crm' : 'deferred';
-}
-
-/** The queue a job's hops travel through: CRM webhooks have their own (see lib/queue/port.ts). */
-export function queueForJob(kind: string): QueueName {
-  return kind === 'crm-webhook' ? 'crm' : 'deferred';
-}
-
-export type NewJob = Pick<DeferredJobRecord, 'jobId' | 'kind' | 'payload' | 'dueAt'>;
-
-/**
- * Runs a due job. Throwing counts a failure: the job is tried again alone after a backoff, and given
- * up after `maxFailures`. Returning `postponeUntil` keeps the job pending and moves it there (a
- * survey due in the user's quiet hours waits for the morning) instead of marking it done.
- */
-// biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing, and say so with Promise<void>.
-export type JobHandler = (job: DeferredJobRecord) => Promise<void | { postponeUntil: number }>;
-
 export interface DeferredOptions {
   store: Store;
   queue: MessageQueue;
@@ -73,19 +51,6 @@ export interface DeferredOptions {
   maxFailures?: number;
 }
 
-/** Creates the job row inside the caller's transaction; false if the job exists already. */
-export async function createJob(repositories: Repositories, job: NewJob, now: number): Promise<boolean> {
-  return repositories.jobs.create({ ...job, status: 'pending', hop: 0, createdAt: now, updatedAt: now });
-}
-
-/** Cancels a pending job inside the caller's transaction; false if it was not pending. */
-export async function cancelJob(repositories: Repositories, jobId: string, now: number): Promise<boolean> {
-  const job = await repositories.jobs.get(jobId);
-  if (job?.status !== 'pending') return false;
-  await repositories.jobs.update({ ...job, status: 'cancelled', updatedAt: now });
-  return true;
-}
-
 /** What became of one queue message of a deferred job. */
 export type HopOutcome =
   | 'malformed'
@@ -95,11 +60,6 @@ export type HopOutcome =
   | 'postponed'
   | 'retrying'
   | 'dead-lettered';
-
-/** How long a job that failed waits before its next try: 30 s, doubling, at most one hop (900 s). */
-export function retryDelaySeconds(failures: number): number {
-  return Math.min(MAX_DELAY_SECONDS, 30 * 2 ** Math.max(0, failures - 1));
-}
 
 export class DeferredJobs {
   readonly #options: Required<DeferredOptions>;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import { render } from '../i18n/catalog';
 import type { Logger } from '../log/logger';
 import type { AppNotifications } from '../notifications/app-notification';
-import type { JobHandler } from '../queue/deferred';
+import type { JobHandler } from '../queue/jobs';
 import { quietHoursEnd } from '../schedule/quiet-hours';
 import type { DeferredJobRecord, Language, Store, TicketStatus, UserRecord } from '../storage/port';
 import { findCategory } from '../support/settings';

@@ -3,7 +3,7 @@ import { type Clock, DAY, HOUR } from '../clock';
 import { type CsatSettings, cancelOpenSurveys, scheduleSurvey } from '../csat/survey';
 import { AppError } from '../errors';
 import type { Logger } from '../log/logger';
-import { createJob, type NewJob } from '../queue/deferred';
+import { createJob, type NewJob } from '../queue/jobs';
 import type { BusinessHours } from '../schedule/business-hours';
 import type {
   Repositories,

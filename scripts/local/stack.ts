@@ -19,8 +19,7 @@ import { createLogger, type Logger, type LogSink } from '../../lib/log/logger';
 import { AppNotifications } from '../../lib/notifications/app-notification';
 import type { HttpResult } from '../../lib/platform/types';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
-import { type QueueName, queueNames } from '../../lib/queue/port';
-import { deliverBatch } from '../../lib/queue/trigger';
+import { queueNames } from '../../lib/queue/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import type { TicketService } from '../../lib/tickets/service';
@@ -29,6 +28,7 @@ import { ExecuteBatcher } from '../../lib/vk/execute';
 import { groupTokenGate, serviceTokenGate } from '../../lib/vk/shared-rate-gate';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 import { VkSandbox } from '../sandbox/vk-sandbox';
+import { startQueueTriggers } from './triggers';
 
 /** What `npm start` runs with when nothing is set: safe, local-only values. */
 export const devDefaults: Record<string, string> = {
@@ -67,9 +67,6 @@ export interface LocalStack {
   tickets: TicketService;
   close(): Promise<void>;
 }
-
-/** Callbacks in flight past which the in-process pollers wait (see `callbacksInFlight`). */
-const CALLBACKS_BEFORE_POLLERS_YIELD = 8;
 
 /** What VK allows a community token, per second; the sandbox holds every token to it. */
 const VK_TOKEN_REQUESTS_PER_SECOND = 20;
@@ -243,11 +240,7 @@ export async function startLocalStack(
     confirmationCode: config.vk.VK_CONFIRMATION_CODE,
   };
   let requestCounter = 0;
-  /**
-   * Callbacks being handled. In the cloud the callback and the worker are separate functions on
-   * separate instances; here they share one process, so the pollers let a burst of callbacks go
-   * first (up to a second), as the cloud's callbacks never wait for the worker's CPU.
-   */
+  /** Callbacks being handled: the in-process triggers let a burst of them go first (triggers.ts). */
   let callbacksInFlight = 0;
   const route = async (request: HttpRequest): Promise<HttpResult> => {
     const requestLogger = logger.child({ requestId: request.requestId });
@@ -346,44 +339,26 @@ export async function startLocalStack(
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   sandbox.options.callbackUrl = `${url}/vk/callback`;
 
-  // The queue trigger and timers of the cloud, in-process.
-  let stopping = false;
-  /** A queue trigger, in-process: batches of up to 10 messages, the whole batch back on a throw. */
-  const poll = async (queueName: QueueName, handle: (bodies: string[]) => Promise<unknown>) => {
-    let yieldingSince: number | null = null;
-    while (!stopping) {
-      if (callbacksInFlight > CALLBACKS_BEFORE_POLLERS_YIELD) {
-        yieldingSince = yieldingSince ?? Date.now();
-        if (Date.now() - yieldingSince < 1000) {
-          await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
-          continue;
-        }
-      }
-      yieldingSince = null;
-      try {
-        const { delivered } = await deliverBatch(queue, queueName, (event) =>
-          handle(event.messages.map((message) => message.details.message.body)),
-        );
-        if (delivered > 0) continue;
-      } catch (error) {
-        logger.error(`${queueName} queue poll failed`, { error: describeError(error) });
-      }
-      // A trigger long-polls: a message is picked up about as soon as it is visible.
-      // A trigger long-polls: a message is picked up about as soon as it is visible.
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 50));
-    }
-  };
-  const handleDeferred = (bodies: string[]) => deferred.handleBatch(bodies, jobHandlers, 'deferred');
-  const polling = Promise.all([
-    // Two at once, as the trigger's invocations overlap under a backlog: one batch's replies wait
-    // for their turn at VK while the next batch is claimed.
-    poll('deferred', handleDeferred),
-    poll('deferred', handleDeferred),
-    poll('crm', (bodies) => deferred.handleBatch(bodies, jobHandlers, 'crm')),
-    poll('notify', async (bodies) => {
-      for (const body of bodies) await notify.handleMessage(body);
-    }),
-  ]);
+  // The queue triggers and timers of the cloud, in-process.
+  const triggers = startQueueTriggers(
+    { queue, logger, pollMs: options.pollMs ?? 50, callbacksInFlight: () => callbacksInFlight },
+    [
+      // Two at once, as the trigger's invocations overlap under a backlog: one batch's replies wait
+      // for their turn at VK while the next batch is claimed.
+      {
+        queue: 'deferred',
+        concurrency: 2,
+        handle: (bodies) => deferred.handleBatch(bodies, jobHandlers, 'deferred'),
+      },
+      { queue: 'crm', handle: (bodies) => deferred.handleBatch(bodies, jobHandlers, 'crm') },
+      {
+        queue: 'notify',
+        handle: async (bodies) => {
+          for (const body of bodies) await notify.handleMessage(body);
+        },
+      },
+    ],
+  );
   const fireDispatcher = (run: { campaign?: string } = {}) => notify.runDaily(run);
   const minuteTimer = setInterval(() => {
     void deferred
@@ -408,9 +383,8 @@ export async function startLocalStack(
     launchParamsFor,
     tickets,
     async close() {
-      stopping = true;
       clearInterval(minuteTimer);
-      await polling;
+      await triggers.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await sandbox.stop();

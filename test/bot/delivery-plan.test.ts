@@ -2,8 +2,9 @@ import { Delivery, type MessageSender, REPLY_BUDGET_MS, REPLY_HOLD_MS } from '..
 import { VK_MESSAGE_JOB } from '../../lib/bot/turn';
 import { ManualClock } from '../../lib/clock';
 import { createLogger } from '../../lib/log/logger';
-import { createJob, DeferredJobs, type NewJob } from '../../lib/queue/deferred';
+import { DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
+import { createJob, type NewJob } from '../../lib/queue/jobs';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { VkClient } from '../../lib/vk/client';
 import { type BatcherClient, ExecuteBatcher } from '../../lib/vk/execute';

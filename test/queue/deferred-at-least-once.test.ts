@@ -1,7 +1,8 @@
 import { HOUR, ManualClock, MINUTE, SECOND } from '../../lib/clock';
 import { createLogger } from '../../lib/log/logger';
-import { DeferredJobs, deferredQueueOf, type JobHandler } from '../../lib/queue/deferred';
+import { DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
+import { deferredQueueOf, type JobHandler } from '../../lib/queue/jobs';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 

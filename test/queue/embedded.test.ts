@@ -1,7 +1,8 @@
 import { HOUR, ManualClock, MINUTE, SECOND } from '../../lib/clock';
 import { createLogger } from '../../lib/log/logger';
-import { cancelJob, DeferredJobs } from '../../lib/queue/deferred';
+import { DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
+import { cancelJob } from '../../lib/queue/jobs';
 import { MAX_MESSAGE_BYTES, MessageTooLargeError } from '../../lib/queue/port';
 import { deliverBatch } from '../../lib/queue/trigger';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
