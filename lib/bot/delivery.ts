@@ -156,6 +156,8 @@ export class Delivery {
     if (queueNow.length > 0) await this.#dispatch(queueNow);
     if (inFlight.length > 0) {
       // Their request already left: the worker looks again later, and finds them sent unless it failed.
+      // Due only then, so no worker takes them along meanwhile either.
+      await this.#postpone(inFlight, IN_FLIGHT_RECHECK_SECONDS);
       await this.#dispatch(inFlight, IN_FLIGHT_RECHECK_SECONDS);
       void allSettled.then(async () => {
         const late = done.filter((jobId) => inFlight.some((job) => job.jobId === jobId));
@@ -171,6 +173,23 @@ export class Delivery {
         // An unanswered press only spins a while on the user's screen; nothing to retry later.
         this.#deps.logger.warn('press answer failed', { error: describeError(error) });
       });
+  }
+
+  /** Moves pending jobs' `dueAt` `seconds` ahead (a failure here leaves them due at their hold's end). */
+  async #postpone(jobs: ReadonlyArray<Pick<DeferredJobRecord, 'jobId'>>, seconds: number): Promise<void> {
+    const { store, clock, logger } = this.#deps;
+    await store
+      .transaction(async (repositories) => {
+        const dueAt = clock.now() + seconds * 1000;
+        for (const { jobId } of jobs) {
+          const job = await repositories.jobs.get(jobId);
+          if (job?.status === 'pending')
+            await repositories.jobs.update({ ...job, dueAt, updatedAt: clock.now() });
+        }
+      })
+      .catch((error: unknown) =>
+        logger.warn('in-flight replies not postponed', { error: describeError(error) }),
+      );
   }
 
   async #markSent(jobIds: readonly string[], notAllowed: ReadonlySet<number>): Promise<void> {

@@ -193,6 +193,10 @@ describe('delivering replies', () => {
     const delivery = await bot.sandbox.userSendsMessage(23, 'привет');
     expect(delivery).toMatchObject({ status: 200 });
     expect(bot.sentTo(23)).toHaveLength(0);
+    // Its request is still out: due only at the recheck, so no worker takes it along before then.
+    const [reply] = await bot.store.read((r) => r.jobs.listPendingStale(Number.MAX_SAFE_INTEGER, { limit: 50 }));
+    expect(reply?.kind).toBe('vk-message');
+    expect(reply!.dueAt).toBeGreaterThanOrEqual(bot.clock.now() + 29 * SECOND);
     await bot.advance(MINUTE);
     for (let i = 0; i < 50 && bot.sentTo(23).length === 0; i++) await bot.advance(SECOND);
     expect(bot.sentTo(23)).toHaveLength(1);
