@@ -194,7 +194,9 @@ describe('delivering replies', () => {
     expect(delivery).toMatchObject({ status: 200 });
     expect(bot.sentTo(23)).toHaveLength(0);
     // Its request is still out: due only at the recheck, so no worker takes it along before then.
-    const [reply] = await bot.store.read((r) => r.jobs.listPendingStale(Number.MAX_SAFE_INTEGER, { limit: 50 }));
+    const [reply] = await bot.store.read((r) =>
+      r.jobs.listPendingStale(Number.MAX_SAFE_INTEGER, { limit: 50 }),
+    );
     expect(reply?.kind).toBe('vk-message');
     expect(reply!.dueAt).toBeGreaterThanOrEqual(bot.clock.now() + 29 * SECOND);
     await bot.advance(MINUTE);
