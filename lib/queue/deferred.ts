@@ -13,6 +13,9 @@ import {
 } from './jobs';
 import { MAX_DELAY_SECONDS, type MessageQueue, type OutgoingMessage, type QueueName } from './port';
 
+/** How many due jobs past the room `claimUnclaimedDue` looks at, for those `accept` passes over. */
+const LOOK_PAST_PASSED_OVER = 10;
+
 /** Message Queue's `SendMessageBatch` takes at most 10 entries. */
 const MAX_BATCH = 10;
 
@@ -138,11 +141,13 @@ export class DeferredJobs {
       const now = clock.now();
       const taken = new Set<string>();
       const claimed: DeferredJobRecord[] = [];
-      const due = await repositories.jobs.listUnclaimedDue(kind, now, limit);
+      // A few more than asked for: `accept` may pass some over, and the room is worth filling.
+      const due = await repositories.jobs.listUnclaimedDue(kind, now, limit + LOOK_PAST_PASSED_OVER);
       // Numbered ids by number (`…:9` before `…:10`), so an `accept` that looks at a job's
       // predecessor sees it taken first.
       due.sort((a, b) => a.dueAt - b.dueAt || a.jobId.localeCompare(b.jobId, 'en', { numeric: true }));
       for (const job of due) {
+        if (claimed.length >= limit) break;
         if (!(await accept(job, repositories, taken))) continue;
         const mine = { ...job, hop: 1, updatedAt: now };
         await repositories.jobs.update(mine);
