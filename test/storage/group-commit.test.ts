@@ -168,6 +168,39 @@ describe('group commit on a file shared with another process', () => {
     expect(await countJobs(second)).toBe(200);
   });
 
+  it('rolls back a failing member of a write group even when reads ran while the group waited for the lock', async () => {
+    const file = join(folder, 'local.sqlite');
+    const holder = open(file);
+    const store = open(file);
+    // Another process holds the file's write lock for a while.
+    let release!: () => void;
+    const held = holder.transaction(async (r) => {
+      await r.jobs.create(job('holder'));
+      await new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    });
+    await sleep(20);
+    // A write group waits for it; a read that comes meanwhile runs in between.
+    const writes = [
+      store.transaction((r) => r.jobs.create(job('kept'))),
+      store.transaction(async (r) => {
+        await r.jobs.create(job('undone'));
+        throw new Error('fails after writing');
+      }),
+    ];
+    await sleep(10);
+    const read = store.read((r) => r.jobs.get('holder'));
+    await sleep(10);
+    release();
+    await held;
+    await expect(read).resolves.toBeNull(); // read while the holder's row was not yet committed
+    await expect(writes[0]).resolves.toBe(true);
+    await expect(writes[1]).rejects.toThrow('fails after writing');
+    const rows = await store.read(async (r) => [await r.jobs.get('kept'), await r.jobs.get('undone')]);
+    expect(rows.map((row) => row?.jobId ?? null)).toEqual(['kept', null]);
+  });
+
   it('finishes on close() a transaction asked for in the same tick, before its group has started', async () => {
     const file = join(folder, 'local.sqlite');
     const store = open(file);

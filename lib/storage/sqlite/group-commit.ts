@@ -8,6 +8,12 @@ export const LOCK_TIMEOUT_MS = 5000;
 
 export type LaneMode = 'write' | 'read';
 
+/** Members run under one `BEGIN … COMMIT`, all of one mode. */
+interface Group {
+  mode: LaneMode;
+  members: Member[];
+}
+
 interface Member {
   run: () => Promise<unknown>;
   mode: LaneMode;
@@ -36,6 +42,7 @@ export class GroupCommitLane {
   readonly #waiting: Member[] = [];
   #draining: Promise<void> | null = null;
   #scheduled = false;
+  /** The mode of the last group taken: reads never go twice in a row while writes wait. */
   #lastMode: LaneMode | null = null;
   /** When this lane last found the file's write lock taken (another process writes too). */
   #lockContendedAt = 0;
@@ -89,10 +96,10 @@ export class GroupCommitLane {
     this.#draining = (async () => {
       let wrote = false;
       while (this.#waiting.length > 0) {
-        const group = this.#nextGroup(); // sets #lastMode to the group's
+        const group = this.#nextGroup();
         // Between two write groups, while another process wants the lock too (it asks every
         // millisecond), a moment for it: otherwise a busy process could hold the file for a whole burst.
-        const writes = this.#lastMode === 'write';
+        const writes = group.mode === 'write';
         if (wrote && writes && Date.now() - this.#lockContendedAt < 1000)
           await new Promise((resolve) => setTimeout(resolve, 1));
         wrote = writes;
@@ -110,7 +117,7 @@ export class GroupCommitLane {
    * WAL they need no lock, so they run while another process writes, and they are short. They go
    * first, but never twice in a row while writes wait: a stream of reads can't hold writes off.
    */
-  #nextGroup(): Member[] {
+  #nextGroup(): Group {
     // A short transaction others wait on (a rate gate's slot) goes ahead of everything.
     if (this.#waiting.some((member) => member.urgent)) return this.#take((member) => member.urgent, 'write');
     const readsWait = this.#waiting.some((member) => member.mode === 'read');
@@ -120,7 +127,7 @@ export class GroupCommitLane {
   }
 
   /** Up to `MAX_GROUP` waiting members that `matches` picks, run as one group of `mode`. */
-  #take(matches: (member: Member) => boolean, mode: LaneMode): Member[] {
+  #take(matches: (member: Member) => boolean, mode: LaneMode): Group {
     this.#lastMode = mode;
     const group: Member[] = [];
     const rest: Member[] = [];
@@ -129,13 +136,13 @@ export class GroupCommitLane {
       else rest.push(member);
     }
     this.#waiting.splice(0, this.#waiting.length, ...rest);
-    return group;
+    return { mode, members: group };
   }
 
-  async #commitGroup(group: Member[]): Promise<void> {
+  async #commitGroup({ mode, members: group }: Group): Promise<void> {
     const db = this.#db;
     try {
-      if (this.#lastMode === 'write') await this.#beginImmediate();
+      if (mode === 'write') await this.#beginImmediate();
       else db.exec('BEGIN DEFERRED');
     } catch (error) {
       for (const member of group) member.reject(error);
@@ -144,8 +151,9 @@ export class GroupCommitLane {
     const committed: Array<{ member: Member; value: unknown }> = [];
     // Savepoints only where a member's failure must leave others' writes: reads write nothing, and a
     // lone writer that fails takes the whole transaction back with it.
-    const isolate = this.#lastMode === 'write' && group.length > 1;
-    const alone = this.#lastMode === 'write' && !isolate;
+    // The group's own mode: `#beginImmediate` may run a read group meanwhile, which moves `#lastMode`.
+    const isolate = mode === 'write' && group.length > 1;
+    const alone = mode === 'write' && !isolate;
     for (const [index, member] of group.entries()) {
       if (isolate) db.exec('SAVEPOINT member');
       this.#setOwner(member.owner);
