@@ -20,7 +20,7 @@ import {
   WARMUP_PER_INSTANCE,
 } from './burst/config';
 import { cpuTimes, type Instance, startInstance, stopInstances } from './burst/instances';
-import { agent, openConnections, postAll, seedKnownUsers } from './burst/load';
+import { closeConnections, openConnections, postAll, seedKnownUsers } from './burst/load';
 import {
   callsIn,
   countBy,
@@ -77,7 +77,7 @@ async function main(): Promise<boolean> {
     echoReplies: false,
   });
   const cleanup = async () => {
-    agent.destroy();
+    closeConnections();
     await stopInstances(instances);
     await sandbox.stop().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
