@@ -83,16 +83,16 @@ export class Delivery {
     plan: Pick<DeliveryPlan, 'attempt' | 'release'> = { attempt: true, release: noRelease },
   ): Promise<void> {
     const { logger, budgetMs } = this.#deps;
+    if (!plan.attempt) {
+      plan.release();
+      await this.#dispatch(jobs);
+      if (pressAnswer) await this.#withinBudget((deadline) => this.#answerPress(pressAnswer, deadline));
+      return;
+    }
     const deadline = budgetMs === undefined ? undefined : AbortSignal.timeout(budgetMs);
     const expired = deadline
       ? new Promise<'expired'>((resolve) => deadline.addEventListener('abort', () => resolve('expired')))
       : new Promise<'expired'>(() => {});
-    if (!plan.attempt) {
-      plan.release();
-      await this.#dispatch(jobs);
-      if (pressAnswer) await Promise.race([this.#answerPress(pressAnswer, deadline), expired]);
-      return;
-    }
     if (pressAnswer) await Promise.race([this.#answerPress(pressAnswer, deadline), expired]);
     const done: string[] = [];
     const notAllowed = new Set<number>();
@@ -164,6 +164,15 @@ export class Delivery {
         if (late.length > 0) await this.#markSent(late, notAllowed).catch(() => {});
       });
     }
+  }
+
+  /** Runs `work` until it ends or the budget is spent, whichever comes first. */
+  async #withinBudget(work: (deadline: AbortSignal | undefined) => Promise<void>): Promise<void> {
+    const { budgetMs } = this.#deps;
+    if (budgetMs === undefined) return work(undefined);
+    const deadline = AbortSignal.timeout(budgetMs);
+    const expired = new Promise<void>((resolve) => deadline.addEventListener('abort', () => resolve()));
+    await Promise.race([work(deadline), expired]);
   }
 
   async #answerPress(pressAnswer: PressAnswer, deadline: AbortSignal | undefined): Promise<void> {
