@@ -51,7 +51,8 @@ import {
  *
  * `--profile` has each instance time where its work goes (see `burst-instance.ts`) and prints it;
  * BENCH_BURST_CPU_PROF=<dir> writes each instance's V8 CPU profile there (`--cpu-prof`).
- * BENCH_BURST_EVENTS (1000), BENCH_BURST_INSTANCES (2).
+ * BENCH_BURST_EVENTS (1000), BENCH_BURST_INSTANCES (2), BENCH_BURST_WARMUP (200 events per instance
+ * before the burst; 3 for a burst that arrives right after a start).
  *
  * Here, the run's steps in order and the report; in `burst/`: the settings (`config.ts`), the child
  * processes (`instances.ts`), the users and their events (`load.ts`), what is measured (`measure.ts`).
@@ -66,6 +67,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<boolean> {
   if (!(EVENTS >= 1) || !(INSTANCES >= 1)) throw new Error('BENCH_BURST_EVENTS and _INSTANCES: at least 1');
+  if (!(WARMUP_PER_INSTANCE >= 1)) throw new Error('BENCH_BURST_WARMUP: at least 1');
   const dir = mkdtempSync(join(tmpdir(), 'bench-burst-'));
   const file = join(dir, 'local.sqlite');
   const instances: Instance[] = [];
@@ -133,11 +135,12 @@ async function main(): Promise<boolean> {
     console.log(
       `burst bench: ${EVENTS} ${COLD ? 'new' : 'known'} users, one message_new each, ${INSTANCES} stack instances ` +
         `(processes ${instances.map((instance) => instance.child.pid).join(', ')}) on one SQLite file, ` +
-        `one VK sandbox at ${RATE} requests/s per token; instances up in ${Math.round(performance.now() - startedAt)} ms`,
+        `one VK sandbox at ${RATE} requests/s per token; instances up in ${Math.round(performance.now() - startedAt)} ms, ` +
+        `warmed by ${WARMUP_PER_INSTANCE} events each`,
     );
 
-    // Warm-up: VK's connections opened (as many as events will be in flight, kept alive), a few
-    // events per instance (code paths loaded), then a quiet second.
+    // Warm-up: VK's connections opened (as many as events will be in flight, kept alive), the
+    // instances' everyday traffic before the burst (WARMUP_PER_INSTANCE events each), a quiet second.
     await openConnections(
       instances.map((instance) => instance.url),
       Math.ceil(EVENTS / instances.length),
