@@ -1,0 +1,222 @@
+import { MINUTE } from '../../clock';
+import { formatLocalDate, localParts } from '../../schedule/business-hours';
+import type { TicketRecord } from '../../storage/port';
+import { type Category, findCategory } from '../../support/settings';
+import { TicketError, type TicketService } from '../../tickets/service';
+import { slaOf } from '../../tickets/sla';
+import { type Dialog, type DialogData, dialogDataSchema, stripUndefined } from '../dialog';
+import type { Turn } from '../turn';
+import type { BotUpdate } from '../updates';
+import { describeMoment } from '../wording';
+import { categoryButtons } from './buttons';
+import type { BotDependencies, Flow, Outcome, Typed } from './context';
+import type { KnowledgeFlow } from './knowledge';
+import type { MenuFlow } from './menu';
+
+/** A follow-up receipt in an ongoing dialog at most this often. */
+const RECEIPT_INTERVAL = 30 * MINUTE;
+/** No off-hours auto-reply this soon after an operator wrote: they are evidently there. */
+const OFF_HOURS_QUIET_AFTER_OPERATOR = 5 * MINUTE;
+
+/** A ticket draft from the chat: what the user chose and wrote. */
+export interface TicketDraft {
+  category: string;
+  description: string;
+  photos: string[];
+  contact: string | null;
+}
+
+/**
+ * Handing the user over to people: filing the ticket, the user's later messages on it, the
+ * off-hours reply, and an admin writing in the dialog (the bot goes silent, the answer joins the ticket).
+ */
+export class HandoverFlow implements Flow {
+  constructor(
+    private readonly deps: BotDependencies,
+    private readonly menu: MenuFlow,
+    private readonly knowledge: KnowledgeFlow,
+  ) {}
+
+  readonly presses: Flow['presses'] = {
+    operator: (dialog) => {
+      dialog.reset('choosing_category', { mode: 'handover' });
+      dialog.say(dialog.text('bot.category.choose'), categoryButtons(dialog, this.deps.settings.support));
+      return 'choosing_category';
+    },
+    handover: async (dialog) => {
+      const query = dialog.data.query;
+      if (!query) {
+        dialog.reset('choosing_category', { mode: 'handover' });
+        dialog.say(dialog.text('bot.category.choose'), categoryButtons(dialog, this.deps.settings.support));
+        return 'choosing_category';
+      }
+      await this.fileTicket(dialog, { category: 'question', description: query, photos: [], contact: null });
+      return 'handed_over';
+    },
+  };
+
+  readonly typing: Flow['typing'] = {
+    with_operator: async (dialog, typed) => {
+      if (!dialog.data.ticket) return null;
+      await this.addToTicket(dialog, typed, { forward: true });
+      return 'added_to_ticket';
+    },
+  };
+
+  /** Files the ticket, tells the user its number and when to expect an answer, and posts its card. */
+  async fileTicket(dialog: Dialog, draft: TicketDraft): Promise<void> {
+    const { turn } = dialog;
+    let ticket: TicketRecord;
+    try {
+      const created = await this.deps.tickets.create(
+        {
+          userId: dialog.userId,
+          channel: 'chat',
+          category: draft.category,
+          subject: subjectOf(draft.description),
+          description: draft.description,
+          attachments: draft.photos,
+          details: draft.contact ? { contact: draft.contact } : {},
+        },
+        turn.scope,
+      );
+      ticket = created.ticket;
+    } catch (error) {
+      if (error instanceof TicketError && error.code === 'too_many_tickets') {
+        this.menu.menu(dialog);
+        dialog.say(
+          dialog.text('bot.ticket.too_many', { minutes: Math.ceil((error.retryAfterSeconds ?? 3600) / 60) }),
+        );
+        return;
+      }
+      throw error;
+    }
+    dialog.reset('with_operator', { ticket: ticket.number, lastReceiptAt: turn.now });
+    const dueAt = slaOf(ticket)?.firstResponseDueAt ?? null;
+    dialog.say(
+      dialog.text('bot.ticket.created', {
+        number: ticket.number,
+        when: this.#expectedAnswer(dialog, dueAt, ticket.category),
+      }),
+      [[{ label: dialog.text('button.menu'), payload: { c: 'menu' } }]],
+    );
+    this.#offHoursReply(dialog);
+    this.deps.operatorsChat.postCard(turn, ticket, dialog.user, draft.description, draft.photos);
+  }
+
+  /** A message for the ticket the dialog is with: recorded (a closed one starts a linked ticket). */
+  async addToTicket(dialog: Dialog, typed: Typed, options: { forward: boolean }): Promise<void> {
+    const number = dialog.data.ticket;
+    if (!number) return;
+    const { turn } = dialog;
+    const { text, photos } = typed;
+    let result: Awaited<ReturnType<TicketService['addUserMessage']>>;
+    try {
+      result = await this.deps.tickets.addUserMessage(
+        dialog.userId,
+        number,
+        { text, attachments: photos },
+        turn.scope,
+      );
+    } catch (error) {
+      if (error instanceof TicketError && error.code === 'ticket_not_found') {
+        dialog.reset('idle');
+        if (options.forward) this.knowledge.answerQuestion(dialog, text);
+        return;
+      }
+      throw error;
+    }
+    dialog.data.ticket = result.ticket.number;
+    if (!options.forward) return;
+    if (result.linkedFrom) {
+      this.deps.operatorsChat.postCard(turn, result.ticket, dialog.user, text, photos);
+    } else {
+      this.deps.operatorsChat.postUserMessage(turn, result.ticket, dialog.user, text, photos);
+    }
+    if (this.#offHoursReply(dialog)) return;
+    const lastOperatorAt = dialog.data.lastOperatorAt ?? 0;
+    const lastReceiptAt = dialog.data.lastReceiptAt ?? 0;
+    if (turn.now - lastReceiptAt < RECEIPT_INTERVAL || turn.now - lastOperatorAt < RECEIPT_INTERVAL) return;
+    dialog.data.lastReceiptAt = turn.now;
+    dialog.say(
+      dialog.text('bot.receipt', { when: this.#expectedAnswer(dialog, null, result.ticket.category) }),
+    );
+  }
+
+  /**
+   * A community admin wrote in a user's dialog: the bot goes silent there for the pause (renewed by
+   * each of their messages), and the message joins the dialog's ticket as the operator's answer.
+   */
+  async operatorWrote(update: Extract<BotUpdate, { kind: 'operator_wrote' }>, turn: Turn): Promise<Outcome> {
+    const { repositories, now } = turn;
+    const record = await repositories.dialogs.get(update.userId);
+    const data = dialogDataSchema.safeParse(record?.data ?? {});
+    const dialogData: DialogData = data.success ? data.data : {};
+    if (dialogData.ticket) {
+      try {
+        await this.deps.tickets.operatorMessage(
+          dialogData.ticket,
+          { text: update.text, attachments: update.photos, internal: false, deliveredInChat: true },
+          { operatorId: update.adminId, role: 'operator' },
+          turn.scope,
+        );
+      } catch (error) {
+        if (!(error instanceof TicketError)) throw error;
+        this.deps.logger.info('operator message not recorded on a ticket', { reason: error.code });
+      }
+    }
+    const midFlow = record && !['idle', 'with_operator', 'kb_offered'].includes(record.state);
+    await repositories.dialogs.put({
+      peerId: update.userId,
+      userId: update.userId,
+      state: dialogData.ticket ? 'with_operator' : midFlow ? 'idle' : (record?.state ?? 'idle'),
+      data: stripUndefined({ ...dialogData, lastOperatorAt: now }),
+      operatorSilentUntil: now + this.deps.settings.operatorPauseMs,
+      updatedAt: now,
+    });
+    return dialogData.ticket ? 'operator_reply_recorded' : 'operator_present';
+  }
+
+  /**
+   * Off hours, a message for a human gets one auto-reply a day saying when operators are back, unless
+   * an operator wrote in the last five minutes. Returns whether it was sent.
+   */
+  #offHoursReply(dialog: Dialog): boolean {
+    const { hours } = this.deps.settings;
+    const { now } = dialog.turn;
+    if (hours.isOpen(now)) return false;
+    const today = formatLocalDate(localParts(now, hours.timezone));
+    if (dialog.data.offHoursRepliedOn === today) return false;
+    if (now - (dialog.data.lastOperatorAt ?? 0) < OFF_HOURS_QUIET_AFTER_OPERATOR) return false;
+    const opening = hours.nextOpening(now);
+    if (opening === null) return false;
+    dialog.data.offHoursRepliedOn = today;
+    dialog.say(
+      dialog.text('bot.off_hours', {
+        when: describeMoment(opening, now, hours.timezone, dialog.language, 'from'),
+      }),
+    );
+    return true;
+  }
+
+  /** "by 15:30 today" from the ticket's first-response target, or from the category's target now. */
+  #expectedAnswer(dialog: Dialog, dueAt: number | null, categoryId: string): string {
+    const { hours, support } = this.deps.settings;
+    const category: Category | undefined = findCategory(support, categoryId);
+    const due =
+      dueAt ??
+      (category
+        ? hours.addBusinessTime(dialog.turn.now, category.sla.firstResponseMinutes * MINUTE)
+        : null) ??
+      dialog.turn.now;
+    return describeMoment(due, dialog.turn.now, hours.timezone, dialog.language, 'by');
+  }
+}
+
+/** The ticket's subject: the description's first line, cut at a word. */
+export function subjectOf(description: string): string {
+  const firstLine = description.split('\n')[0]?.trim() ?? '';
+  if (firstLine.length <= 100) return firstLine.length >= 3 ? firstLine : `${firstLine}…`.padEnd(3, '.');
+  const cut = firstLine.lastIndexOf(' ', 100);
+  return `${firstLine.slice(0, cut > 50 ? cut : 100)}…`;
+}
