@@ -49,8 +49,18 @@ export type BotUpdate =
   | { kind: 'operator_wrote'; userId: number; adminId: number; text: string; photos: string[] }
   | { kind: 'allow'; userId: number; key: string | null }
   | { kind: 'deny'; userId: number }
-  | { kind: 'join'; userId: number }
-  | { kind: 'leave'; userId: number }
+  | {
+      kind: 'join';
+      userId: number;
+      /** VK's `join_type`: `join`, `unsure` (a meeting's "maybe"), `accepted`, `approved`, `request`. */
+      joinType: string | null;
+    }
+  | {
+      kind: 'leave';
+      userId: number;
+      /** True when the user left; false when an admin removed them (VK's `self`: 0). */
+      self: boolean;
+    }
   | { kind: 'ignored'; reason: string }
   | { kind: 'rejected'; reason: string };
 
@@ -167,14 +177,15 @@ export function decodeUpdate(
     case 'group_join': {
       const parsed = groupJoinSchema.safeParse(event.object);
       return parsed.success
-        ? { kind: 'join', userId: parsed.data.user_id }
+        ? { kind: 'join', userId: parsed.data.user_id, joinType: parsed.data.join_type ?? null }
         : { kind: 'rejected', reason: 'bad_group_join' };
     }
     case 'group_leave': {
       const parsed = groupLeaveSchema.safeParse(event.object);
-      return parsed.success
-        ? { kind: 'leave', userId: parsed.data.user_id }
-        : { kind: 'rejected', reason: 'bad_group_leave' };
+      if (!parsed.success) return { kind: 'rejected', reason: 'bad_group_leave' };
+      // Absent `self` reads as the user's own leave, the common case.
+      const { self } = parsed.data;
+      return { kind: 'leave', userId: parsed.data.user_id, self: self !== 0 && self !== false };
     }
     default:
       return { kind: 'ignored', reason: 'unhandled_type' };

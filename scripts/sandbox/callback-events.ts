@@ -13,6 +13,15 @@ const userButtonActions = [
   'intent_unsubscribe',
 ];
 
+/**
+ * A message's fields that VK's schema requires (`messages_base_message`) and the bot never reads:
+ * sent all the same, so the sandbox's events are the shapes VK documents (a test checks them against
+ * `vk-api-schema/callback/objects.json`).
+ */
+function messageCommons(messageId: number, out: 0 | 1) {
+  return { out, version: 10_000_000 + messageId, fwd_messages: [], important: false, is_hidden: false };
+}
+
 /** The `object` of VK's `message_new` for a user writing to the community (photos as VK attaches them). */
 export function userMessageEvent(message: {
   messageId: number;
@@ -24,6 +33,7 @@ export function userMessageEvent(message: {
   const { messageId, userId, options } = message;
   return {
     message: {
+      ...messageCommons(messageId, 0),
       id: messageId,
       date: Math.floor(Date.now() / 1000),
       peer_id: userId,
@@ -63,6 +73,8 @@ export function chatMessageEvent(message: {
   const { peerId, replied } = message;
   return {
     message: {
+      // A bot in a group chat gets `id: 0`: the chat's messages are known by conversation_message_id.
+      ...messageCommons(0, 0),
       id: 0,
       date: Math.floor(Date.now() / 1000),
       peer_id: peerId,
@@ -97,11 +109,11 @@ export function chatMessageEvent(message: {
 /** A message the community sent, as VK shows it in `message_reply`. */
 export function communityMessage(message: SentMessage, groupId: number) {
   return {
+    ...messageCommons(message.messageId, 1),
     id: message.messageId,
     date: Math.floor(Date.now() / 1000),
     peer_id: message.peerId,
     from_id: -groupId,
-    out: 1,
     text: message.text,
     conversation_message_id: message.conversationMessageId,
     attachments: [],
