@@ -233,7 +233,10 @@ export class VkClient {
     );
   }
 
-  /** `messages.edit` of a message the community sent, by its conversation message id. */
+  /**
+   * `messages.edit` of a message the community sent, by its conversation message id: `cmid`, as VK's
+   * schema (5.199) names the parameter.
+   */
   async editMessage(
     edit: { peerId: number; conversationMessageId: number; text: string; keyboard?: object },
     options?: CallOptions,
@@ -242,7 +245,7 @@ export class VkClient {
       'messages.edit',
       {
         peer_id: edit.peerId,
-        conversation_message_id: edit.conversationMessageId,
+        cmid: edit.conversationMessageId,
         message: edit.text,
         keyboard: edit.keyboard ? JSON.stringify(edit.keyboard) : undefined,
       },

@@ -35,12 +35,17 @@ export const messageMethods: MethodTable = {
     return ok(message.messageId);
   },
 
-  /** Changes a sent message in place (by conversation_message_id), as the user sees it. */
+  /**
+   * Changes a sent message in place, as the user sees it: by `cmid` (its conversation_message_id; VK's
+   * schema names the parameter so) or by `message_id`.
+   */
   'messages.edit': (params, context) => {
     const target = context.sent.find(
       (message) =>
         message.peerId === Number(params.peer_id) &&
-        message.conversationMessageId === Number(params.conversation_message_id),
+        (params.cmid === undefined
+          ? message.messageId === Number(params.message_id)
+          : message.conversationMessageId === Number(params.cmid)),
     );
     if (!target) return invalid('message not found');
     target.text = params.message ?? target.text;
@@ -52,7 +57,7 @@ export const messageMethods: MethodTable = {
     if (!params.event_id || !params.user_id || !params.peer_id) return invalid('event_id, user_id, peer_id');
     const eventData = params.event_data ? JSON.parse(params.event_data) : null;
     if (eventData?.type === 'show_snackbar' && String(eventData.text ?? '').length > 90)
-      return fail(100, 'event_data: snackbar text is longer than 90 characters');
+      return invalid('event_data: snackbar text is longer than 90 characters');
     context.eventAnswers.push({
       eventId: params.event_id,
       userId: Number(params.user_id),

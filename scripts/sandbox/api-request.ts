@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { execute } from './execute';
 import { faultMessages } from './faults';
 import type { ApiSteps, RequestAnswer } from './method-context';
+import type { RecordedAnswer } from './types';
 
 /**
  * Answers `POST /method/<name>` as api.vk.com does: records the call, checks the version and the
@@ -18,21 +19,25 @@ export async function answerApiRequest(
   const params: Record<string, string> = Object.fromEntries(new URLSearchParams(body));
   for (const [key, value] of url.searchParams) params[key] ??= value;
   const { access_token: tokenParam, ...visible } = params;
-  const record = (outcome: string) => {
-    steps.calls.push({ method, params: visible, at: Date.now(), outcome });
+  const record = (outcome: string, answer?: RecordedAnswer) => {
+    steps.calls.push({ method, params: visible, at: Date.now(), outcome, ...(answer ? { answer } : {}) });
   };
-  const vkError = (code: number, message: string) => {
-    record(`error ${code}`);
-    response.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({
-        error: {
-          error_code: code,
-          error_msg: message,
-          request_params: [{ key: 'method', value: method }],
-        },
-      }),
-    );
+  const reply = (outcome: string, answer: RecordedAnswer) => {
+    record(outcome, answer);
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
   };
+  // VK's error lists the request's parameters (the token left out), the method's name first.
+  const vkError = (code: number, message: string) =>
+    reply(`error ${code}`, {
+      error: {
+        error_code: code,
+        error_msg: message,
+        request_params: [
+          { key: 'method', value: method },
+          ...Object.entries(visible).map(([key, value]) => ({ key, value })),
+        ],
+      },
+    });
 
   if (!params.v) return vkError(8, 'Invalid request: v (version) is required');
   const authorization = response.req.headers.authorization ?? '';
@@ -67,11 +72,8 @@ export async function answerApiRequest(
     return;
   }
   if ('error' in answer) return vkError(answer.error, answer.message);
-  record(answer.outcome ?? 'ok');
-  response.writeHead(200, { 'content-type': 'application/json' }).end(
-    JSON.stringify({
-      response: answer.response,
-      ...(answer.executeErrors?.length ? { execute_errors: answer.executeErrors } : {}),
-    }),
-  );
+  reply(answer.outcome ?? 'ok', {
+    response: answer.response,
+    ...(answer.executeErrors?.length ? { execute_errors: answer.executeErrors } : {}),
+  });
 }

@@ -46,6 +46,10 @@ export async function execute(params: Record<string, string>, steps: ApiSteps): 
       params: 'invalid' in form ? {} : form,
       at: Date.now(),
       outcome: 'error' in answer ? `error ${answer.error}` : (answer.outcome ?? 'ok'),
+      answer:
+        'error' in answer
+          ? { error: { error_code: answer.error, error_msg: answer.message } }
+          : { response: answer.response },
       via: 'execute',
     });
     if ('error' in answer) {

@@ -1,8 +1,10 @@
-import { fail, invalid, type MethodContext, type MethodTable, ok } from './method-context';
+import { invalid, type MethodContext, type MethodTable, ok } from './method-context';
+
+/** VK's per-user refusal codes of a notification (vk-api-schema: `notifications_send_message_error`). */
+type RefusalCode = 1 | 2 | 3 | 4;
 
 /** What VK says for each per-user refusal of a notification. */
-const refusals: Record<number, string> = {
-  0: 'the same text as the previous notification',
+const refusals: Record<RefusalCode, string> = {
   1: 'notifications are disabled',
   2: 'hourly limit reached',
   3: 'daily limit reached',
@@ -21,11 +23,11 @@ export const notificationMethods: MethodTable = {
       .split(',')
       .filter(Boolean)
       .map(Number);
-    if (userIds.length < 1 || userIds.length > 100) return fail(100, 'user_ids: from 1 to 100 users');
+    if (userIds.length < 1 || userIds.length > 100) return invalid('user_ids: from 1 to 100 users');
     const text = params.message ?? '';
     if (!text) return invalid('message');
-    if (text.length > 254) return fail(100, 'message is too long');
-    if ((params.fragment ?? '').length > 2047) return fail(100, 'fragment is too long');
+    if (text.length > 254) return invalid('message is longer than 254 characters');
+    if ((params.fragment ?? '').length > 2047) return invalid('fragment is longer than 2047 characters');
     // VK drops a repeated random_id within the hour and answers as the first time.
     const dedupKey = `notify:${params.random_id ?? ''}`;
     if (params.random_id && context.notificationAnswers.has(dedupKey))
@@ -33,9 +35,16 @@ export const notificationMethods: MethodTable = {
     const now = context.options.now?.() ?? Date.now();
     const reached: number[] = [];
     const answer = userIds.map((userId) => {
-      const code = notificationRefusal(context, userId, text, now);
-      if (code !== null)
-        return { user_id: userId, status: false, error: { code, description: refusals[code] } };
+      const refusal = notificationRefusal(context, userId, text, now);
+      if (refusal === 'repeated_text')
+        // VK's schema has no code for it (its codes are 1–4): the failure carries only a description.
+        return {
+          user_id: userId,
+          status: false,
+          error: { description: 'the same text as the previous one' },
+        };
+      if (refusal !== null)
+        return { user_id: userId, status: false, error: { code: refusal, description: refusals[refusal] } };
       reached.push(userId);
       context.delivered.set(userId, [...(context.delivered.get(userId) ?? []), { at: now, text }]);
       return { user_id: userId, status: true };
@@ -50,18 +59,18 @@ export const notificationMethods: MethodTable = {
   },
 };
 
-/** VK's per-user refusals of a notification: codes 1–4, and (undocumented code 0) a repeated text. */
+/** VK's per-user refusals of a notification: codes 1–4, and a repeated text (no code of its own). */
 function notificationRefusal(
   context: MethodContext,
   userId: number,
   text: string,
   now: number,
-): number | null {
+): RefusalCode | 'repeated_text' | null {
   if (context.appNotInstalled.has(userId)) return 4;
   if (context.notificationsOff.has(userId)) return 1;
   const history = context.delivered.get(userId) ?? [];
   if (history.some((entry) => now - entry.at < 3_600_000)) return 2;
   if (history.filter((entry) => now - entry.at < 86_400_000).length >= 3) return 3;
-  if (history[history.length - 1]?.text === text) return 0;
+  if (history[history.length - 1]?.text === text) return 'repeated_text';
   return null;
 }

@@ -34,9 +34,29 @@ export interface RecordedCall {
   at: number;
   /** What the sandbox answered: `ok`, `duplicate`, `error <code>`, `http 500` or `timeout`. */
   outcome: string;
+  /**
+   * The JSON the sandbox answered, as the client read it (for a call inside `execute`, its result or
+   * the error its `execute_errors` entry carries); absent where no answer came: HTTP 500, a timeout,
+   * a lost answer.
+   */
+  answer?: RecordedAnswer;
   /** Set on a call made inside an `execute` request (recorded before that request itself). */
   via?: 'execute';
 }
+
+/** VK's answer to an API call: `response` (with `execute_errors` for `execute`), or `error`. */
+export type RecordedAnswer =
+  | {
+      response: unknown;
+      execute_errors?: Array<{ method: string; error_code: number; error_msg: string }>;
+    }
+  | {
+      error: {
+        error_code: number;
+        error_msg: string;
+        request_params?: Array<{ key: string; value: string }>;
+      };
+    };
 
 export interface SentMessage {
   messageId: number;

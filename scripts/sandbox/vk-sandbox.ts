@@ -48,7 +48,8 @@ export type { CallbackDelivery, RecordedCall, SandboxOptions, SentMessage } from
  * - `POST /sandbox/chats/<peerId>/messages {from, text, replyTo?}` and `/press {from, payload}`: a
  *   member of a group chat (the operators' chat) writing, replying to a message by its
  *   conversation_message_id, or pressing a callback button.
- * - `messages.edit` changes a sent message in place (by conversation_message_id), as the user sees it.
+ * - `messages.edit` changes a sent message in place (by `cmid`, its conversation_message_id), as the
+ *   user sees it.
  * - `notifications.sendMessage` answers per user as VK does: code 1 for users in `notificationsOff`,
  *   4 for `appNotInstalled`, 2 within an hour of the user's last notification, 3 past three a day,
  *   and a failure for the same text twice in a row; a repeated `random_id` is answered as the first
