@@ -27,17 +27,31 @@ export class ManualClock implements Clock {
   }
 }
 
-/** A real clock shifted forward by a settable offset: the local stack's dev clock. */
+/**
+ * A real clock shifted forward by an offset: the local stack's dev clock. `onAdvance` sees the new
+ * offset before the clock takes it, so a failure to keep it (the stack writes it under DATA_DIR)
+ * leaves the clock where it was.
+ */
 export class OffsetClock implements Clock {
-  #offset = 0;
+  #offset: number;
+  readonly #onAdvance: ((offset: number) => void) | undefined;
+
+  constructor(offset = 0, onAdvance?: (offset: number) => void) {
+    if (!Number.isFinite(offset) || offset < 0)
+      throw new RangeError('a clock offset is a non-negative number');
+    this.#offset = offset;
+    this.#onAdvance = onAdvance;
+  }
 
   now(): number {
     return Date.now() + this.#offset;
   }
 
   advance(milliseconds: number): void {
-    if (milliseconds < 0) throw new RangeError('a clock does not go back');
-    this.#offset += milliseconds;
+    if (!(milliseconds >= 0)) throw new RangeError('a clock does not go back');
+    const offset = this.#offset + milliseconds;
+    this.#onAdvance?.(offset);
+    this.#offset = offset;
   }
 
   get offset(): number {
