@@ -1,7 +1,8 @@
 import { languageFromLangId } from '../callback/events';
+import { phraseKey } from '../i18n/words';
 import type { UserRecord } from '../storage/port';
 import { newUserRecord } from '../users/account';
-import { Dialog } from './dialog';
+import { Dialog, type DialogState } from './dialog';
 import type { BotDependencies, Facts, Flow, Outcome, PressHandlers, Typed } from './flows/context';
 import { HandoverFlow } from './flows/handover';
 import { TicketIntakeFlow } from './flows/intake';
@@ -9,13 +10,30 @@ import { KnowledgeFlow } from './flows/knowledge';
 import { LanguageFlow } from './flows/language';
 import { MembershipFlow } from './flows/membership';
 import { MenuFlow } from './flows/menu';
+import { type IntentId, intents, typedNumber } from './intents';
 import type { ButtonPayload } from './payload';
 import type { Turn } from './turn';
 import type { BotUpdate } from './updates';
 
 export type { BotSettings, Facts } from './flows/context';
 
-const MENU_WORDS = new Set(['меню', 'menu', 'начать', 'start', '/start', 'старт', 'привет', 'hi', 'hello']);
+/** States where what the user types answers the bot's question (a description, a contact, a reason). */
+const ANSWERING: ReadonlySet<DialogState> = new Set([
+  'asking',
+  'describing',
+  'contact',
+  'csat_reason',
+  'leave_reason',
+]);
+
+/** Typed intents that go where their button goes, whatever the dialog's step. */
+const NAVIGATION: Partial<Record<IntentId, ButtonPayload>> = {
+  menu: { c: 'menu' },
+  cancel: { c: 'cancel' },
+  tickets: { c: 'tickets' },
+  faq: { c: 'faq' },
+  language: { c: 'lang' },
+};
 
 /**
  * The community chat bot: greeting and menu, tickets from chat, knowledge-base answers, handover
@@ -64,7 +82,7 @@ export class SupportBot {
       case 'join':
         return this.#membership.joined(update.userId, turn, facts);
       case 'leave':
-        return this.#membership.left(update.userId, turn, facts);
+        return this.#membership.left(update, turn, facts);
       default:
         return 'ignored';
     }
@@ -166,24 +184,112 @@ export class SupportBot {
     return handler(dialog, payload);
   }
 
+  /**
+   * What the user typed, in this order: a rating for the survey they were just asked; a number or
+   * a button's label (as pressing it); words that navigate ("меню", "отмена"); the answer to the
+   * step's question; a message for the ticket the dialog is about; yes, no, "оператор" and small talk
+   * by the step; else a question for the knowledge base.
+   */
   async #typed(dialog: Dialog, typed: Typed): Promise<Outcome> {
-    if (MENU_WORDS.has(typed.text.toLowerCase())) {
-      this.#menu.menu(dialog);
-      return 'menu';
+    const rated = await this.deps.surveys.typedRating(dialog, typed.text);
+    if (rated) return rated;
+    const picked = this.#pickedChoice(dialog, typed.text);
+    if (picked) return this.#press(dialog, picked);
+    const intent = typed.text ? intents.recognise(typed.text) : null;
+    const navigation = intent ? NAVIGATION[intent] : undefined;
+    if (navigation) return this.#press(dialog, navigation);
+    if (intent === 'skip' && dialog.state === 'contact') return this.#press(dialog, { c: 'skip' });
+    if (intent === 'send' && dialog.state === 'confirming') return this.#press(dialog, { c: 'send' });
+
+    if (ANSWERING.has(dialog.state)) {
+      if (dialog.state === 'csat_reason') {
+        const outcome = await this.deps.surveys.reasonInWords(dialog, typed.text);
+        if (outcome) return outcome;
+      } else {
+        const outcome = await this.#stepTyping(dialog, typed);
+        if (outcome) return outcome;
+      }
     }
-    if (dialog.state === 'csat_reason') {
-      const outcome = await this.deps.surveys.reasonInWords(dialog, typed.text);
+    const continued = await this.#handover.continueTicket(dialog, typed, intent);
+    if (continued) return continued;
+    if (intent) {
+      const outcome = await this.#intent(dialog, intent);
       if (outcome) return outcome;
     }
-    for (const flow of this.#flows) {
-      const outcome = await flow.typing?.[dialog.state]?.(dialog, typed);
-      if (outcome) return outcome;
-    }
+    const outcome = await this.#stepTyping(dialog, typed);
+    if (outcome) return outcome;
     if (!typed.text) {
       this.#menu.menu(dialog);
       return 'menu';
     }
     this.#knowledge.answerQuestion(dialog, typed.text);
     return 'kb_searched';
+  }
+
+  async #stepTyping(dialog: Dialog, typed: Typed): Promise<Outcome | null> {
+    for (const flow of this.#flows) {
+      const outcome = await flow.typing?.[dialog.state]?.(dialog, typed);
+      if (outcome) return outcome;
+    }
+    return null;
+  }
+
+  /** A typed number ("2") or a button's label ("Мои обращения") picks a button of the last message. */
+  #pickedChoice(dialog: Dialog, text: string): ButtonPayload | null {
+    const choices = dialog.data.choices ?? [];
+    if (choices.length === 0 || !text) return null;
+    const number = typedNumber(text);
+    if (number !== null) return choices[number - 1]?.payload ?? null;
+    const typedKey = phraseKey(text);
+    if (!typedKey) return null;
+    return choices.find((choice) => phraseKey(choice.label) === typedKey)?.payload ?? null;
+  }
+
+  /** Intents whose meaning depends on the step: yes and no, "оператор", "помогло", small talk. */
+  async #intent(dialog: Dialog, intent: IntentId): Promise<Outcome | null> {
+    const choices = dialog.data.choices ?? [];
+    const colored = (color: 'positive' | 'negative') =>
+      choices.find((choice) => choice.color === color)?.payload;
+    const offered = dialog.state === 'kb_offered';
+    switch (intent) {
+      case 'yes': {
+        const yes = colored('positive');
+        if (yes) return this.#press(dialog, yes);
+        this.#menu.menu(dialog);
+        return 'menu';
+      }
+      case 'no': {
+        const no = colored('negative') ?? (offered ? ({ c: 'decline' } as const) : undefined);
+        if (no) return this.#press(dialog, no);
+        this.#menu.menu(dialog);
+        return 'menu';
+      }
+      case 'operator':
+        // After an answer that didn't help, the question itself goes to the operator.
+        return this.#press(dialog, offered && dialog.data.query ? { c: 'handover' } : { c: 'operator' });
+      case 'helped': {
+        const helped = choices.find((choice) => choice.payload.c === 'kb_ok')?.payload;
+        if (helped) return this.#press(dialog, helped);
+        return this.#smallTalk(dialog, 'bot.small_talk.thanks');
+      }
+      case 'not_helped':
+        if (offered && dialog.data.query) return this.#press(dialog, { c: 'handover' });
+        return null;
+      case 'thanks':
+        return this.#smallTalk(dialog, 'bot.small_talk.thanks');
+      case 'bye':
+        return this.#smallTalk(dialog, 'bot.small_talk.bye');
+      case 'hello':
+        this.#menu.welcome(dialog);
+        return 'greeted';
+      default:
+        return null;
+    }
+  }
+
+  #smallTalk(dialog: Dialog, key: 'bot.small_talk.thanks' | 'bot.small_talk.bye'): Outcome {
+    dialog.reset('idle');
+    dialog.say(dialog.text(key));
+    return 'small_talk';
   }
 }

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { render, type TextKey } from '../i18n/catalog';
 import type { DialogRecord, Language, UserRecord } from '../storage/port';
 import { assumedCapabilities, type Button, buildKeyboard, type ClientCapabilities } from './keyboard';
+import { buttonPayloadSchema } from './payload';
 import type { Turn } from './turn';
 
 /** What a dialog remembers between messages, validated on load (a row from an older version still reads). */
@@ -19,6 +20,23 @@ export const dialogDataSchema = z.object({
   lastOperatorAt: z.number().optional(),
   /** The local day of the last off-hours auto-reply: one a day. */
   offHoursRepliedOn: z.string().optional(),
+  /**
+   * The buttons of the bot's last message, in reading order: a typed number or a button's label
+   * picks one (clients without keyboards see them as a numbered list), "да"/"нет" its
+   * positive/negative one.
+   */
+  choices: z
+    .array(
+      z.object({
+        payload: buttonPayloadSchema,
+        label: z.string(),
+        color: z.enum(['primary', 'secondary', 'positive', 'negative']).optional(),
+      }),
+    )
+    .max(40)
+    .optional(),
+  /** The community leave the dialog asks the reason for: its key (one reason per leave). */
+  leave: z.string().optional(),
   /** While waiting for a low rating's reason in the user's words: the survey's ticket and resolution. */
   csat: z
     .object({
@@ -42,7 +60,8 @@ export type DialogState =
   | 'confirming'
   | 'with_operator'
   | 'choosing_language'
-  | 'csat_reason';
+  | 'csat_reason'
+  | 'leave_reason';
 
 /** One private dialog during one turn: the user, the dialog row and what the bot says. */
 export class Dialog {
@@ -76,10 +95,24 @@ export class Dialog {
     return render(this.language, key, variables);
   }
 
+  /**
+   * Sends `text` with `buttons` under it, and remembers the buttons so that typing a number or a
+   * label works as pressing. A client that shows no keyboard gets them as a numbered list instead.
+   */
   say(text: string, buttons?: readonly (readonly Button[])[]): void {
     const keyboard = buttons ? buildKeyboard(buttons, this.client) : undefined;
-    const said = this.#preface ? `${this.#preface}\n\n${text}` : text;
+    const choices = (buttons ?? []).flat();
+    const listed =
+      !keyboard && choices.length > 0
+        ? `${text}\n\n${choices.map((button, index) => `${index + 1}. ${button.label}`).join('\n')}\n\n${this.text('bot.numbers_hint')}`
+        : text;
+    const said = this.#preface ? `${this.#preface}\n\n${listed}` : listed;
     this.#preface = null;
+    if (buttons) {
+      this.data.choices = choices.map(({ payload, label, color }) =>
+        color ? { payload, label, color } : { payload, label },
+      );
+    }
     this.turn.send({ peerId: this.userId, text: said, ...(keyboard ? { keyboard } : {}) });
   }
 
@@ -93,11 +126,14 @@ export class Dialog {
 
   #preface: string | null = null;
 
-  /** Moves to `state`, keeping only what every state keeps (the client, the off-hours and operator marks). */
+  /**
+   * Moves to `state`, keeping only what every state keeps: the client, the off-hours and operator
+   * marks, and the ticket the dialog is about (opening the menu mid-ticket doesn't end it).
+   */
   reset(state: DialogState, keep: Partial<DialogData> = {}): void {
-    const { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn } = this.data;
+    const { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ticket, choices } = this.data;
     this.state = state;
-    this.data = { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ...keep };
+    this.data = { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ticket, choices, ...keep };
   }
 
   async save(): Promise<void> {

@@ -70,6 +70,27 @@ export class SurveyAnswers {
   }
 
   /**
+   * A rating typed instead of pressed ("4", "5/5", "⭐⭐⭐⭐", "👍") while the survey of the dialog's
+   * ticket is the last thing the user was asked (sent or reminded after their last message). Null
+   * when the text is no rating or no survey waits for one.
+   */
+  async typedRating(dialog: Dialog, text: string): Promise<string | null> {
+    const number = dialog.data.ticket;
+    if (!number || !text) return null;
+    const { repositories } = dialog.turn;
+    const ticket = await repositories.tickets.getByNumber(number);
+    if (!ticket || ticket.userId !== dialog.userId) return null;
+    const waiting = (await repositories.surveys.listByTicket(ticket.ticketId))
+      .filter((survey) => survey.status === 'sent' && survey.updatedAt >= dialog.record.updatedAt)
+      .sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    if (!waiting) return null;
+    const rating = typedRatingOf(text, waiting.scale);
+    const resolution = Number(waiting.surveyId.split(':').at(-1));
+    if (rating === null || !Number.isInteger(resolution)) return null;
+    return this.answer(dialog, { c: 'csat', t: ticket.number, n: resolution, r: rating }, null);
+  }
+
+  /**
    * Text while the dialog waits for a low rating's reason in the user's words; null when it no
    * longer waits (the bot then treats the text as usual).
    */
@@ -208,4 +229,22 @@ export class SurveyAnswers {
       dialog.say(dialog.text(key));
     }
   }
+}
+
+/**
+ * A rating as people type it: on the five-point scale a digit 1–5 alone or out of five ("4", "4/5",
+ * "4 из 5") or as many stars; on the thumbs scale 👍 or 👎 (stored as 5 and 1).
+ */
+export function typedRatingOf(text: string, scale: SurveyScale): number | null {
+  const trimmed = text.trim();
+  if (scale === 'thumbs') {
+    if (/^👍[\u{1F3FB}-\u{1F3FF}]?$/u.test(trimmed)) return 5;
+    if (/^👎[\u{1F3FB}-\u{1F3FF}]?$/u.test(trimmed)) return 1;
+    return null;
+  }
+  const digits = /^([1-5])(?:\s*(?:\/|из|of|out of)\s*5)?\s*[!.]*$/iu.exec(trimmed);
+  if (digits) return Number(digits[1]);
+  const stars = /^(?:⭐️?){1,5}$/u.exec(trimmed);
+  if (stars) return [...trimmed.matchAll(/⭐/gu)].length;
+  return null;
 }

@@ -68,6 +68,11 @@ export const supportSettingsSchema = z.object({
   eventNames: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/)).min(1),
   /** Shown in greetings and templates as {community_name}. */
   communityName: localized,
+  /**
+   * What a user subscribes to when they allow messages with a key (VKWebAppAllowMessagesFromGroup's
+   * `key`, Senler's subscription lists): the welcome names it ("Будем присылать новости и акции").
+   */
+  subscriptions: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), localized).default({}),
   /** Replies operators send with `/t <id>` in the operators' chat (and list in the API). */
   operatorTemplates: z
     .array(

@@ -1,3 +1,4 @@
+import { leaveReasonJobHandlers } from '../bot/flows/membership';
 import type { MessageSender } from '../bot/reply-sending';
 import { ReplyWorker } from '../bot/reply-worker';
 import type { Clock } from '../clock';
@@ -13,7 +14,7 @@ import type { VkClient } from '../vk/client';
 
 /**
  * Every kind of deferred job, with the handler that runs it: the chat bot's undelivered replies and
- * edits, the ticket lifecycle's (user updates, SLA checks, auto-close, CRM webhooks) and CSAT's
+ * edits and leave reasons, the ticket lifecycle's (user updates, SLA checks, auto-close, CRM webhooks) and CSAT's
  * (survey, reminder, quality alert). The deferred worker (csat-followup) and the local stack both
  * run exactly this table.
  */
@@ -45,6 +46,7 @@ export function deferredJobHandlers(parts: {
   });
   return {
     ...botReplies.jobHandlers(),
+    ...leaveReasonJobHandlers({ store, logger }),
     ...ticketJobHandlers({
       store,
       clock,

@@ -1,10 +1,12 @@
-import { MINUTE } from '../../clock';
+import { DAY, MINUTE } from '../../clock';
 import { formatLocalDate, localParts } from '../../schedule/business-hours';
 import type { TicketRecord } from '../../storage/port';
 import { type Category, findCategory } from '../../support/settings';
+import { openStatuses } from '../../tickets/lifecycle';
 import { TicketError, type TicketService } from '../../tickets/service';
 import { slaOf } from '../../tickets/sla';
 import { type Dialog, type DialogData, dialogDataSchema, stripUndefined } from '../dialog';
+import type { IntentId } from '../intents';
 import type { Turn } from '../turn';
 import type { BotUpdate } from '../updates';
 import { describeMoment } from '../wording';
@@ -17,6 +19,14 @@ import type { MenuFlow } from './menu';
 const RECEIPT_INTERVAL = 30 * MINUTE;
 /** No off-hours auto-reply this soon after an operator wrote: they are evidently there. */
 const OFF_HOURS_QUIET_AFTER_OPERATOR = 5 * MINUTE;
+/**
+ * How long after its resolution or closing a ticket is still what the dialog is about: a message
+ * then reopens it (within the reopen window) or starts a ticket linked to it, as a message in the
+ * mini app's ticket thread does. Later, a message is a new conversation.
+ */
+const CONTINUES_FOR = 30 * DAY;
+/** Typed intents that say something about a finished ticket rather than close the conversation. */
+const REOPENING_INTENTS: ReadonlySet<IntentId> = new Set(['not_helped', 'operator']);
 
 /** A ticket draft from the chat: what the user chose and wrote. */
 export interface TicketDraft {
@@ -52,14 +62,6 @@ export class HandoverFlow implements Flow {
       }
       await this.fileTicket(dialog, { category: 'question', description: query, photos: [], contact: null });
       return 'handed_over';
-    },
-  };
-
-  readonly typing: Flow['typing'] = {
-    with_operator: async (dialog, typed) => {
-      if (!dialog.data.ticket) return null;
-      await this.addToTicket(dialog, typed, { forward: true });
-      return 'added_to_ticket';
     },
   };
 
@@ -104,10 +106,39 @@ export class HandoverFlow implements Flow {
     this.deps.operatorsChat.postCard(turn, ticket, dialog.user, draft.description, draft.photos);
   }
 
-  /** A message for the ticket the dialog is with: recorded (a closed one starts a linked ticket). */
-  async addToTicket(dialog: Dialog, typed: Typed, options: { forward: boolean }): Promise<void> {
+  /**
+   * The user typed while the dialog is about a ticket, whatever menu they opened since: an open
+   * ticket gets the message; a resolved one is reopened (its survey cancelled, the operators told),
+   * a closed one or one resolved before the reopen window gets a linked ticket. Small talk ("спасибо",
+   * "ок") after the resolution doesn't reopen anything. Null when the message is not the ticket's.
+   */
+  async continueTicket(dialog: Dialog, typed: Typed, intent: IntentId | null): Promise<Outcome | null> {
     const number = dialog.data.ticket;
-    if (!number) return;
+    if (!number) return null;
+    const { repositories, now } = dialog.turn;
+    const ticket = await repositories.tickets.getByNumber(number);
+    if (!ticket || ticket.userId !== dialog.userId) {
+      dialog.data.ticket = undefined;
+      return null;
+    }
+    if (!openStatuses.includes(ticket.status)) {
+      if (intent !== null && !REOPENING_INTENTS.has(intent)) return null;
+      const resolvedAt = typeof ticket.details.resolvedAt === 'number' ? ticket.details.resolvedAt : null;
+      const endedAt = ticket.status === 'resolved' && resolvedAt !== null ? resolvedAt : ticket.updatedAt;
+      if (now - endedAt > CONTINUES_FOR) {
+        dialog.data.ticket = undefined;
+        return null;
+      }
+    }
+    const outcome = await this.addToTicket(dialog, typed, { forward: true });
+    if (outcome !== 'ticket_gone') dialog.state = 'with_operator';
+    return outcome;
+  }
+
+  /** A message for the ticket the dialog is with: recorded (a closed one starts a linked ticket). */
+  async addToTicket(dialog: Dialog, typed: Typed, options: { forward: boolean }): Promise<Outcome> {
+    const number = dialog.data.ticket;
+    if (!number) return 'ticket_gone';
     const { turn } = dialog;
     const { text, photos } = typed;
     let result: Awaited<ReturnType<TicketService['addUserMessage']>>;
@@ -120,27 +151,58 @@ export class HandoverFlow implements Flow {
       );
     } catch (error) {
       if (error instanceof TicketError && error.code === 'ticket_not_found') {
-        dialog.reset('idle');
+        dialog.reset('idle', { ticket: undefined });
         if (options.forward) this.knowledge.answerQuestion(dialog, text);
-        return;
+        return 'ticket_gone';
       }
       throw error;
     }
     dialog.data.ticket = result.ticket.number;
-    if (!options.forward) return;
+    const outcome = result.linkedFrom
+      ? 'linked_ticket'
+      : result.reopened
+        ? 'ticket_reopened'
+        : 'added_to_ticket';
+    if (!options.forward) return outcome;
     if (result.linkedFrom) {
       this.deps.operatorsChat.postCard(turn, result.ticket, dialog.user, text, photos);
-    } else {
-      this.deps.operatorsChat.postUserMessage(turn, result.ticket, dialog.user, text, photos);
+      dialog.data.lastReceiptAt = turn.now;
+      dialog.say(
+        dialog.text('bot.ticket.linked', {
+          number: result.ticket.number,
+          previous: result.linkedFrom,
+          when: this.#expectedAnswer(
+            dialog,
+            slaOf(result.ticket)?.firstResponseDueAt ?? null,
+            result.ticket.category,
+          ),
+        }),
+      );
+      this.#offHoursReply(dialog);
+      return outcome;
     }
-    if (this.#offHoursReply(dialog)) return;
+    this.deps.operatorsChat.postUserMessage(turn, result.ticket, dialog.user, text, photos);
+    if (result.reopened) {
+      dialog.data.lastReceiptAt = turn.now;
+      dialog.say(
+        dialog.text('bot.ticket.reopened', {
+          number: result.ticket.number,
+          when: this.#expectedAnswer(dialog, null, result.ticket.category),
+        }),
+      );
+      this.#offHoursReply(dialog);
+      return outcome;
+    }
+    if (this.#offHoursReply(dialog)) return outcome;
     const lastOperatorAt = dialog.data.lastOperatorAt ?? 0;
     const lastReceiptAt = dialog.data.lastReceiptAt ?? 0;
-    if (turn.now - lastReceiptAt < RECEIPT_INTERVAL || turn.now - lastOperatorAt < RECEIPT_INTERVAL) return;
+    if (turn.now - lastReceiptAt < RECEIPT_INTERVAL || turn.now - lastOperatorAt < RECEIPT_INTERVAL)
+      return outcome;
     dialog.data.lastReceiptAt = turn.now;
     dialog.say(
       dialog.text('bot.receipt', { when: this.#expectedAnswer(dialog, null, result.ticket.category) }),
     );
+    return outcome;
   }
 
   /**
@@ -152,6 +214,8 @@ export class HandoverFlow implements Flow {
     const record = await repositories.dialogs.get(update.userId);
     const data = dialogDataSchema.safeParse(record?.data ?? {});
     const dialogData: DialogData = data.success ? data.data : {};
+    // The dialog's ticket, or else the user's latest open one: an admin's reply is always a response.
+    dialogData.ticket ??= await this.#latestOpenTicket(turn, update.userId);
     if (dialogData.ticket) {
       try {
         await this.deps.tickets.operatorMessage(
@@ -175,6 +239,11 @@ export class HandoverFlow implements Flow {
       updatedAt: now,
     });
     return dialogData.ticket ? 'operator_reply_recorded' : 'operator_present';
+  }
+
+  async #latestOpenTicket(turn: Turn, userId: number): Promise<string | undefined> {
+    const page = await turn.repositories.tickets.listByUser(userId, { limit: 10 });
+    return page.tickets.find((ticket) => openStatuses.includes(ticket.status))?.number;
   }
 
   /**

@@ -54,8 +54,11 @@ export class TicketIntakeFlow implements Flow {
   };
 
   readonly typing: Flow['typing'] = {
-    describing: async (dialog, { text, photos }) => {
-      if (text.length < DESCRIPTION.min) {
+    describing: async (dialog, typed) => {
+      const { photos } = typed;
+      // A screenshot alone says what happened: it is the description.
+      const text = typed.text.trim() || (photos.length > 0 ? dialog.text('bot.description.screenshot') : '');
+      if (text.length < DESCRIPTION.min && photos.length === 0) {
         dialog.say(dialog.text('bot.describe.too_short'), [[cancelButton(dialog)]]);
         return 'description_too_short';
       }

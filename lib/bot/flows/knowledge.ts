@@ -50,25 +50,41 @@ export class KnowledgeFlow implements Flow {
     },
   };
 
+  readonly typing: Flow['typing'] = {
+    asking: async (dialog, { text }) => {
+      if (!text) return null;
+      this.answerQuestion(dialog, text);
+      return 'kb_searched';
+    },
+  };
+
+  /**
+   * Answers from the knowledge base only when it is sure (`KnowledgeBase.answer`); otherwise offers
+   * the operator, with the closest articles as buttons under the question.
+   */
   answerQuestion(dialog: Dialog, question: string): void {
-    const hits = this.deps.knowledgeBase.search(question, dialog.language, 3);
-    const [best, ...others] = hits;
-    if (!best) {
-      dialog.reset('kb_offered', { query: question.slice(0, QUERY_MAX) });
-      dialog.say(dialog.text('bot.kb.nothing'), [
-        [
-          { label: dialog.text('button.yes'), payload: { c: 'handover' }, color: 'positive' },
-          { label: dialog.text('button.no'), payload: { c: 'decline' }, color: 'negative' },
-        ],
-      ]);
+    const answer = this.deps.knowledgeBase.answer(question, dialog.language);
+    if (answer.kind === 'article') {
+      this.offerArticle(
+        dialog,
+        answer.article.slug,
+        answer.others.map((other) => other.slug),
+        question,
+      );
       return;
     }
-    this.offerArticle(
-      dialog,
-      best.article.slug,
-      others.map((hit) => hit.article.slug),
-      question,
-    );
+    dialog.reset('kb_offered', { query: question.slice(0, QUERY_MAX) });
+    dialog.say(dialog.text(answer.candidates.length > 0 ? 'bot.kb.unsure' : 'bot.kb.nothing'), [
+      [
+        { label: dialog.text('button.yes'), payload: { c: 'handover' }, color: 'positive' },
+        { label: dialog.text('button.no'), payload: { c: 'decline' }, color: 'negative' },
+      ],
+      ...answer.candidates
+        .slice(0, 3)
+        .map((candidate) => [
+          { label: `📄 ${candidate.title}`, payload: { c: 'kb', s: candidate.slug } } satisfies Button,
+        ]),
+    ]);
   }
 
   offerArticle(dialog: Dialog, slug: string, others: readonly string[], query: string | undefined): void {
