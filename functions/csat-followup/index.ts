@@ -1,3 +1,4 @@
+import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { MINUTE, systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { AppNotifications } from '../../lib/notifications/app-notification';
@@ -53,6 +54,7 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       clock: systemClock,
       logger,
       settings: serviceSettings,
+      onTicketChanged: refreshCardOnChange,
     });
     const jobHandlers = deferredJobHandlers({
       store,

@@ -1,4 +1,5 @@
 import { handleApiRequest } from '../../lib/api/routes';
+import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { requestFromEvent } from '../../lib/http/http';
@@ -21,6 +22,7 @@ export const handler: HttpHandler = (event, context) =>
       clock: systemClock,
       logger,
       settings: serviceSettings,
+      onTicketChanged: refreshCardOnChange,
     });
     return handleApiRequest(requestFromEvent(event, context.requestId), {
       store,

@@ -1,5 +1,6 @@
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
+import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { systemClock } from '../../lib/clock';
@@ -53,6 +54,7 @@ export const handler: HttpHandler = (event, context) =>
       clock: systemClock,
       logger,
       settings: serviceSettings,
+      onTicketChanged: refreshCardOnChange,
     });
     const bot = createCallbackBot({
       store,

@@ -1,61 +1,54 @@
-import { render, type TextKey } from '../i18n/catalog';
-import { type CompiledTemplate, compileTemplate, renderTemplate, TemplateError } from '../i18n/template';
 import type { Logger } from '../log/logger';
-import type { BusinessHours } from '../schedule/business-hours';
-import type { Language, TicketRecord, TicketStatus, UserRecord } from '../storage/port';
-import { findCategory, type SupportSettings, templateVariables } from '../support/settings';
-import { openStatuses, statusEmoji } from '../tickets/lifecycle';
-import { TicketError, type TicketService } from '../tickets/service';
-import { slaOf } from '../tickets/sla';
-import { dialogDataSchema } from './dialog';
-import { type Button, buildKeyboard } from './keyboard';
+import type { TicketRecord, UserRecord } from '../storage/port';
+import type { TicketService } from '../tickets/service';
+import { OperatorAnswers } from './operators/answers';
+import { cardFrame, cardRecordOf, renderCard } from './operators/card';
+import { cardIsStale, cardPostJob, cardRefreshJob } from './operators/card-sync';
+import type {
+  ActionResult,
+  Operator,
+  OperatorFacts,
+  OperatorsArea,
+  OperatorsChatSettings,
+} from './operators/context';
+import { ChatReports } from './operators/reports';
+import { TicketActions } from './operators/ticket-actions';
+import { ChatVoice, opsText } from './operators/voice';
 import type { Turn } from './turn';
 import type { BotUpdate } from './updates';
-import { describeMoment, greetingFor } from './wording';
 
-/** The operators' chat speaks one language: the team's. */
-const OPERATORS_LANGUAGE: Language = 'ru';
-/** Operators' VK clients are current: cards carry callback buttons. */
-const OPERATOR_CLIENT = { callback: true, inline: true, keyboard: true } as const;
+export type { OperatorFacts, OperatorsChatSettings } from './operators/context';
+
 const TICKET_NUMBER = /\b([A-Z]-\d{4,9})\b/;
-const QUEUE_PAGE = 100;
-const QUEUE_SHOWN = 10;
-
-export interface OperatorFacts {
-  /** Whether the sender is a member of the operators' chat (messages.getConversationMembers). */
-  member: boolean;
-  /** The operator's first name (users.get), for `{operator_name}` and chat notes. */
-  name: string | null;
-}
-
-export interface OperatorsChatSettings {
-  groupId: number;
-  peerId: number | undefined;
-  support: SupportSettings;
-  hours: BusinessHours;
-}
+/** `/take B-1042`: a command, in any script, and what follows it. */
+const COMMAND = /^\/([\p{L}\p{N}_]+)(?:\s+([\s\S]*))?$/u;
 
 /**
- * The operators' chat: the bot posts a card per ticket (user, category, text, dialog link, buttons
- * "take", "resolve", "template") and relays the user's later messages. Members answer a card to
- * write to the user, press its buttons to change the ticket, and use `/t`, `/status`, `/queue`.
- * Everything an operator does here goes through the ticket service, audited with their VK id.
+ * The operators' chat: the bot posts a card per ticket (user, category, text, dialog link, its
+ * current status and assignee, buttons for what the status allows) and keeps it current; it relays
+ * the user's later messages. Members answer a card to write to the user, press its buttons to change
+ * the ticket, and use `/t`, `/status`, `/queue`, `/take`, `/resolve`, `/reopen`. Everything an
+ * operator does here goes through the ticket service, audited with their VK id, and everything the
+ * chat shows is a catalog text in the team's language.
+ *
+ * The areas live in `operators/`: the card (`card.ts`) and keeping it current (`card-sync.ts`),
+ * ticket actions, answers to users, reports.
  */
 export class OperatorsChat {
-  readonly #templates: Map<string, Record<Language, CompiledTemplate>>;
+  readonly #area: OperatorsArea;
+  readonly #actions: TicketActions;
+  readonly #answers: OperatorAnswers;
+  readonly #reports: ChatReports;
 
   constructor(readonly deps: { settings: OperatorsChatSettings; tickets: TicketService; logger: Logger }) {
-    this.#templates = new Map(
-      deps.settings.support.operatorTemplates.map((template) => [
-        template.id,
-        {
-          ru: compileTemplate(template.text.ru, templateVariables, `template ${template.id}`),
-          en: compileTemplate(template.text.en, templateVariables, `template ${template.id}`),
-        },
-      ]),
-    );
+    const { settings } = deps;
+    this.#area = { ...deps, voice: new ChatVoice(settings.peerId, settings.hours.timezone) };
+    this.#actions = new TicketActions(this.#area);
+    this.#answers = new OperatorAnswers(this.#area);
+    this.#reports = new ChatReports(this.#area);
   }
 
+  /** Posts the ticket's card; the deferred worker sends it and records where it is, for its edits. */
   postCard(
     turn: Turn,
     ticket: TicketRecord,
@@ -63,41 +56,12 @@ export class OperatorsChat {
     text: string,
     photos: readonly string[],
   ): void {
-    const { peerId, groupId, support } = this.deps.settings;
-    if (peerId === undefined || ticket.userId === null) return;
-    const category = findCategory(support, ticket.category);
-    const keyboard = buildKeyboard(
-      [
-        [
-          {
-            label: this.#text('ops.card.take'),
-            payload: { c: 'op', a: 'take', t: ticket.number },
-            color: 'primary',
-          },
-          {
-            label: this.#text('ops.card.resolve'),
-            payload: { c: 'op', a: 'resolve', t: ticket.number },
-            color: 'positive',
-          },
-        ],
-        [{ label: this.#text('ops.card.template'), payload: { c: 'op', a: 'tpl', t: ticket.number } }],
-      ] satisfies Button[][],
-      OPERATOR_CLIENT,
-    );
-    turn.send({
-      peerId,
-      text: this.#text('ops.card', {
-        emoji: category?.emoji ?? '',
-        number: ticket.number,
-        category: category?.label[OPERATORS_LANGUAGE] ?? ticket.category,
-        name: user.firstName ?? `id${ticket.userId}`,
-        user_id: ticket.userId,
-        text: text || '—',
-        attachments: photos.length > 0 ? this.#text('ops.card.attachments', { list: photos.join(', ') }) : '',
-        dialog_url: `https://vk.com/gim${groupId}?sel=${ticket.userId}`,
-      }),
-      ...(keyboard ? { keyboard } : {}),
-    });
+    const { settings } = this.deps;
+    if (settings.peerId === undefined || ticket.userId === null) return;
+    const frame = cardFrame(settings, ticket);
+    const content = { userId: ticket.userId, firstName: user.firstName, text, photos };
+    const view = renderCard(frame, content, ticket, cardRecordOf(ticket).names);
+    turn.outbox.jobs.push(cardPostJob(ticket, { peerId: settings.peerId, frame, view }, turn.now));
   }
 
   /** A user's later message on a ticket, so operators can answer it here (a reply to it relays too). */
@@ -112,13 +76,15 @@ export class OperatorsChat {
     if (peerId === undefined || ticket.userId === null) return;
     turn.send({
       peerId,
-      text: this.#text('ops.user_message', {
+      text: opsText('ops.user_message', {
         number: ticket.number,
         name: user.firstName ?? `id${ticket.userId}`,
         text: text || '—',
-        attachments: photos.length > 0 ? this.#text('ops.card.attachments', { list: photos.join(', ') }) : '',
+        attachments: photos.length > 0 ? opsText('ops.card.attachments', { list: photos.join(', ') }) : '',
       }),
     });
+    // The message may have reopened the ticket, or brought it back from waiting: the card follows.
+    if (cardIsStale(ticket)) turn.outbox.jobs.push(cardRefreshJob(ticket, turn.now));
   }
 
   async apply(
@@ -133,50 +99,85 @@ export class OperatorsChat {
         turn.answerPress({ eventId: update.pressId, userId: operatorId, peerId: update.peerId });
       return 'not_a_member';
     }
-    const actor = { operatorId, role: 'operator' as const, name: operator.name };
+    const actor: Operator = { operatorId, role: 'operator', name: operator.name };
     if (update.kind === 'chat_press') {
       if (update.payload.c !== 'op') return 'ignored';
-      const { a: action, t: number } = update.payload;
-      const outcome =
-        action === 'take'
-          ? await this.#take(turn, number, actor)
-          : action === 'resolve'
-            ? await this.#resolve(turn, number, actor)
-            : await this.#listTemplates(turn, number);
+      const result = await this.#press(turn, update.payload, actor);
       turn.answerPress({
         eventId: update.pressId,
         userId: operatorId,
         peerId: update.peerId,
-        snackbarText: this.#text('ops.snackbar.done', { number }),
+        snackbarText: result.snackbar,
       });
-      return outcome;
+      return result.outcome;
     }
     const text = update.text.trim();
-    const command = /^\/(\w+)(?:\s+([\s\S]*))?$/.exec(text);
-    if (command) {
-      const [, name = '', argument = ''] = command;
-      const number = TICKET_NUMBER.exec(argument.toUpperCase())?.[1];
-      switch (name.toLowerCase()) {
-        case 'queue':
-          return this.#queue(turn);
-        case 'status':
-          return number ? this.#status(turn, number) : this.#help(turn);
-        case 'take':
-          return number ? this.#take(turn, number, actor) : this.#help(turn);
-        case 'resolve':
-          return number ? this.#resolve(turn, number, actor) : this.#help(turn);
-        case 't': {
-          const card = this.#cardNumber(update.replyTo);
-          if (!card) return this.#help(turn);
-          return this.#sendTemplate(turn, card, argument.trim(), actor);
-        }
-        default:
-          return this.#help(turn);
-      }
-    }
+    const command = COMMAND.exec(text);
+    if (command) return this.#command(turn, command[1] ?? '', command[2] ?? '', update.replyTo, actor);
     const card = this.#cardNumber(update.replyTo);
-    if (card && text) return this.#relay(turn, card, text, actor);
+    if (card && text) return this.#answers.relay(turn, card, text, actor);
     return 'chatter';
+  }
+
+  #press(
+    turn: Turn,
+    payload: Extract<BotUpdate, { kind: 'chat_press' }>['payload'] & { c: 'op' },
+    operator: Operator,
+  ): Promise<ActionResult> | ActionResult {
+    const { a: action, t: number } = payload;
+    switch (action) {
+      case 'take':
+        return this.#actions.take(turn, number, operator);
+      case 'takeover':
+        return this.#actions.take(turn, number, operator, payload.h ?? null);
+      case 'resolve':
+        return this.#actions.resolve(turn, number, operator);
+      case 'reopen':
+        return this.#actions.reopen(turn, number, operator);
+      case 'tpl':
+        return {
+          outcome: this.#answers.listTemplates(turn, number),
+          snackbar: opsText('ops.snackbar.done', { number }),
+        };
+    }
+  }
+
+  async #command(
+    turn: Turn,
+    name: string,
+    argument: string,
+    replyTo: { fromId: number; text: string } | null,
+    operator: Operator,
+  ): Promise<string> {
+    const { voice } = this.#area;
+    const command = name.toLowerCase();
+    const number = TICKET_NUMBER.exec(argument.toUpperCase())?.[1];
+    const needsNumber = () => voice.say(turn, 'ops.command.needs_number', { command }, 'needs_number');
+    switch (command) {
+      case 'queue':
+        return this.#reports.queue(turn);
+      case 'status':
+        return number ? this.#reports.status(turn, number) : needsNumber();
+      case 'take':
+        return number ? (await this.#actions.take(turn, number, operator)).outcome : needsNumber();
+      case 'resolve':
+        return number ? (await this.#actions.resolve(turn, number, operator)).outcome : needsNumber();
+      case 'reopen':
+        return number ? (await this.#actions.reopen(turn, number, operator)).outcome : needsNumber();
+      case 't': {
+        const card = this.#cardNumber(replyTo);
+        if (!card) return voice.say(turn, 'ops.template.needs_card', {}, 'needs_card');
+        return this.#answers.sendTemplate(turn, card, argument.trim(), operator);
+      }
+      case 'help':
+        return voice.say(turn, 'ops.help', {}, 'help');
+      default:
+        return voice.sayText(
+          turn,
+          `${opsText('ops.command.unknown', { command: name })}\n${opsText('ops.help')}`,
+          'unknown_command',
+        );
+    }
   }
 
   /** The ticket a reply is about: the number on the bot's card or relayed message it answers. */
@@ -184,216 +185,4 @@ export class OperatorsChat {
     if (!replyTo || replyTo.fromId !== -this.deps.settings.groupId) return null;
     return TICKET_NUMBER.exec(replyTo.text)?.[1] ?? null;
   }
-
-  #relay(turn: Turn, number: string, text: string, operator: Operator): Promise<string> {
-    return this.#answerUser(turn, number, operator, 'relayed', ({ language }) =>
-      render(language, 'bot.relay', { text, operator_name: operator.name }),
-    );
-  }
-
-  async #sendTemplate(turn: Turn, number: string, templateId: string, operator: Operator): Promise<string> {
-    const template = this.#templates.get(templateId);
-    if (!template) {
-      return this.#say(turn, 'ops.template.unknown', {
-        name: templateId || '—',
-        list: [...this.#templates.keys()].join(', '),
-      });
-    }
-    const { support, hours } = this.deps.settings;
-    return this.#answerUser(turn, number, operator, 'template_sent', ({ ticket, user, language }) =>
-      renderTemplate(
-        template[language],
-        {
-          first_name: user?.firstName,
-          operator_name: operator.name,
-          community_name: support.communityName[language],
-          greeting: greetingFor(turn.now, hours.timezone, language),
-          ticket_number: ticket.number,
-        },
-        `template ${templateId}`,
-      ),
-    );
-  }
-
-  /**
-   * An operator's answer from the chat: recorded on the ticket (first response, audit) and sent to
-   * the user in their language. A template that can't be filled is explained to the operator instead.
-   */
-  async #answerUser(
-    turn: Turn,
-    number: string,
-    operator: Operator,
-    outcome: string,
-    compose: (context: { ticket: TicketRecord; user: UserRecord | null; language: Language }) => string,
-  ): Promise<string> {
-    const ticket = await turn.repositories.tickets.getByNumber(number);
-    if (!ticket || ticket.userId === null) return this.#say(turn, 'ops.not_found', { number });
-    const user = await turn.repositories.users.get(ticket.userId);
-    let text: string;
-    try {
-      text = compose({ ticket, user, language: user?.language ?? 'ru' });
-    } catch (error) {
-      if (!(error instanceof TemplateError)) throw error;
-      // Never a blank in front of a user: the operator hears what is missing instead.
-      return this.#say(turn, 'ops.template.missing', { number, problem: error.message });
-    }
-    try {
-      await this.deps.tickets.operatorMessage(
-        number,
-        { text, attachments: [], internal: false, deliveredInChat: true },
-        operator,
-        turn.scope,
-      );
-    } catch (error) {
-      return this.#failed(turn, number, error);
-    }
-    turn.send({ peerId: ticket.userId, text });
-    await this.#noteOperatorInDialog(turn, ticket.userId, number);
-    return outcome;
-  }
-
-  async #take(turn: Turn, number: string, operator: Operator): Promise<string> {
-    try {
-      await this.deps.tickets.assign(number, operator.operatorId, operator, turn.scope);
-    } catch (error) {
-      return this.#failed(turn, number, error);
-    }
-    return this.#say(
-      turn,
-      'ops.taken',
-      { number, operator_name: operator.name ?? `id${operator.operatorId}` },
-      'taken',
-    );
-  }
-
-  async #resolve(turn: Turn, number: string, operator: Operator): Promise<string> {
-    let ticket: TicketRecord;
-    try {
-      ticket = await this.deps.tickets.changeStatus(number, 'resolved', operator, turn.scope);
-    } catch (error) {
-      return this.#failed(turn, number, error);
-    }
-    // The dialog is done with this ticket: the user's next message starts afresh (or reopens it by number).
-    if (ticket.userId !== null) {
-      const dialog = await turn.repositories.dialogs.get(ticket.userId);
-      if (dialog && dialogDataSchema.safeParse(dialog.data).data?.ticket === number) {
-        const { ticket: _done, ...rest } = dialog.data;
-        await turn.repositories.dialogs.put({ ...dialog, state: 'idle', data: rest, updatedAt: turn.now });
-      }
-    }
-    return this.#say(
-      turn,
-      'ops.resolved',
-      { number, operator_name: operator.name ?? `id${operator.operatorId}` },
-      'resolved',
-    );
-  }
-
-  #listTemplates(turn: Turn, number: string): string {
-    const list = this.deps.settings.support.operatorTemplates
-      .map((template) => `• ${template.id} — ${template.title[OPERATORS_LANGUAGE]}`)
-      .join('\n');
-    return this.#say(turn, 'ops.templates', { number, list }, 'templates_listed');
-  }
-
-  async #status(turn: Turn, number: string): Promise<string> {
-    const ticket = await turn.repositories.tickets.getByNumber(number);
-    if (!ticket) return this.#say(turn, 'ops.not_found', { number });
-    const category = findCategory(this.deps.settings.support, ticket.category);
-    const firstRespondedAt = slaOf(ticket)?.firstRespondedAt ?? null;
-    return this.#say(
-      turn,
-      'ops.status',
-      {
-        emoji: category?.emoji ?? '',
-        number: ticket.number,
-        category: category?.label[OPERATORS_LANGUAGE] ?? ticket.category,
-        status: render(OPERATORS_LANGUAGE, `status.${ticket.status}`),
-        assignee: ticket.assigneeId === null ? this.#text('ops.nobody') : `id${ticket.assigneeId}`,
-        created: this.#moment(turn, ticket.createdAt),
-        first_response:
-          firstRespondedAt === null ? this.#text('ops.pending') : this.#moment(turn, firstRespondedAt),
-      },
-      'status_shown',
-    );
-  }
-
-  async #queue(turn: Turn): Promise<string> {
-    const byStatus = new Map<TicketStatus, TicketRecord[]>();
-    for (const status of openStatuses) {
-      const page = await turn.repositories.tickets.listByStatus(status, { limit: QUEUE_PAGE });
-      byStatus.set(status, page.tickets);
-    }
-    const count = (status: TicketStatus) => {
-      const length = byStatus.get(status)?.length ?? 0;
-      return length >= QUEUE_PAGE ? `${QUEUE_PAGE}+` : String(length);
-    };
-    // Oldest first within each status: the longest wait is the first to take.
-    const shown = openStatuses
-      .flatMap((status) => [...(byStatus.get(status) ?? [])].reverse())
-      .slice(0, QUEUE_SHOWN)
-      .map((ticket) =>
-        this.#text('ops.queue.item', {
-          emoji: statusEmoji[ticket.status],
-          number: ticket.number,
-          status: render(OPERATORS_LANGUAGE, `status.${ticket.status}`),
-          created: this.#moment(turn, ticket.createdAt),
-        }),
-      );
-    return this.#say(
-      turn,
-      'ops.queue',
-      {
-        new: count('new'),
-        in_progress: count('in_progress'),
-        waiting: count('waiting_for_user'),
-        list: shown.join('\n'),
-      },
-      'queue_shown',
-    );
-  }
-
-  #help(turn: Turn): string {
-    return this.#say(turn, 'ops.help', {}, 'help');
-  }
-
-  /** The operator relayed or templated: the bot leaves the user's answers to them, sending no receipts. */
-  async #noteOperatorInDialog(turn: Turn, userId: number, number: string): Promise<void> {
-    const dialog = await turn.repositories.dialogs.get(userId);
-    await turn.repositories.dialogs.put({
-      peerId: userId,
-      userId,
-      state: 'with_operator',
-      data: { ...(dialog?.data ?? {}), ticket: number, lastOperatorAt: turn.now },
-      operatorSilentUntil: dialog?.operatorSilentUntil ?? null,
-      updatedAt: turn.now,
-    });
-  }
-
-  #failed(turn: Turn, number: string, error: unknown): string {
-    if (!(error instanceof TicketError)) throw error;
-    if (error.code === 'ticket_not_found') return this.#say(turn, 'ops.not_found', { number });
-    return this.#say(turn, 'ops.failed', { number, problem: error.message }, `failed:${error.code}`);
-  }
-
-  #say(
-    turn: Turn,
-    key: TextKey,
-    variables: Record<string, string | number | null | undefined>,
-    outcome?: string,
-  ): string {
-    const { peerId } = this.deps.settings;
-    if (peerId !== undefined) turn.send({ peerId, text: this.#text(key, variables) });
-    return outcome ?? key;
-  }
-
-  #text(key: TextKey, variables: Record<string, string | number | null | undefined> = {}): string {
-    return render(OPERATORS_LANGUAGE, key, variables);
-  }
-
-  #moment(turn: Turn, at: number): string {
-    return describeMoment(at, turn.now, this.deps.settings.hours.timezone, OPERATORS_LANGUAGE, 'at');
-  }
 }
-
-type Operator = { operatorId: number; role: 'operator'; name: string | null };

@@ -30,7 +30,13 @@ export const buttonPayloadSchema = z.discriminatedUnion('c', [
   z.strictObject({ c: z.literal('send') }),
   z.strictObject({ c: z.literal('cancel') }),
   z.strictObject({ c: z.literal('leave'), r: z.enum(leaveReasons) }),
-  z.strictObject({ c: z.literal('op'), a: z.enum(['take', 'resolve', 'tpl']), t: ticketNumber }),
+  // An operators' card action; `takeover` confirms taking a ticket from `h`, who held it when asked.
+  z.strictObject({
+    c: z.literal('op'),
+    a: z.enum(['take', 'takeover', 'resolve', 'reopen', 'tpl']),
+    t: ticketNumber,
+    h: z.number().int().positive().optional(),
+  }),
   // A survey's answer: ticket, resolution, rating; then a low rating's reason.
   z.strictObject({ c: z.literal('csat'), t: ticketNumber, n: resolution, r: z.number().int().min(1).max(5) }),
   z.strictObject({ c: z.literal('csat_why'), t: ticketNumber, n: resolution, w: z.enum(lowRatingReasons) }),

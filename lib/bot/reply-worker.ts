@@ -2,6 +2,8 @@ import { describeError } from '../errors';
 import type { JobHandler } from '../queue/jobs';
 import type { DeferredJobRecord, Repositories } from '../storage/port';
 import { MAX_CALLS_PER_EXECUTE } from '../vk/execute';
+import { OPS_CARD_JOB } from './operators/card-sync';
+import { CardJobs } from './operators/card-worker';
 import { editReply, markSent, type ReplyDependencies, type SendOutcome, sendReply } from './reply-sending';
 import { VK_EDIT_JOB, VK_MESSAGE_JOB } from './turn';
 
@@ -18,7 +20,8 @@ type Sent = { job: DeferredJobRecord; outcome: SendOutcome } | { job: DeferredJo
 
 /**
  * The deferred worker's side of the bot's replies: the `vk-message` and `vk-edit` jobs the callback
- * left to it.
+ * left to it, and the operators' cards (`ops-card`: posted here, where the answer tells where the
+ * card is; a card's edit that a newer one replaced is not sent).
  *
  * A queue trigger brings at most 10 messages, but one `execute` carries 25 sends. So the reply hops
  * that arrive together are sent together, and the request's remaining room is filled from the
@@ -32,11 +35,13 @@ type Sent = { job: DeferredJobRecord; outcome: SendOutcome } | { job: DeferredJo
  */
 export class ReplyWorker {
   readonly #deps: ReplyWorkerDependencies;
+  readonly #cards: CardJobs;
   #waiting: Waiting[] = [];
   #scheduled = false;
 
   constructor(deps: ReplyWorkerDependencies) {
     this.#deps = deps;
+    this.#cards = new CardJobs(deps);
   }
 
   jobHandlers(): Record<string, JobHandler> {
@@ -47,11 +52,18 @@ export class ReplyWorker {
           this.#schedule();
         }),
       [VK_EDIT_JOB]: async (job) => {
-        await editReply(this.#deps.vk, job.payload);
+        if (!(await this.#cards.editSuperseded(job))) {
+          try {
+            await editReply(this.#deps.vk, job.payload);
+          } catch (error) {
+            if (!this.#cards.editRefusedForGood(job, error)) throw error;
+          }
+        }
         await this.#deps.store.transaction((repositories) =>
           markSent(repositories, [job.jobId], [], this.#deps.clock.now()),
         );
       },
+      [OPS_CARD_JOB]: (job) => this.#cards.run(job),
     };
   }
 

@@ -103,7 +103,8 @@ export const catalog = {
     'bot.confirm.contact': '\n📞 {contact}',
     'bot.ticket.created': '✅ Обращение {number} создано. Оператор ответит {when}.',
     'bot.ticket.reopened': '🔄 Обращение {number} снова открыто — передал оператору. Ответим {when}.',
-    'bot.ticket.linked': '✅ Обращение {previous} уже закрыто, поэтому я создал новое — {number}, со ссылкой на него. Оператор ответит {when}.',
+    'bot.ticket.linked':
+      '✅ Обращение {previous} уже закрыто, поэтому я создал новое — {number}, со ссылкой на него. Оператор ответит {when}.',
     'bot.ticket.too_many':
       'Вы создали много обращений за последний час. Попробуйте через {minutes} мин или дополните уже созданное.',
     'bot.cancelled': 'Хорошо, отменил. Чем ещё помочь?',
@@ -259,7 +260,8 @@ export const catalog = {
     'bot.kb.answer': '📖 {title}\n\n{body}\n\nDid this help?',
     'bot.kb.glad': 'Glad it helped! Write any time you have a question.',
     'bot.kb.nothing': "I couldn't find a ready answer. Shall I pass your question to an operator?",
-    'bot.kb.unsure': "I'm not sure I found the right answer. Shall I pass your question to an operator? Similar articles are below.",
+    'bot.kb.unsure':
+      "I'm not sure I found the right answer. Shall I pass your question to an operator? Similar articles are below.",
     'bot.kb.declined': 'All right. Write or open the menu whenever you need something.',
     'bot.faq': 'Frequently asked questions — pick an article:',
     'bot.category.choose': 'What is it about?',
@@ -277,8 +279,10 @@ export const catalog = {
     'bot.confirm.attachments': '\n📎 Attachments: {count}',
     'bot.confirm.contact': '\n📞 {contact}',
     'bot.ticket.created': '✅ Ticket {number} is filed. An operator will answer {when}.',
-    'bot.ticket.reopened': '🔄 Ticket {number} is open again and passed to an operator. We will answer {when}.',
-    'bot.ticket.linked': '✅ Ticket {previous} is already closed, so I filed a new one, {number}, linked to it. An operator will answer {when}.',
+    'bot.ticket.reopened':
+      '🔄 Ticket {number} is open again and passed to an operator. We will answer {when}.',
+    'bot.ticket.linked':
+      '✅ Ticket {previous} is already closed, so I filed a new one, {number}, linked to it. An operator will answer {when}.',
     'bot.ticket.too_many':
       'You have filed many tickets in the last hour. Try again in {minutes} min or add to one you filed.',
     'bot.cancelled': 'All right, cancelled. Anything else?',
@@ -335,7 +339,8 @@ export const catalog = {
     'ops.snackbar.failed': '{number}: failed, see the chat',
     'ops.templates': 'Templates for {number}:\n{list}\nReply to the card: /t <name>',
     'ops.template.unknown': 'No template "{name}". Known: {list}',
-    'ops.template.missing': '⚠️ {number}: template "{name}" cannot be filled — no value for {variable|a variable}.',
+    'ops.template.missing':
+      '⚠️ {number}: template "{name}" cannot be filled — no value for {variable|a variable}.',
     'ops.template.needs_card': 'A template goes as a reply to a ticket card: /t <name>.',
     'ops.status':
       '{emoji} {number} · {category} · {status}\nAssignee: {assignee}\nCreated: {created}\nFirst response: {first_response}',

@@ -370,7 +370,7 @@ export interface HeldClaim extends ClaimRecord {
 export type ClaimOutcome = 'taken' | 'mine' | 'held';
 
 /**
- * Idempotency keys: `vk-event:<event_id>`, `idem:<user>:<Idempotency-Key>`, `dispatch:<day>`.
+ * Idempotency keys: `vk-event:<identity>` (lib/callback/events.ts `eventIdentity`), `idem:<user>:<Idempotency-Key>`, `dispatch:<day>`.
  * A claim is taken in the same transaction as the effect it guards, and records its owner: the id
  * of the transaction call (prefixed by the invocation's id), the same across the call's attempts.
  */

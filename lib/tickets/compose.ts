@@ -7,7 +7,7 @@ import type { MessageQueue } from '../queue/port';
 import { BusinessHours } from '../schedule/business-hours';
 import type { Store } from '../storage/port';
 import { type SupportSettings, supportSettings } from '../support/settings';
-import { TicketService, type TicketServiceSettings } from './service';
+import { TicketService, type TicketServiceDependencies, type TicketServiceSettings } from './service';
 
 /** A low rating's alert waits this long for the user's reason, then goes without it. */
 const CSAT_REASON_WAIT = 30 * MINUTE;
@@ -59,6 +59,8 @@ export function createTicketService(parts: {
   clock: Clock;
   logger: Logger;
   settings: TicketServiceSettings;
+  /** See `TicketServiceDependencies.onTicketChanged`: the operators' card refresh. */
+  onTicketChanged?: TicketServiceDependencies['onTicketChanged'];
 }): { tickets: TicketService; deferred: DeferredJobs } {
   const deferred = new DeferredJobs({
     store: parts.store,
@@ -72,6 +74,7 @@ export function createTicketService(parts: {
     logger: parts.logger,
     settings: parts.settings,
     dispatchJobs: (jobIds) => deferred.dispatchAll(jobIds),
+    ...(parts.onTicketChanged ? { onTicketChanged: parts.onTicketChanged } : {}),
   });
   return { tickets, deferred };
 }

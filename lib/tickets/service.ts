@@ -64,6 +64,12 @@ export interface TicketServiceDependencies {
   settings: TicketServiceSettings;
   /** Sends the first hop of committed deferred jobs (DeferredJobs.dispatch); failures are rescued later. */
   dispatchJobs: (jobIds: readonly string[]) => Promise<void>;
+  /**
+   * Called in the transaction of every status or assignee change, with the ticket as written: the
+   * composition root hangs the operators' card refresh here (the card shows both), so a change made
+   * through the API, the mini app or a timer reaches the chat too.
+   */
+  onTicketChanged?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
 }
 
 export interface NewTicket {
@@ -294,6 +300,7 @@ export class TicketService {
       if (ticket.status === 'closed') throw new TicketError('ticket_closed', `Ticket ${number} is closed.`);
       let updated: TicketRecord = { ...ticket, assigneeId, updatedAt: now };
       await repositories.tickets.update(updated);
+      this.#deps.onTicketChanged?.(updated, outbox, now);
       if (assigneeId !== null && ticket.status === 'new') {
         updated = await this.#changeStatus(
           repositories,
@@ -559,6 +566,7 @@ export class TicketService {
     if (to === 'resolved') Object.assign(details, { resolvedAt: now, resolution });
     const updated: TicketRecord = { ...ticket, status: to, details, updatedAt: now };
     await repositories.tickets.update(updated);
+    this.#deps.onTicketChanged?.(updated, outbox, now);
 
     if (to === 'resolved') {
       outbox.jobs.push({

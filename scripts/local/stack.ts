@@ -6,6 +6,7 @@ import { signLaunchParams } from '../../lib/api/launch-params';
 import { handleApiRequest } from '../../lib/api/routes';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
+import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { shippedCampaigns } from '../../lib/campaigns/campaign';
@@ -151,6 +152,7 @@ export async function startLocalStack(
     clock,
     logger: logger.child({ fn: 'csat-followup' }),
     settings: ticketServiceSettings(config),
+    onTicketChanged: refreshCardOnChange,
   });
   const apiSettings = apiSettingsFrom(config.miniApp, config.api);
   const vkOptions = {

@@ -2,37 +2,46 @@ import { callbackServerMethods } from './callback-servers';
 import { keyboardProblem } from './keyboard';
 import { fail, invalid, type MethodAnswer, type MethodContext, type MethodTable, ok } from './method-context';
 import { notificationMethods } from './notifications';
+import type { SentMessage } from './types';
 
 /**
  * `messages.*`: sending to users and chats (with VK's permission, dedup and keyboard checks),
  * editing, snackbars, a chat's members.
  */
 export const messageMethods: MethodTable = {
+  /**
+   * One message to `peer_id` (answer: its message id), or the same message to each of `peer_ids`
+   * (up to 100; answer: `[{peer_id, message_id, conversation_message_id, error?}]`, a peer that can't
+   * get it carries its own error, as VK answers). `random_id` dedups per peer.
+   */
   'messages.send': (params, context) => {
-    const peerId = Number(params.peer_id ?? params.user_id);
-    const randomId = Number(params.random_id ?? 0);
-    if (!peerId) return invalid('peer_id');
     if ((params.message ?? '').length > 9000) return fail(914, 'Message is too long');
     if (!params.message && !params.attachment) return invalid('message is empty');
-    const dedupKey = `${peerId}:${randomId}`;
-    if (randomId !== 0 && context.randomIds.has(dedupKey))
-      return ok(context.randomIds.get(dedupKey), 'duplicate');
-    if (peerId < 2_000_000_000 && peerId > 0 && !context.allowed.has(peerId))
-      return fail(901, "Can't send messages for users without permission");
     if (params.keyboard) {
       const problem = keyboardProblem(params.keyboard);
       if (problem) return fail(911, `Keyboard format is invalid: ${problem}`);
     }
-    const message = context.record(
-      peerId,
-      params.message ?? '',
-      params.keyboard ? JSON.parse(params.keyboard) : null,
-      randomId,
-    );
-    if (randomId !== 0) context.randomIds.set(dedupKey, message.messageId);
-    context.options.log?.(`sandbox ← messages.send to ${peerId}: ${message.text.slice(0, 200)}`);
-    if (peerId < 2_000_000_000 && context.options.echoReplies) context.echo(message);
-    return ok(message.messageId);
+    if (params.peer_ids !== undefined && params.peer_id === undefined && params.user_id === undefined) {
+      const peerIds = params.peer_ids.split(',').map(Number);
+      if (
+        peerIds.length === 0 ||
+        peerIds.length > 100 ||
+        peerIds.some((peerId) => !Number.isSafeInteger(peerId) || peerId === 0)
+      )
+        return invalid('peer_ids');
+      const items = peerIds.map((peerId) => {
+        const sent = sendOne(peerId, params, context);
+        return 'error' in sent
+          ? { peer_id: peerId, message_id: 0, conversation_message_id: 0, error: sent.error }
+          : { peer_id: peerId, message_id: 0, conversation_message_id: sent.message.conversationMessageId };
+      });
+      return ok(items);
+    }
+    const peerId = Number(params.peer_id ?? params.user_id);
+    if (!peerId) return invalid('peer_id');
+    const sent = sendOne(peerId, params, context);
+    if ('error' in sent) return fail(sent.error.code, sent.error.description);
+    return ok(sent.message.messageId, sent.duplicate ? 'duplicate' : undefined);
   },
 
   /**
@@ -118,4 +127,31 @@ export async function invokeMethod(
 ): Promise<MethodAnswer> {
   const handler = Object.hasOwn(apiMethods, method) ? apiMethods[method] : undefined;
   return handler ? handler(params, context) : fail(3, 'Unknown method passed');
+}
+
+/** Sends one message to one peer, as VK would: dedup by `random_id`, the user's permission, the echo. */
+function sendOne(
+  peerId: number,
+  params: Record<string, string>,
+  context: MethodContext,
+): { message: SentMessage; duplicate: boolean } | { error: { code: number; description: string } } {
+  const randomId = Number(params.random_id ?? 0);
+  const dedupKey = `${peerId}:${randomId}`;
+  const earlier = randomId !== 0 ? context.randomIds.get(dedupKey) : undefined;
+  if (earlier !== undefined) {
+    const message = context.sent.find((candidate) => candidate.messageId === earlier);
+    if (message) return { message, duplicate: true };
+  }
+  if (peerId < 2_000_000_000 && peerId > 0 && !context.allowed.has(peerId))
+    return { error: { code: 901, description: "Can't send messages for users without permission" } };
+  const message = context.record(
+    peerId,
+    params.message ?? '',
+    params.keyboard ? JSON.parse(params.keyboard) : null,
+    randomId,
+  );
+  if (randomId !== 0) context.randomIds.set(dedupKey, message.messageId);
+  context.options.log?.(`sandbox ← messages.send to ${peerId}: ${message.text.slice(0, 200)}`);
+  if (peerId < 2_000_000_000 && context.options.echoReplies) context.echo(message);
+  return { message, duplicate: false };
 }

@@ -7,6 +7,12 @@ afterEach(async () => {
   await bot?.close();
 });
 
+const everythingSaidTo = (userId: number) =>
+  bot
+    .sentTo(userId)
+    .map((message) => message.text)
+    .join('\n');
+
 describe('knowledge base in the chat', () => {
   it('answers the questions it used to get wrong with the right articles', async () => {
     bot = await startBotStack();
@@ -24,7 +30,7 @@ describe('knowledge base in the chat', () => {
     expect(bot.lastTo(952).text).toMatch(/Передать вопрос оператору/);
     expect(bot.payloadsOf(bot.lastTo(952)).some((p) => p.c === 'kb_ok')).toBe(false);
     await bot.says(952, 'да');
-    expect(bot.sentTo(952).map((m) => m.text).join('\n')).toMatch(/Обращение Q-\d+ создано/);
+    expect(everythingSaidTo(952)).toMatch(/Обращение Q-\d+ создано/);
   });
 
   it('"не помогло" after an article passes the question to an operator', async () => {
@@ -33,6 +39,6 @@ describe('knowledge base in the chat', () => {
     await bot.says(953, 'Не проходит оплата картой');
     expect(bot.payloadsOf(bot.lastTo(953))).toContainEqual({ c: 'kb_ok', s: 'payment-failed' });
     await bot.says(953, 'не помогло');
-    expect(bot.sentTo(953).map((m) => m.text).join('\n')).toMatch(/Обращение Q-\d+ создано/);
+    expect(everythingSaidTo(953)).toMatch(/Обращение Q-\d+ создано/);
   });
 });

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { type Article, CONFIDENCE_THRESHOLD, KnowledgeBase, knowledgeBase } from '../../lib/kb/articles';
 import { kbWords, TermReader } from '../../lib/kb/terms';
 

@@ -1,0 +1,146 @@
+import * as z from 'zod';
+import type { Clock } from '../../clock';
+import { describeError } from '../../errors';
+import type { Logger } from '../../log/logger';
+import type { DeferredJobs } from '../../queue/deferred';
+import type { DeferredJobRecord, Repositories, Store } from '../../storage/port';
+import { type Outbox, writeOutbox } from '../../tickets/service';
+import { messagesSendParams, type VkClient } from '../../vk/client';
+import { VkApiError, vkApiError } from '../../vk/errors';
+import { markSent } from '../reply-sending';
+import { cardRecordOf, withCardRecord } from './card';
+import { cardEditSchema, cardJobSchema, queueCardEdit } from './card-sync';
+
+/** `messages.send` with `peer_ids`: one entry per peer (VK's `messages_send_user_ids_response`). */
+const peerIdsAnswerSchema = z.array(
+  z.object({
+    peer_id: z.number(),
+    conversation_message_id: z.number().optional(),
+    error: z.object({ code: z.number(), description: z.string().optional() }).optional(),
+  }),
+);
+
+/** VK refuses these edits for good (909 too old, 920 not editable): retrying can't help. */
+const EDIT_REFUSED_FOR_GOOD = new Set([909, 920]);
+
+export interface CardJobDependencies {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** The community token's client: a card goes by a direct `messages.send` (`execute` keeps no answer). */
+  vk: VkClient;
+  deferred: DeferredJobs;
+}
+
+/** The deferred worker's side of the cards: `ops-card` jobs, and the checks on a card's `vk-edit` jobs. */
+export class CardJobs {
+  readonly #deps: CardJobDependencies;
+
+  constructor(deps: CardJobDependencies) {
+    this.#deps = deps;
+  }
+
+  /** Runs an `ops-card` job: posts the card and records where it is, or refreshes it. */
+  async run(job: DeferredJobRecord): Promise<void> {
+    const payload = cardJobSchema.parse(job.payload);
+    if (payload.mode === 'refresh') {
+      await this.#inTransaction(async (repositories, outbox, now) => {
+        const ticket = await repositories.tickets.get(payload.ticketId);
+        if (ticket) await queueCardEdit(repositories, outbox, ticket, { now, holdMs: 0 });
+      });
+      return;
+    }
+    const conversationMessageId = await this.#send(job.jobId, payload);
+    await this.#inTransaction(async (repositories, outbox, now) => {
+      // Done in the same commit as what it learned (its text dropped: the chat holds it).
+      await markSent(repositories, [job.jobId], [], now);
+      const ticket = await repositories.tickets.get(payload.ticketId);
+      if (!ticket || conversationMessageId === null) return;
+      const card = cardRecordOf(ticket);
+      if (card.posted?.conversationMessageId === conversationMessageId) return; // a re-run
+      const posted = withCardRecord(ticket, {
+        ...card,
+        posted: { peerId: payload.peerId, conversationMessageId, frame: payload.frame },
+        shown: payload.shown,
+      });
+      await repositories.tickets.update(posted);
+      // A change made while the card was on its way: shown now.
+      await queueCardEdit(repositories, outbox, posted, { now, holdMs: 0 });
+    });
+  }
+
+  /** Whether a `vk-edit` job is a card's edit that a newer one has replaced: then it is not sent. */
+  async editSuperseded(job: DeferredJobRecord): Promise<boolean> {
+    const edit = cardEditSchema.safeParse(job.payload.card);
+    if (!edit.success) return false;
+    const ticket = await this.#deps.store.read((repositories) =>
+      repositories.tickets.get(edit.data.ticketId),
+    );
+    if (ticket && cardRecordOf(ticket).version <= edit.data.version) return false;
+    this.#deps.logger.info('operators card edit superseded; not sent', { jobId: job.jobId });
+    return true;
+  }
+
+  /** Whether a card's edit failed for good (the card is too old to edit): logged, and not retried. */
+  editRefusedForGood(job: DeferredJobRecord, error: unknown): boolean {
+    if (!cardEditSchema.safeParse(job.payload.card).success) return false;
+    if (!(error instanceof VkApiError) || !EDIT_REFUSED_FOR_GOOD.has(error.errorCode)) return false;
+    this.#deps.logger.warn('operators card can no longer be edited', {
+      jobId: job.jobId,
+      errorCode: error.errorCode,
+    });
+    return true;
+  }
+
+  /** Sends the card; its conversation_message_id, or null where VK didn't say it. */
+  async #send(jobId: string, card: Extract<z.infer<typeof cardJobSchema>, { mode: 'post' }>) {
+    const { vk, logger } = this.#deps;
+    const params = {
+      ...messagesSendParams({
+        peerId: card.peerId,
+        messageKey: jobId,
+        text: card.text,
+        keyboard: card.keyboard,
+      }),
+      // No link previews: an edit would have to keep them (`keep_snippets`), and the dialog link needs none.
+      dont_parse_links: true,
+    };
+    try {
+      const answer = await vk.call<unknown>('messages.send', {
+        ...params,
+        peer_id: undefined,
+        peer_ids: String(card.peerId),
+      });
+      const entry = peerIdsAnswerSchema.parse(answer).find((item) => item.peer_id === card.peerId);
+      if (entry?.error) throw vkApiError('messages.send', entry.error.code, entry.error.description ?? '');
+      return entry?.conversation_message_id || null;
+    } catch (error) {
+      if (!(error instanceof VkApiError) || error.errorCode !== 100) throw error;
+      // A VK that refuses `peer_ids`: the card matters more than its edits, so it goes all the same.
+      logger.warn('messages.send refused peer_ids; the card is posted without its id and stays as sent', {
+        jobId,
+        error: describeError(error),
+      });
+      await vk.call<unknown>('messages.send', params);
+      return null;
+    }
+  }
+
+  /** `work` in a transaction with an outbox; its jobs are created there and dispatched after the commit. */
+  async #inTransaction(
+    work: (repositories: Repositories, outbox: Outbox, now: number) => Promise<void>,
+  ): Promise<void> {
+    const { store, clock, deferred, logger } = this.#deps;
+    let outbox: Outbox = { jobs: [] };
+    await store.transaction(async (repositories) => {
+      outbox = { jobs: [] }; // a conflict retry starts over
+      const now = clock.now();
+      await work(repositories, outbox, now);
+      await writeOutbox(repositories, outbox, now);
+    });
+    if (outbox.jobs.length === 0) return;
+    await deferred.dispatchCommitted(outbox.jobs).catch((error: unknown) => {
+      logger.warn('deferred dispatch failed; the rescue timer will retry', { error: describeError(error) });
+    });
+  }
+}

@@ -1,0 +1,156 @@
+import * as z from 'zod';
+import type { TicketRecord } from '../../storage/port';
+import { findCategory, type SupportSettings } from '../../support/settings';
+import { statusEmoji } from '../../tickets/lifecycle';
+import { type Button, buildKeyboard } from '../keyboard';
+import { OPERATORS_LANGUAGE, opsText } from './voice';
+
+/**
+ * A ticket's card in the operators' chat, as data: what it shows (the user's words, the ticket's
+ * current status and assignee, the buttons that status allows) and what the ticket remembers of it
+ * (`details.opsCard`: where the card is, the state it shows, the operators' names). Pure: rendering
+ * takes what was read; `card-sync.ts` reads, writes and sends.
+ */
+
+/** Operators' VK clients are current: cards carry callback buttons. */
+export const OPERATOR_CLIENT = { callback: true, inline: true, keyboard: true } as const;
+
+/** What a card shows besides the user's words and the ticket's state; fixed when it is posted. */
+export const cardFrameSchema = z.object({
+  groupId: z.number().int().positive(),
+  emoji: z.string(),
+  category: z.string(),
+});
+export type CardFrame = z.infer<typeof cardFrameSchema>;
+
+/**
+ * What the ticket keeps of its card (`details.opsCard`). No user data: the card's words are read from
+ * the ticket's first message whenever it is rendered, so an erased user's card loses them too.
+ */
+export const cardRecordSchema = z.object({
+  /** Where the card is: known once its `messages.send` answered with the conversation_message_id. */
+  posted: z
+    .object({
+      peerId: z.number().int(),
+      conversationMessageId: z.number().int().positive(),
+      frame: cardFrameSchema,
+    })
+    .optional(),
+  /** Bumped by every edit queued: an edit job of a lower version is superseded and never sent. */
+  version: z.number().int().nonnegative().default(0),
+  /** The state (`cardState`) the card shows, or will once its latest queued edit lands. */
+  shown: z.string().optional(),
+  /** Operators' first names by VK id, as the chat learned them (the assignee line, the prompts). */
+  names: z.record(z.string(), z.string()).default({}),
+});
+export type CardRecord = z.infer<typeof cardRecordSchema>;
+
+/** The ticket's card record; an empty one when it has none (not posted yet, or an older ticket). */
+export function cardRecordOf(ticket: TicketRecord): CardRecord {
+  const parsed = cardRecordSchema.safeParse(ticket.details.opsCard ?? {});
+  return parsed.success ? parsed.data : { version: 0, names: {} };
+}
+
+/** The ticket with its card record replaced. */
+export function withCardRecord(ticket: TicketRecord, card: CardRecord): TicketRecord {
+  return { ...ticket, details: { ...ticket.details, opsCard: card } };
+}
+
+/** What of the ticket a card shows that changes: a card whose `shown` differs needs an edit. */
+export function cardState(ticket: Pick<TicketRecord, 'status' | 'assigneeId'>): string {
+  return `${ticket.status}:${ticket.assigneeId ?? ''}`;
+}
+
+/** An operator as the chat names them: their first name when known, else their VK id. */
+export function operatorLabel(names: Readonly<Record<string, string>>, operatorId: number): string {
+  return names[String(operatorId)] ?? `id${operatorId}`;
+}
+
+/** The frame of a ticket's card from the support settings. */
+export function cardFrame(settings: { groupId: number; support: SupportSettings }, ticket: TicketRecord) {
+  const category = findCategory(settings.support, ticket.category);
+  return {
+    groupId: settings.groupId,
+    emoji: category?.emoji ?? '',
+    category: category?.label[OPERATORS_LANGUAGE] ?? ticket.category,
+  } satisfies CardFrame;
+}
+
+/** The user's side of a card: who wrote and what (the ticket's first message). */
+export interface CardContent {
+  /** null once the user's data was erased. */
+  userId: number | null;
+  firstName: string | null;
+  text: string;
+  photos: readonly string[];
+}
+
+export interface CardView {
+  text: string;
+  keyboard: object;
+}
+
+/**
+ * The card as the chat shows it: the ticket, the user's words and a line with the current status and
+ * assignee; the buttons are what the status allows (take and resolve while open, reopen once resolved,
+ * none once closed; templates until then).
+ */
+export function renderCard(
+  frame: CardFrame,
+  content: CardContent,
+  ticket: Pick<TicketRecord, 'number' | 'status' | 'assigneeId'>,
+  names: Readonly<Record<string, string>>,
+): CardView {
+  const { userId } = content;
+  const status = opsText(`status.${ticket.status}`);
+  const text = opsText('ops.card', {
+    status_emoji: statusEmoji[ticket.status],
+    emoji: frame.emoji,
+    number: ticket.number,
+    category: frame.category,
+    user:
+      userId === null
+        ? opsText('ops.card.user.erased')
+        : opsText('ops.card.user', { name: content.firstName ?? `id${userId}`, user_id: userId }),
+    text: content.text || '—',
+    attachments:
+      content.photos.length > 0 ? opsText('ops.card.attachments', { list: content.photos.join(', ') }) : '',
+    dialog_url: userId === null ? '—' : `https://vk.com/gim${frame.groupId}?sel=${userId}`,
+    state:
+      ticket.assigneeId === null
+        ? opsText('ops.card.state.unassigned', { status })
+        : opsText('ops.card.state.assigned', { status, assignee: operatorLabel(names, ticket.assigneeId) }),
+  });
+  return { text, keyboard: cardKeyboard(ticket) };
+}
+
+/** The card's buttons for the ticket's status. */
+export function cardKeyboard(ticket: Pick<TicketRecord, 'number' | 'status'>): object {
+  const t = ticket.number;
+  const template: Button = { label: opsText('ops.card.template'), payload: { c: 'op', a: 'tpl', t } };
+  let rows: Button[][];
+  switch (ticket.status) {
+    case 'new':
+    case 'in_progress':
+    case 'waiting_for_user':
+      rows = [
+        [
+          { label: opsText('ops.card.take'), payload: { c: 'op', a: 'take', t }, color: 'primary' },
+          { label: opsText('ops.card.resolve'), payload: { c: 'op', a: 'resolve', t }, color: 'positive' },
+        ],
+        [template],
+      ];
+      break;
+    case 'resolved':
+      rows = [
+        [{ label: opsText('ops.card.reopen'), payload: { c: 'op', a: 'reopen', t }, color: 'primary' }],
+        [template],
+      ];
+      break;
+    case 'closed':
+      rows = [];
+      break;
+  }
+  // An inline keyboard without buttons removes the old ones on an edit.
+  return buildKeyboard(rows, OPERATOR_CLIENT) ?? { inline: true, buttons: [] };
+}
