@@ -12,6 +12,7 @@ import { MembershipFlow } from './flows/membership';
 import { MenuFlow } from './flows/menu';
 import { type IntentId, intents, typedNumber } from './intents';
 import type { ButtonPayload } from './payload';
+import { typedRatingOf } from './survey-answers';
 import type { Turn } from './turn';
 import type { BotUpdate } from './updates';
 
@@ -25,6 +26,9 @@ const ANSWERING: ReadonlySet<DialogState> = new Set([
   'csat_reason',
   'leave_reason',
 ]);
+
+/** Intents that only greet or thank: a first message of them gets the greeting and the menu. */
+const GREETINGS: ReadonlySet<IntentId> = new Set(['hello', 'thanks', 'bye', 'yes', 'no']);
 
 /** Typed intents that go where their button goes, whatever the dialog's step. */
 const NAVIGATION: Partial<Record<IntentId, ButtonPayload>> = {
@@ -46,6 +50,7 @@ export class SupportBot {
   readonly #knowledge: KnowledgeFlow;
   readonly #handover: HandoverFlow;
   readonly #membership: MembershipFlow;
+  readonly #intake: TicketIntakeFlow;
   readonly #flows: readonly Flow[];
   readonly #presses: PressHandlers;
 
@@ -54,12 +59,13 @@ export class SupportBot {
     this.#knowledge = new KnowledgeFlow(deps, this.#menu);
     this.#handover = new HandoverFlow(deps, this.#menu, this.#knowledge);
     this.#membership = new MembershipFlow(deps);
+    this.#intake = new TicketIntakeFlow(deps, this.#menu, this.#handover);
     this.#flows = [
       this.#menu,
       new LanguageFlow(this.#menu),
       this.#knowledge,
       this.#handover,
-      new TicketIntakeFlow(deps, this.#menu, this.#handover),
+      this.#intake,
       this.#membership,
     ];
     this.#presses = Object.assign({}, ...this.#flows.map((flow) => flow.presses));
@@ -161,14 +167,19 @@ export class SupportBot {
       return 'silent_operator_present';
     }
     if (dialog.isNew) {
-      if (update.kind === 'message' && !update.payload && update.text.split(/\s+/).length >= 3) {
-        // A first message that is a question: the greeting and the answer in one message.
-        dialog.preface(this.#menu.greeting(dialog, 'bot.welcome_with_answer'));
-        this.#knowledge.answerQuestion(dialog, update.text);
-      } else {
+      // A first message that asks for something ("оператор", a question, a screenshot) gets it, the
+      // greeting opening the same message; a bare "привет" or a press gets the greeting and the menu.
+      const intent = update.kind === 'message' ? intents.recognise(update.text) : null;
+      const asks =
+        update.kind === 'message' &&
+        !update.payload &&
+        (update.photos.length > 0 ||
+          (intent !== null ? !GREETINGS.has(intent) : update.text.split(/\s+/).length >= 3));
+      if (!asks) {
         this.#menu.welcome(dialog);
+        return 'greeted';
       }
-      return 'greeted';
+      dialog.preface(this.#menu.greeting(dialog, 'bot.welcome_with_answer'));
     }
     if (update.payload) return this.#press(dialog, update.payload);
     if (update.kind === 'message') return this.#typed(dialog, update);
@@ -176,10 +187,13 @@ export class SupportBot {
   }
 
   async #press(dialog: Dialog, payload: ButtonPayload): Promise<Outcome> {
+    // A survey's button picked by its number or label: the same as pressing it.
+    if (payload.c === 'csat' || payload.c === 'csat_why')
+      return this.deps.surveys.answer(dialog, payload, null);
     const handler = this.#presses[payload.c] as
       | ((dialog: Dialog, payload: ButtonPayload) => Promise<Outcome> | Outcome)
       | undefined;
-    // `op` is refused at decoding; `csat` and `csat_why` are answered before the dialog's steps.
+    // `op` is refused at decoding.
     if (!handler) return 'ignored';
     return handler(dialog, payload);
   }
@@ -200,6 +214,7 @@ export class SupportBot {
     if (navigation) return this.#press(dialog, navigation);
     if (intent === 'skip' && dialog.state === 'contact') return this.#press(dialog, { c: 'skip' });
     if (intent === 'send' && dialog.state === 'confirming') return this.#press(dialog, { c: 'send' });
+    if (intent === 'operator' && dialog.state === 'describing') return this.#intake.toOperator(dialog);
 
     if (ANSWERING.has(dialog.state)) {
       if (dialog.state === 'csat_reason') {
@@ -210,14 +225,31 @@ export class SupportBot {
         if (outcome) return outcome;
       }
     }
-    const continued = await this.#handover.continueTicket(dialog, typed, intent);
+    // A bare number that picks nothing (the buttons it meant are gone) is an answer to an open
+    // ticket's question at most; it never reopens one.
+    const bareNumber = typedNumber(typed.text) !== null || typedRatingOf(typed.text, 'five') !== null;
+    const continued = await this.#handover.continueTicket(dialog, typed, bareNumber ? 'bare_number' : intent);
     if (continued) return continued;
+    if (bareNumber) {
+      this.#menu.menu(dialog);
+      return 'number_without_choice';
+    }
     if (intent) {
       const outcome = await this.#intent(dialog, intent);
       if (outcome) return outcome;
     }
     const outcome = await this.#stepTyping(dialog, typed);
     if (outcome) return outcome;
+    if (!typed.text && typed.photos.length > 0) {
+      // A screenshot alone says something is wrong: it is the description of a bug report.
+      await this.#handover.fileTicket(dialog, {
+        category: 'bug',
+        description: dialog.text('bot.description.screenshot'),
+        photos: typed.photos,
+        contact: null,
+      });
+      return 'ticket_from_screenshot';
+    }
     if (!typed.text) {
       this.#menu.menu(dialog);
       return 'menu';
@@ -259,7 +291,15 @@ export class SupportBot {
         return 'menu';
       }
       case 'no': {
-        const no = colored('negative') ?? (offered ? ({ c: 'decline' } as const) : undefined);
+        // "Нет" to "Это помогло?" under an article: it didn't, the question goes to a person.
+        const articleShown = choices.some((choice) => choice.payload.c === 'kb_ok');
+        const no =
+          colored('negative') ??
+          (articleShown && dialog.data.query
+            ? ({ c: 'handover' } as const)
+            : offered
+              ? ({ c: 'decline' } as const)
+              : undefined);
         if (no) return this.#press(dialog, no);
         this.#menu.menu(dialog);
         return 'menu';

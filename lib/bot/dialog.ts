@@ -35,6 +35,8 @@ export const dialogDataSchema = z.object({
     )
     .max(40)
     .optional(),
+  /** When those buttons were offered: a survey sent later takes a typed rating before them. */
+  choicesAt: z.number().optional(),
   /** The community leave the dialog asks the reason for: its key (one reason per leave). */
   leave: z.string().optional(),
   /** While waiting for a low rating's reason in the user's words: the survey's ticket and resolution. */
@@ -112,6 +114,7 @@ export class Dialog {
       this.data.choices = choices.map(({ payload, label, color }) =>
         color ? { payload, label, color } : { payload, label },
       );
+      this.data.choicesAt = this.turn.now;
     }
     this.turn.send({ peerId: this.userId, text: said, ...(keyboard ? { keyboard } : {}) });
   }
@@ -131,9 +134,19 @@ export class Dialog {
    * marks, and the ticket the dialog is about (opening the menu mid-ticket doesn't end it).
    */
   reset(state: DialogState, keep: Partial<DialogData> = {}): void {
-    const { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ticket, choices } = this.data;
+    const { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ticket, choices, choicesAt } =
+      this.data;
     this.state = state;
-    this.data = { client, lastReceiptAt, lastOperatorAt, offHoursRepliedOn, ticket, choices, ...keep };
+    this.data = {
+      client,
+      lastReceiptAt,
+      lastOperatorAt,
+      offHoursRepliedOn,
+      ticket,
+      choices,
+      choicesAt,
+      ...keep,
+    };
   }
 
   async save(): Promise<void> {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import content from '../../content/intents.json';
-import { stemOf, stems } from '../i18n/words';
+import { plainWords, stemOf, stems } from '../i18n/words';
 
 /** What a typed message can mean besides its words: the intents of `content/intents.json`. */
 export const intentIds = [
@@ -44,6 +44,9 @@ export const intentsContentSchema = z.object({
 });
 export type IntentsContent = z.infer<typeof intentsContentSchema>;
 
+/** Shorter words are not read as typos: "да" and "до" are different words. */
+const TYPO_MIN_LENGTH = 4;
+
 /** An intent's `anywhere` words count inside messages of at most this many words (fillers dropped). */
 const ANYWHERE_MAX_WORDS = 4;
 
@@ -56,6 +59,8 @@ export class Intents {
   readonly #phrases = new Map<string, IntentId>();
   readonly #anywhere = new Map<string, IntentId>();
   readonly #fillers: ReadonlySet<string>;
+  /** One-word phrases as typed (not stemmed), for a message of one mistyped word ("аператор"). */
+  readonly #words = new Map<string, IntentId>();
 
   constructor(source: IntentsContent) {
     this.#fillers = new Set([...source.fillers.ru, ...source.fillers.en].flatMap((filler) => stems(filler)));
@@ -64,6 +69,9 @@ export class Intents {
         const key = this.#key(phrase);
         // The first intent to claim a phrase keeps it: the file's order is the priority.
         if (key && !this.#phrases.has(key)) this.#phrases.set(key, intent.id);
+        const [only, ...more] = plainWords(phrase);
+        if (only && more.length === 0 && only.length >= TYPO_MIN_LENGTH && !this.#words.has(only))
+          this.#words.set(only, intent.id);
       }
       for (const word of [...(intent.anywhere?.ru ?? []), ...(intent.anywhere?.en ?? [])]) {
         const stem = stemOf(word.toLowerCase().replace(/ё/g, 'е'));
@@ -82,6 +90,16 @@ export class Intents {
     for (const stem of content) {
       const intent = this.#anywhere.get(stem);
       if (intent) return intent;
+    }
+    return this.#mistyped(text);
+  }
+
+  /** A message of one word one keystroke away from a one-word phrase: "аператор", "менб". */
+  #mistyped(text: string): IntentId | null {
+    const [word, ...more] = plainWords(text);
+    if (!word || more.length > 0 || word.length < TYPO_MIN_LENGTH) return null;
+    for (const [phrase, intent] of this.#words) {
+      if (oneEditApart(word, phrase)) return intent;
     }
     return null;
   }
@@ -128,4 +146,21 @@ export const intents = new Intents(intentsContent);
 export function typedNumber(text: string): number | null {
   const match = /^\s*(\d{1,2})\s*[.)]?\s*$/.exec(text);
   return match ? Number(match[1]) : null;
+}
+
+/** Whether two words differ by one letter added, dropped, changed, or two neighbours swapped. */
+export function oneEditApart(a: string, b: string): boolean {
+  if (a === b || Math.abs(a.length - b.length) > 1) return false;
+  const [shorter, longer] = a.length <= b.length ? [a, b] : [b, a];
+  let start = 0;
+  while (start < shorter.length && shorter[start] === longer[start]) start++;
+  if (shorter.length === longer.length) {
+    const changed = shorter.slice(start + 1) === longer.slice(start + 1);
+    const swapped =
+      shorter[start] === longer[start + 1] &&
+      shorter[start + 1] === longer[start] &&
+      shorter.slice(start + 2) === longer.slice(start + 2);
+    return changed || swapped;
+  }
+  return shorter.slice(start) === longer.slice(start + 1);
 }

@@ -20,6 +20,8 @@ import type { BotUpdate } from './updates';
 export type { OperatorFacts, OperatorsChatSettings } from './operators/context';
 
 const TICKET_NUMBER = /\b([A-Z]-\d{4,9})\b/;
+/** The first line of a card (`ops.card`) or of a relayed user message (`ops.user_message`). */
+const CARD_FIRST_LINE = /^(?:\S+ ){1,2}([A-Z]-\d{4,9}) · /u;
 /** `/take B-1042`: a command, in any script, and what follows it. */
 const COMMAND = /^\/([\p{L}\p{N}_]+)(?:\s+([\s\S]*))?$/u;
 
@@ -183,6 +185,8 @@ export class OperatorsChat {
   /** The ticket a reply is about: the number on the bot's card or relayed message it answers. */
   #cardNumber(replyTo: { fromId: number; text: string } | null): string | null {
     if (!replyTo || replyTo.fromId !== -this.deps.settings.groupId) return null;
-    return TICKET_NUMBER.exec(replyTo.text)?.[1] ?? null;
+    // Only a card ("🆕 ❓ Q-1001 · …") or a relayed message ("✉️ Q-1001 · Анна: …") speaks for its
+    // ticket: an SLA alert or the /queue list names tickets too, and a reply to those is the team's talk.
+    return CARD_FIRST_LINE.exec(replyTo.text)?.[1] ?? null;
   }
 }

@@ -70,9 +70,10 @@ export class SurveyAnswers {
   }
 
   /**
-   * A rating typed instead of pressed ("4", "5/5", "⭐⭐⭐⭐", "👍") while the survey of the dialog's
-   * ticket is the last thing the user was asked (sent or reminded after their last message). Null
-   * when the text is no rating or no survey waits for one.
+   * A rating typed instead of pressed ("4", "5/5", "⭐⭐⭐⭐", "👍") for the survey of the dialog's
+   * ticket, when the survey is the last question the user was asked (no buttons offered since it was
+   * sent). A rating for a survey already answered is told so, not taken as words for the ticket. Null
+   * when the text is no rating or no survey is the last question.
    */
   async typedRating(dialog: Dialog, text: string): Promise<string | null> {
     const number = dialog.data.ticket;
@@ -80,13 +81,18 @@ export class SurveyAnswers {
     const { repositories } = dialog.turn;
     const ticket = await repositories.tickets.getByNumber(number);
     if (!ticket || ticket.userId !== dialog.userId) return null;
-    const waiting = (await repositories.surveys.listByTicket(ticket.ticketId))
-      .filter((survey) => survey.status === 'sent' && survey.updatedAt >= dialog.record.updatedAt)
+    const latest = (await repositories.surveys.listByTicket(ticket.ticketId))
+      .filter((survey) => survey.status === 'sent' || survey.status === 'answered')
       .sort((a, b) => b.updatedAt - a.updatedAt)[0];
-    if (!waiting) return null;
-    const rating = typedRatingOf(text, waiting.scale);
-    const resolution = Number(waiting.surveyId.split(':').at(-1));
-    if (rating === null || !Number.isInteger(resolution)) return null;
+    if (!latest || latest.updatedAt <= (dialog.data.choicesAt ?? 0)) return null;
+    const rating = typedRatingOf(text, latest.scale);
+    if (rating === null) return null;
+    if (latest.status === 'answered') {
+      dialog.say(dialog.text('csat.already'));
+      return 'csat_already_rated';
+    }
+    const resolution = Number(latest.surveyId.split(':').at(-1));
+    if (!Number.isInteger(resolution)) return null;
     return this.answer(dialog, { c: 'csat', t: ticket.number, n: resolution, r: rating }, null);
   }
 
@@ -164,6 +170,9 @@ export class SurveyAnswers {
       }
     }
     if (low) {
+      // A reason button, or the reason in the user's own words: both count.
+      const back = dialog.state === 'with_operator' ? 'with_operator' : 'idle';
+      dialog.reset('csat_reason', { csat: { t: ticket.number, n: payload.n, since: turn.now, back } });
       dialog.say(dialog.text('csat.why'), reasonButtons(dialog.language, ticket.number, payload.n));
       return 'csat_rated_low';
     }
@@ -187,7 +196,7 @@ export class SurveyAnswers {
     }
     const changed = await recordReason(turn.repositories, turn.outbox, survey, { code: payload.w }, turn.now);
     if (!changed) {
-      this.#acknowledge(dialog, press, 'csat.already');
+      this.#acknowledge(dialog, press, 'csat.why.already');
       return 'csat_reason_already';
     }
     if (press?.messageId) {
@@ -199,7 +208,7 @@ export class SurveyAnswers {
       });
     }
     if (payload.w === 'other') {
-      const back = dialog.state === 'with_operator' ? 'with_operator' : 'idle';
+      const back = dialog.data.csat?.back ?? (dialog.state === 'with_operator' ? 'with_operator' : 'idle');
       dialog.reset('csat_reason', {
         ticket: dialog.data.ticket,
         csat: { t: ticket.number, n: payload.n, since: turn.now, back },
@@ -207,6 +216,8 @@ export class SurveyAnswers {
       dialog.say(dialog.text('csat.why.other'));
       return 'csat_reason_asked';
     }
+    // The reason is in: the dialog no longer waits for it in words.
+    if (dialog.state === 'csat_reason') dialog.reset(dialog.data.csat?.back ?? 'idle', { csat: undefined });
     if (press) this.#acknowledge(dialog, press, 'csat.why.thanks');
     else dialog.say(dialog.text('csat.why.thanks'));
     return 'csat_reason_recorded';
@@ -216,7 +227,7 @@ export class SurveyAnswers {
   #acknowledge(
     dialog: Dialog,
     press: SurveyPress | null,
-    key: 'csat.closed' | 'csat.already' | 'csat.why.thanks',
+    key: 'csat.closed' | 'csat.already' | 'csat.why.already' | 'csat.why.thanks',
   ): void {
     if (press) {
       dialog.turn.answerPress({

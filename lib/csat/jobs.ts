@@ -152,9 +152,9 @@ async function sendSurvey(
 }
 
 /**
- * The survey in the dialog where the community may write and the client shows buttons (callback
- * ones where it can, text ones otherwise); else a mini app notification that opens the rating
- * screen; else nothing.
+ * The survey in the dialog where the community may write, with buttons (callback ones where the
+ * client can, text ones otherwise) or, for a client that shows none, asking for a typed rating; else
+ * a mini app notification that opens the rating screen; else nothing.
  */
 async function deliver(
   deps: CsatJobDependencies,
@@ -167,13 +167,18 @@ async function deliver(
   const language = user.language ?? 'ru';
   const client = clientOf(dialog);
   const resolution = currentResolution(ticket);
-  if (user.messagesAllowed === true && (client.inline || client.keyboard)) {
+  if (user.messagesAllowed === true) {
     const keyboard = buildKeyboard(surveyButtons(survey.scale, ticket.number, resolution), client);
+    const ask = render(language, step === 'survey' ? 'csat.ask' : 'csat.reminder', { number: ticket.number });
+    // A client that shows no buttons is asked to type the rating (the bot reads "4", "👍").
+    const typed = keyboard
+      ? ''
+      : `\n\n${render(language, survey.scale === 'thumbs' ? 'csat.typed.thumbs' : 'csat.typed.five')}`;
     try {
       await deps.groupVk.sendMessage({
         peerId: user.userId,
         messageKey: job.jobId,
-        text: render(language, step === 'survey' ? 'csat.ask' : 'csat.reminder', { number: ticket.number }),
+        text: ask + typed,
         ...(keyboard ? { keyboard } : {}),
       });
       return { channel: 'message' };

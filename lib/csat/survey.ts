@@ -141,7 +141,11 @@ export async function cancelSurvey(
   }
 }
 
-/** A reopened ticket: its open surveys are dropped (the next resolution gets its own). */
+/**
+ * A reopened ticket: its open surveys are dropped (the next resolution gets its own), and a low
+ * rating's quality alert not sent yet stays unsent: the user is back with the team, the lead hears of
+ * the ticket again only if its next resolution is rated low too.
+ */
 export async function cancelOpenSurveys(
   repositories: Repositories,
   ticketId: string,
@@ -150,6 +154,7 @@ export async function cancelOpenSurveys(
   for (const survey of await repositories.surveys.listByTicket(ticketId)) {
     if (survey.status === 'scheduled' || survey.status === 'sent')
       await cancelSurvey(repositories, survey, now);
+    else if (survey.status === 'answered') await cancelJob(repositories, alertJobId(survey.surveyId), now);
   }
 }
 

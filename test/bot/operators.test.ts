@@ -159,3 +159,26 @@ describe('templates', () => {
     expect(JSON.stringify(parsed.error?.issues)).toContain('unknown variable {user_name}');
   });
 });
+
+describe("the team's own talk", () => {
+  it('a reply to the /queue list or an alert that names a ticket stays in the chat; only a card or a relayed message speaks to the user', async () => {
+    bot = await startBotStack();
+    const { number } = await bot.fileTicket(1801);
+    const toUser = () => bot.sentTo(1801).length;
+    const before = toUser();
+    await bot.sandbox.memberWritesInChat(OPERATORS_CHAT, 1, '/queue');
+    await bot.settle();
+    const queue = bot.lastTo(OPERATORS_CHAT);
+    expect(queue.text).toContain(number);
+    await bot.sandbox.memberWritesInChat(
+      OPERATORS_CHAT,
+      2,
+      'Коллеги, кто возьмёт?',
+      queue.conversationMessageId,
+    );
+    await bot.settle();
+    expect(toUser()).toBe(before);
+    const ticket = await bot.store.read((r) => r.tickets.getByNumber(number));
+    expect(ticket?.assigneeId ?? null).toBeNull();
+  });
+});

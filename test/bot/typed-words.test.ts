@@ -125,3 +125,118 @@ describe('typed words', () => {
     expect(ticket?.status).toBe('resolved');
   });
 });
+
+describe('typed ratings and reasons', () => {
+  const resolve = (number: string) =>
+    bot.api('POST', `/api/ops/tickets/${number}/status`, {
+      operatorToken: OPERATOR_TOKEN,
+      body: { status: 'resolved' },
+    });
+  const surveysOf = (number: string) =>
+    bot.store.read(async (r): Promise<SurveyRecord[]> => {
+      const ticket = await r.tickets.getByNumber(number);
+      return ticket ? r.surveys.listByTicket(ticket.ticketId) : [];
+    });
+  const statusOf = async (number: string) =>
+    (await bot.store.read((r) => r.tickets.getByNumber(number)))?.status;
+
+  it('a rating typed after small talk still counts; a second one is told it counted, and reopens nothing', async () => {
+    bot = await startBotStack();
+    const { number } = await bot.fileTicket(751);
+    await resolve(number);
+    await bot.advance(31 * MINUTE);
+    await bot.says(751, 'спасибо');
+    await bot.says(751, '5');
+    expect((await surveysOf(number))[0]).toMatchObject({ status: 'answered', rating: 5 });
+    await bot.says(751, '5/5');
+    expect(bot.lastTo(751).text).toBe('Оценка уже учтена');
+    expect(await statusOf(number)).toBe('resolved');
+  });
+
+  it('a low rating takes its reason by number or in words; a reopening stops its alert', async () => {
+    bot = await startBotStack({ environment: { QUALITY_CHAT_PEER_ID: '2000000002' } });
+    const first = await bot.fileTicket(752);
+    await resolve(first.number);
+    await bot.advance(31 * MINUTE);
+    await bot.says(752, '2');
+    expect(bot.lastTo(752).text).toContain('Что пошло не так?');
+    await bot.says(752, '1');
+    expect((await surveysOf(first.number))[0]).toMatchObject({ rating: 2, reason: 'slow' });
+    // The alert for it went out, so the one below would too if the reopening didn't stop it.
+    expect(bot.sentTo(2000000002).filter((m) => m.text.includes(first.number))).toHaveLength(1);
+
+    const second = await bot.fileTicket(753);
+    await resolve(second.number);
+    await bot.advance(31 * MINUTE);
+    await bot.says(753, '1');
+    await bot.says(753, 'Долго');
+    expect((await surveysOf(second.number))[0]).toMatchObject({
+      rating: 1,
+      reason: 'other',
+      reasonText: 'Долго',
+    });
+    expect(await statusOf(second.number)).toBe('resolved');
+
+    const third = await bot.fileTicket(754);
+    await resolve(third.number);
+    await bot.advance(31 * MINUTE);
+    await bot.says(754, '1');
+    await bot.says(754, 'меню');
+    await bot.says(754, 'Всё равно не работает, проверьте ещё раз');
+    expect(await statusOf(third.number)).not.toBe('resolved');
+    await bot.advance(2 * 60 * MINUTE);
+    expect(bot.sentTo(2000000002).filter((m) => m.text.includes(third.number))).toHaveLength(0);
+  });
+
+  it('a client without keyboards is asked to type the rating, and its digit counts', async () => {
+    bot = await startBotStack();
+    await saysWithoutKeyboard(755, 'привет');
+    await saysWithoutKeyboard(755, 'оператор');
+    await saysWithoutKeyboard(755, '2');
+    await saysWithoutKeyboard(755, 'Не приходят уведомления о заказах');
+    const number = /([A-Z]-\d+)/.exec(
+      bot
+        .sentTo(755)
+        .map((m) => m.text)
+        .join('\n'),
+    )?.[1];
+    await resolve(number!);
+    await bot.advance(31 * MINUTE);
+    expect(bot.lastTo(755).text).toContain('Ответьте цифрой от 1 (плохо) до 5 (отлично)');
+    await saysWithoutKeyboard(755, '4');
+    expect((await surveysOf(number!))[0]).toMatchObject({ status: 'answered', rating: 4 });
+  });
+});
+
+describe('what the tryout typed', () => {
+  it('a first message "оператор" is acted on, greeting included; typos count; "оператор" while describing hands over', async () => {
+    bot = await startBotStack();
+    await bot.says(761, 'оператор');
+    expect(bot.lastTo(761).text).toMatch(/^Добрый день, User761/);
+    expect(bot.payloadsOf(bot.lastTo(761)).some((p) => p.c === 'cat')).toBe(true);
+    await bot.says(761, 'менб');
+    expect(bot.lastTo(761).text).toContain('Чем помочь?');
+    await bot.says(761, 'аператор');
+    await bot.press(761, bot.lastTo(761), { c: 'cancel' });
+    await bot.press(761, bot.lastTo(761), { c: 'cat', id: 'bug' });
+    await bot.says(761, 'оператор');
+    expect(bot.lastTo(761).text).toContain('передам его оператору');
+  });
+
+  it('"нет" under an article passes the question to a person; a screenshot alone files a bug report', async () => {
+    bot = await startBotStack();
+    await bot.says(762, 'привет');
+    await bot.says(762, 'Не проходит оплата картой');
+    await bot.says(762, 'нет');
+    expect(bot.lastTo(762).text).toMatch(/Обращение Q-\d+ создано/);
+
+    await bot.says(763, 'привет');
+    await bot.says(763, '', { photos: 1 });
+    expect(
+      bot
+        .sentTo(763)
+        .map((m) => m.text)
+        .join('\n'),
+    ).toMatch(/Обращение B-\d+ создано/);
+  });
+});

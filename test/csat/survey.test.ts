@@ -266,7 +266,7 @@ describe('csat: low ratings', () => {
       why.conversationMessageId,
     );
     await bot.settle();
-    expect(bot.sandbox.eventAnswers.at(-1)?.eventData).toMatchObject({ text: 'Оценка уже учтена' });
+    expect(bot.sandbox.eventAnswers.at(-1)?.eventData).toMatchObject({ text: 'Причину уже учли, спасибо' });
     await bot.advance(2 * HOUR);
     expect(bot.sentTo(QUALITY_CHAT)).toHaveLength(1);
     expect((await surveysOf(number))[0]).toMatchObject({ rating: 2, reason: 'slow', operatorId: 1 });
@@ -284,8 +284,10 @@ describe('csat: low ratings', () => {
     expect(bot.lastTo(2801).text).toBe('Напишите чуть подробнее, пожалуйста.');
     await bot.says(2801, 'Оператор ответил не по делу и закрыл обращение');
     expect(bot.lastTo(2801).text).toContain('Передали руководителю');
-    // The dialog returns to its ticket: a later message still reaches the operators.
-    expect((await bot.store.read((r) => r.dialogs.get(2801)))?.state).toBe('with_operator');
+    // The dialog is still about its ticket: a later message still reaches the operators.
+    const dialog = await bot.store.read((r) => r.dialogs.get(2801));
+    expect(dialog?.state).not.toBe('csat_reason');
+    expect(dialog?.data.ticket).toBe(first.number);
     expect(bot.sentTo(QUALITY_CHAT).at(-1)?.text).toContain(
       'Причина: Другое: «Оператор ответил не по делу и закрыл обращение»',
     );

@@ -112,7 +112,11 @@ export class HandoverFlow implements Flow {
    * a closed one or one resolved before the reopen window gets a linked ticket. Small talk ("спасибо",
    * "ок") after the resolution doesn't reopen anything. Null when the message is not the ticket's.
    */
-  async continueTicket(dialog: Dialog, typed: Typed, intent: IntentId | null): Promise<Outcome | null> {
+  async continueTicket(
+    dialog: Dialog,
+    typed: Typed,
+    intent: IntentId | 'bare_number' | null,
+  ): Promise<Outcome | null> {
     const number = dialog.data.ticket;
     if (!number) return null;
     const { repositories, now } = dialog.turn;
@@ -122,7 +126,7 @@ export class HandoverFlow implements Flow {
       return null;
     }
     if (!openStatuses.includes(ticket.status)) {
-      if (intent !== null && !REOPENING_INTENTS.has(intent)) return null;
+      if (intent === 'bare_number' || (intent !== null && !REOPENING_INTENTS.has(intent))) return null;
       const resolvedAt = typeof ticket.details.resolvedAt === 'number' ? ticket.details.resolvedAt : null;
       const endedAt = ticket.status === 'resolved' && resolvedAt !== null ? resolvedAt : ticket.updatedAt;
       if (now - endedAt > CONTINUES_FOR) {

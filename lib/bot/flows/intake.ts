@@ -3,7 +3,7 @@ import { parseContact } from '../contact';
 import type { Dialog } from '../dialog';
 import type { Button } from '../keyboard';
 import { cancelButton } from './buttons';
-import type { BotDependencies, Flow } from './context';
+import type { BotDependencies, Flow, Outcome } from './context';
 import type { HandoverFlow } from './handover';
 import type { MenuFlow } from './menu';
 
@@ -92,6 +92,13 @@ export class TicketIntakeFlow implements Flow {
       return 'confirming';
     },
   };
+
+  /** "Оператор" typed while describing: the description then goes straight to a person. */
+  toOperator(dialog: Dialog): Outcome {
+    dialog.data.mode = 'handover';
+    dialog.say(dialog.text('bot.describe.handover'), [[cancelButton(dialog)]]);
+    return 'describing';
+  }
 
   #confirm(dialog: Dialog): void {
     const category = findCategory(this.deps.settings.support, dialog.data.category ?? '');
