@@ -58,11 +58,20 @@ const ANYWHERE_MAX_WORDS = 4;
 export class Intents {
   readonly #phrases = new Map<string, IntentId>();
   readonly #anywhere = new Map<string, IntentId>();
-  readonly #fillers: ReadonlySet<string>;
+  #fillers: ReadonlySet<string> = new Set();
   /** One-word phrases as typed (not stemmed), for a message of one mistyped word ("аператор"). */
   readonly #words = new Map<string, IntentId>();
+  #source: (() => IntentsContent) | null;
 
-  constructor(source: IntentsContent) {
+  /** `source` may be a function: read and stemmed on the first message, not at a cold start. */
+  constructor(source: IntentsContent | (() => IntentsContent)) {
+    this.#source = typeof source === 'function' ? source : () => source;
+  }
+
+  #load(): void {
+    if (!this.#source) return;
+    const source = this.#source();
+    this.#source = null;
     this.#fillers = new Set([...source.fillers.ru, ...source.fillers.en].flatMap((filler) => stems(filler)));
     for (const intent of source.intents) {
       for (const phrase of [...intent.ru, ...intent.en]) {
@@ -82,6 +91,7 @@ export class Intents {
 
   /** The intent a typed message stands for, or null when it is a message of its own. */
   recognise(text: string): IntentId | null {
+    this.#load();
     const content = this.#content(text);
     if (content.length === 0) return null;
     const exact = this.#phrases.get(content.join(' '));
@@ -137,9 +147,14 @@ export function intentProblems(source: IntentsContent): string[] {
   return problems;
 }
 
-export const intentsContent = intentsContentSchema.parse(content);
+let parsedContent: IntentsContent | undefined;
 
-/** `content/intents.json`, validated once; a bad file fails the build (scripts/check-content.ts). */
+/** `content/intents.json`, validated on first use; a bad file fails the build (scripts/check-content.ts). */
+export function intentsContent(): IntentsContent {
+  parsedContent ??= intentsContentSchema.parse(content);
+  return parsedContent;
+}
+
 export const intents = new Intents(intentsContent);
 
 /** A typed number picking one of the last message's buttons: "2", "2.", "2)", " 2 ". */

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import content from '../../content/kb.json';
 import { languageOfText } from '../i18n/words';
 import type { Language } from '../storage/port';
-import { kbWords, TermReader } from './terms';
+import { type KbWords, kbWords, TermReader } from './terms';
 
 const articleSchema = z.object({
   slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/),
@@ -87,11 +87,40 @@ interface LanguageIndex {
  * from seven letters) or as the start of a word.
  */
 export class KnowledgeBase {
-  readonly #articles: readonly Article[];
-  readonly #indexes: Record<Language, LanguageIndex>;
+  readonly #source: () => readonly Article[];
+  readonly #wordsSource: () => KbWords;
+  #loaded: readonly Article[] | undefined;
+  #built: Record<Language, LanguageIndex> | undefined;
 
-  constructor(articles: readonly Article[], words = kbWords) {
-    this.#articles = articles;
+  /**
+   * `articles` and `words` may be given as functions: read on first use, so that loading the module
+   * (a function's cold start) neither validates the content nor builds the indexes.
+   */
+  constructor(
+    articles: readonly Article[] | (() => readonly Article[]),
+    words: KbWords | (() => KbWords) = kbWords,
+  ) {
+    this.#source = typeof articles === 'function' ? articles : () => articles;
+    this.#wordsSource = typeof words === 'function' ? words : () => words;
+  }
+
+  get #articles(): readonly Article[] {
+    this.#loaded ??= this.#source();
+    return this.#loaded;
+  }
+
+  /**
+   * The indexes, built on first use: a function instance that never searches (a button press, a
+   * ticket from the mini app) doesn't pay for them at its cold start.
+   */
+  get #indexes(): Record<Language, LanguageIndex> {
+    this.#built ??= this.#build();
+    return this.#built;
+  }
+
+  #build(): Record<Language, LanguageIndex> {
+    const articles = this.#articles;
+    const words = this.#wordsSource();
     const index = (language: Language): LanguageIndex => {
       const reader = new TermReader(words[language], language);
       const search = new MiniSearch<Article>({
@@ -112,7 +141,7 @@ export class KnowledgeBase {
       );
       return { reader, search, vocabulary, articleCount: own.length };
     };
-    this.#indexes = { ru: index('ru'), en: index('en') };
+    return { ru: index('ru'), en: index('en') };
   }
 
   /**
@@ -209,5 +238,5 @@ export class KnowledgeBase {
   }
 }
 
-/** `content/kb.json`, validated once; a bad file fails the build (scripts/check-content.ts). */
-export const knowledgeBase = new KnowledgeBase(knowledgeBaseSchema.parse(content).articles);
+/** `content/kb.json`, validated on first use; a bad file fails the build (scripts/check-content.ts). */
+export const knowledgeBase = new KnowledgeBase(() => knowledgeBaseSchema.parse(content).articles);

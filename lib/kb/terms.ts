@@ -72,5 +72,10 @@ export class TermReader {
   }
 }
 
-/** `content/kb-synonyms.json`, validated once. */
-export const kbWords: KbWords = kbWordsSchema.parse(content);
+let parsedWords: KbWords | undefined;
+
+/** `content/kb-synonyms.json`, validated on first use (not at a function's cold start). */
+export function kbWords(): KbWords {
+  parsedWords ??= kbWordsSchema.parse(content);
+  return parsedWords;
+}

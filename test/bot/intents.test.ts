@@ -44,7 +44,7 @@ describe('typed intents', () => {
   });
 
   it('content: every phrase can match and belongs to one intent', () => {
-    expect(intentProblems(intentsContent)).toEqual([]);
+    expect(intentProblems(intentsContent())).toEqual([]);
   });
 
   it('reads numbers as people type them', () => {

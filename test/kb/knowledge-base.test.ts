@@ -72,7 +72,7 @@ describe('knowledgeBase.search (GET /api/kb)', () => {
 });
 
 describe('KB words', () => {
-  const reader = new TermReader(kbWords.ru, 'ru');
+  const reader = new TermReader(kbWords().ru, 'ru');
 
   it('reads a synonym phrase as its group’s word before dropping filler', () => {
     expect(reader.terms('Не пускает в приложение')).toEqual(reader.terms('вход приложение'));
