@@ -18,6 +18,9 @@ import type { BotUpdate } from './updates';
 
 export type { BotSettings, Facts } from './flows/context';
 
+/** VK's limit on a button's label: a longer message is no label typed. */
+const LABEL_MAX_LENGTH = 40;
+
 /** States where what the user types answers the bot's question (a description, a contact, a reason). */
 const ANSWERING: ReadonlySet<DialogState> = new Set([
   'asking',
@@ -268,10 +271,12 @@ export class SupportBot {
 
   /** A typed number ("2") or a button's label ("Мои обращения") picks a button of the last message. */
   #pickedChoice(dialog: Dialog, text: string): ButtonPayload | null {
-    const choices = dialog.data.choices ?? [];
+    const choices = dialog.choices();
     if (choices.length === 0 || !text) return null;
     const number = typedNumber(text);
     if (number !== null) return choices[number - 1]?.payload ?? null;
+    // A label is a few words: a longer message is not one.
+    if (text.length > LABEL_MAX_LENGTH) return null;
     const typedKey = phraseKey(text);
     if (!typedKey) return null;
     return choices.find((choice) => phraseKey(choice.label) === typedKey)?.payload ?? null;
@@ -279,7 +284,7 @@ export class SupportBot {
 
   /** Intents whose meaning depends on the step: yes and no, "оператор", "помогло", small talk. */
   async #intent(dialog: Dialog, intent: IntentId): Promise<Outcome | null> {
-    const choices = dialog.data.choices ?? [];
+    const choices = dialog.choices();
     const colored = (color: 'positive' | 'negative') =>
       choices.find((choice) => choice.color === color)?.payload;
     const offered = dialog.state === 'kb_offered';

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { render, type TextKey } from '../i18n/catalog';
 import type { DialogRecord, Language, UserRecord } from '../storage/port';
 import { assumedCapabilities, type Button, buildKeyboard, type ClientCapabilities } from './keyboard';
-import { buttonPayloadSchema } from './payload';
+import { type ButtonPayload, parseButtonPayload } from './payload';
 import type { Turn } from './turn';
 
 /** What a dialog remembers between messages, validated on load (a row from an older version still reads). */
@@ -28,9 +28,10 @@ export const dialogDataSchema = z.object({
   choices: z
     .array(
       z.object({
-        payload: buttonPayloadSchema,
-        label: z.string(),
-        color: z.enum(['primary', 'secondary', 'positive', 'negative']).optional(),
+        /** The button's payload as its keyboard carries it (JSON), validated when picked. */
+        p: z.string().max(300),
+        l: z.string().max(100),
+        k: z.enum(['primary', 'secondary', 'positive', 'negative']).optional(),
       }),
     )
     .max(40)
@@ -64,6 +65,13 @@ export type DialogState =
   | 'choosing_language'
   | 'csat_reason'
   | 'leave_reason';
+
+/** A button of the bot's last message, as a typed number or label picks it. */
+export interface Choice {
+  payload: ButtonPayload;
+  label: string;
+  color: 'primary' | 'secondary' | 'positive' | 'negative' | undefined;
+}
 
 /** One private dialog during one turn: the user, the dialog row and what the bot says. */
 export class Dialog {
@@ -111,10 +119,13 @@ export class Dialog {
     const said = this.#preface ? `${this.#preface}\n\n${listed}` : listed;
     this.#preface = null;
     if (buttons) {
-      this.data.choices = choices.map(({ payload, label, color }) =>
-        color ? { payload, label, color } : { payload, label },
-      );
+      this.data.choices = choices.map(({ payload, label, color }) => ({
+        p: JSON.stringify(payload),
+        l: label,
+        ...(color ? { k: color } : {}),
+      }));
       this.data.choicesAt = this.turn.now;
+      this.#choices = undefined;
     }
     this.turn.send({ peerId: this.userId, text: said, ...(keyboard ? { keyboard } : {}) });
   }
@@ -128,6 +139,16 @@ export class Dialog {
   }
 
   #preface: string | null = null;
+  #choices: Choice[] | undefined;
+
+  /** The buttons of the bot's last message, their payloads read as a press's would be. */
+  choices(): Choice[] {
+    this.#choices ??= (this.data.choices ?? []).flatMap((choice) => {
+      const parsed = parseButtonPayload(choice.p);
+      return parsed.kind === 'valid' ? [{ payload: parsed.payload, label: choice.l, color: choice.k }] : [];
+    });
+    return this.#choices;
+  }
 
   /**
    * Moves to `state`, keeping only what every state keeps: the client, the off-hours and operator

@@ -23,10 +23,19 @@ export function plainWords(text: string): string[] {
  * whatever the dialog's language: Russian users type English product words and the other way round.
  */
 export function stemOf(word: string): string {
-  if (/[а-я]/.test(word)) return russianStem(word);
-  if (/^[a-z]+$/.test(word)) return englishStem(word);
-  return word;
+  let stem = stemmed.get(word);
+  if (stem === undefined) {
+    stem = /[а-я]/.test(word) ? russianStem(word) : /^[a-z]+$/.test(word) ? englishStem(word) : word;
+    // People use a few thousand words; a flood of odd ones only restarts the memo.
+    if (stemmed.size >= STEMS_REMEMBERED) stemmed.clear();
+    stemmed.set(word, stem);
+  }
+  return stem;
 }
+
+/** Stems already computed: Snowball is the costly part of reading a message, and words repeat. */
+const stemmed = new Map<string, string>();
+const STEMS_REMEMBERED = 20_000;
 
 /** The stems of a text's words, in order. */
 export function stems(text: string): string[] {
