@@ -103,7 +103,10 @@ export class SupportBot {
     facts: Facts,
   ): Promise<Outcome> {
     const { repositories, now } = turn;
-    const stored = await repositories.users.get(update.userId);
+    const stored =
+      turn.userRead?.userId === update.userId
+        ? turn.userRead.user
+        : await repositories.users.get(update.userId);
     let user = stored ?? newUserRecord(update.userId, now);
     const changes: Partial<UserRecord> = {};
     if (update.kind === 'message') {

@@ -1,5 +1,5 @@
 import type { NewJob } from '../queue/jobs';
-import type { Repositories } from '../storage/port';
+import type { Repositories, UserRecord } from '../storage/port';
 import type { Outbox, TransactionScope } from '../tickets/service';
 
 /** A message the community sends; delivered after the commit with `random_id` from its job id. */
@@ -34,6 +34,8 @@ const MESSAGE_CHUNK = 4096;
 export class Turn {
   readonly outbox: Outbox = { jobs: [] };
   pressAnswer: PressAnswer | null = null;
+  /** The user's row as this transaction read it before the turn began (one read, not two). */
+  userRead: { userId: number; user: UserRecord | null } | null = null;
   #sent = 0;
 
   constructor(

@@ -10,7 +10,7 @@ import { bodySize, type HttpRequest, text } from '../http/http';
 import { secretsMatch } from '../http/secret';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
-import type { ClaimOutcome, Repositories, Store } from '../storage/port';
+import type { ClaimOutcome, Repositories, Store, UserRecord } from '../storage/port';
 import { writeOutbox } from '../tickets/service';
 import { type CallbackEnvelope, callbackEnvelopeSchema, type EventIdentity, eventIdentity } from './events';
 
@@ -129,14 +129,18 @@ async function processOnce(
     // runs this again, the claim is `mine` and the turn is not applied twice; its replies go out below.
     store.transaction(
       async (repositories) => {
+        let read: UserRecord | null | undefined;
         if (!nameKnown && 'userId' in update) {
-          const user = await repositories.users.get(update.userId);
-          if (!user?.firstName) return { status: 'needs-name' };
+          read = await repositories.users.get(update.userId);
+          if (!read?.firstName) return { status: 'needs-name' };
         }
         const now = clock.now();
         const claim = await claimEvent(repositories, identity, event.type, now);
         if (claim.outcome !== 'taken') return { status: claim.outcome, turnKey: claim.turnKey };
         const current = new Turn(repositories, now, claim.turnKey, plan.holdMs);
+        // The turn reads the same row again otherwise; nothing wrote it in between (the claim only).
+        if (read !== undefined && 'userId' in update)
+          current.userRead = { userId: update.userId, user: read };
         const outcome = await bot.bot.apply(update, current, facts);
         await writeOutbox(repositories, current.outbox, now);
         return { status: 'applied', turn: current, outcome };

@@ -1,4 +1,4 @@
-import MiniSearch from 'minisearch';
+import MiniSearch, { type SearchResult } from 'minisearch';
 import * as z from 'zod';
 import content from '../../content/kb.json';
 import { languageOfText } from '../i18n/words';
@@ -77,6 +77,11 @@ interface LanguageIndex {
   /** Every term of the language's articles: a question term found here is not looked up by typo. */
   vocabulary: Set<string>;
   articleCount: number;
+  /**
+   * The articles' own terms looked up exactly, kept as found: the content doesn't change while the
+   * process lives, so a term of the vocabulary is searched once (a few hundred of them at most).
+   */
+  exact: Map<string, SearchResult[]>;
 }
 
 /**
@@ -139,7 +144,7 @@ export class KnowledgeBase {
       const vocabulary = new Set(
         own.flatMap((article) => reader.terms([article.title, ...article.keywords, article.body].join('\n'))),
       );
-      return { reader, search, vocabulary, articleCount: own.length };
+      return { reader, search, vocabulary, articleCount: own.length, exact: new Map() };
     };
     return { ru: index('ru'), en: index('en') };
   }
@@ -209,12 +214,19 @@ export class KnowledgeBase {
     for (const term of terms) {
       // A known word is taken as typed; an unknown one may be a typo or the start of a word.
       const approximate = !index.vocabulary.has(term);
-      const results = index.search.search(term, {
-        fuzzy: approximate && term.length >= 4 && (term.length >= 7 ? 2 : 1),
-        prefix: approximate && term.length >= 4,
-        weights: { fuzzy: APPROXIMATE_MATCH, prefix: APPROXIMATE_MATCH },
-        boost: { title: 2, keywords: 2, body: 1 },
-      });
+      const lookUp = () =>
+        index.search.search(term, {
+          fuzzy: approximate && term.length >= 4 && (term.length >= 7 ? 2 : 1),
+          prefix: approximate && term.length >= 4,
+          weights: { fuzzy: APPROXIMATE_MATCH, prefix: APPROXIMATE_MATCH },
+          boost: { title: 2, keywords: 2, body: 1 },
+        });
+      let results: SearchResult[];
+      if (approximate) results = lookUp();
+      else {
+        results = index.exact.get(term) ?? lookUp();
+        index.exact.set(term, results);
+      }
       const weight =
         results.length === 0 ? UNKNOWN_TERM_WEIGHT : Math.log(1 + index.articleCount / results.length);
       totalWeight += weight;
