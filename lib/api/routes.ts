@@ -456,6 +456,7 @@ export const routes: Route[] = [
       const result = await deps.store.transaction((repositories) =>
         eraseUser(repositories, user.userId, deps.clock.now()),
       );
+      await deps.store.afterErasure?.();
       deps.logger.info('user data erased', { anonymisedTickets: result.tickets });
       return json(200, { erased: true, anonymisedTickets: result.tickets });
     },

@@ -20,6 +20,7 @@ export function lazyStore(open: () => Promise<Store>): Store {
     transaction: async (work, options) => (await store()).transaction(work, options),
     read: async (work, options) => (await store()).read(work, options),
     ping: async (options) => (await store()).ping(options),
+    afterErasure: async () => (await store()).afterErasure?.(),
     close: async () => {
       if (!opened) return; // never opened: nothing to close
       const store = await opened.catch(() => null);
@@ -49,6 +50,7 @@ export class InvocationStore implements Store {
   transaction: Store['transaction'] = (work, options) => this.#store().transaction(work, options);
   read: Store['read'] = (work, options) => this.#store().read(work, options);
   ping: Store['ping'] = (options) => this.#store().ping(options);
+  afterErasure = async (): Promise<void> => this.#store().afterErasure?.();
   /** The invocation closes its own store. */
   close = async (): Promise<void> => {};
 }

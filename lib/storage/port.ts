@@ -510,6 +510,11 @@ export interface Store {
   read<T>(work: (repositories: Repositories) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /** A cheap round trip to the database. */
   ping(options?: TransactionOptions): Promise<void>;
+  /**
+   * After an erasure commits: whatever the engine's own files keep of deleted rows is cleared
+   * (SQLite's write-ahead log). Engines that keep nothing a client can read back leave it out.
+   */
+  afterErasure?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -37,6 +37,9 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma(`busy_timeout = ${LOCK_TIMEOUT_MS}`);
+    // Deleted rows are overwritten with zeros, not left in free pages: an erased user's data can't
+    // be read back from the file (`afterErasure` clears the write-ahead log too).
+    this.db.pragma('secure_delete = ON');
     migrateSqlite(this.db);
     this.#repositories = createRepositories(this.db, () => this.#owner);
     this.#lane = new GroupCommitLane(this.db, this.#inTransaction, (owner) => {
@@ -79,6 +82,16 @@ export class SqliteStore implements Store {
     const nested = this.#refuseNested<T>();
     if (nested) return nested;
     return this.#lane.run(async () => work(this.db), mode, '');
+  }
+
+  /**
+   * After an erasure has committed: the write-ahead log still holds the pages as they were before
+   * it, so they are checkpointed into the (zeroed) file and the log truncated. Best effort while
+   * another process reads the file: what it holds back is truncated at the next erasure's call.
+   */
+  async afterErasure(): Promise<void> {
+    await this.#lane.idle();
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async ping(): Promise<void> {
