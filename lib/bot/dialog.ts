@@ -118,6 +118,11 @@ export class Dialog {
         : text;
     const said = this.#preface ? `${this.#preface}\n\n${listed}` : listed;
     this.#preface = null;
+    if (!buttons && this.data.choices && this.data.choicesAt !== this.turn.now) {
+      // A later message without buttons: the old ones are no longer what a number would pick.
+      this.data.choices = undefined;
+      this.#choices = undefined;
+    }
     if (buttons) {
       this.data.choices = choices.map(({ payload, label, color }) => ({
         p: JSON.stringify(payload),
