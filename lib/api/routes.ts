@@ -265,7 +265,11 @@ export const routes: Route[] = [
     tag: 'mini app',
     summary: 'Continue a ticket; a resolved one reopens, a closed one starts a linked ticket',
     body: ticketMessageBody,
-    responses: { 200: 'The ticket the message went to (201 when a linked ticket was created)' },
+    responses: {
+      200: 'The ticket the message went to (201 when a linked ticket was created)',
+      201: 'A linked ticket was created (the one written to is closed)',
+      429: 'A linked ticket would pass the hourly limit of new tickets (Retry-After)',
+    },
     handle: async ({ params, user, body, deps }) => {
       const result = await deps.tickets.addUserMessage(user.userId, params.number ?? '', body);
       return json(result.linkedFrom ? 201 : 200, {

@@ -136,9 +136,9 @@ export class TicketService {
     return this.#deps.settings;
   }
 
-  /** Files a ticket. Idempotent by key; limited per user per hour. */
+  /** Files a ticket. Idempotent by key (a replay spends nothing); limited per user per hour. */
   async create(input: NewTicket, scope?: TransactionScope): Promise<CreatedTicket> {
-    const { settings, clock } = this.#deps;
+    const { clock } = this.#deps;
     return this.#run(scope, async (repositories, outbox) => {
       const now = clock.now();
       const claimKey = input.idempotency ? idempotencyClaimKey(input.userId, input.idempotency.key) : null;
@@ -160,13 +160,6 @@ export class TicketService {
             };
           }
         }
-      }
-      const recent = await repositories.tickets.listByUser(input.userId, { limit: settings.ticketsPerHour });
-      const oldestInWindow = recent.tickets[settings.ticketsPerHour - 1];
-      if (oldestInWindow && oldestInWindow.createdAt > now - HOUR) {
-        throw new TicketError('too_many_tickets', `At most ${settings.ticketsPerHour} tickets an hour.`, {
-          retryAfterSeconds: Math.max(1, Math.ceil((oldestInWindow.createdAt + HOUR - now) / 1000)),
-        });
       }
       const ticket = await this.#insertTicket(repositories, outbox, input, now);
       if (claimKey && input.idempotency) {
@@ -210,7 +203,8 @@ export class TicketService {
 
   /**
    * The user writes on their ticket. Waiting for the user → back in progress; resolved within the
-   * reopen window → reopened; closed, or resolved longer ago → a new ticket linked to this one.
+   * reopen window → reopened; closed, or resolved longer ago → a new ticket linked to this one, which
+   * counts toward the hourly limit like any other (over it: `too_many_tickets`, nothing written).
    */
   async addUserMessage(
     userId: number,
@@ -465,6 +459,36 @@ export class TicketService {
     return result;
   }
 
+  /**
+   * Spends one of the user's tickets of the hour, or refuses with `too_many_tickets` having written
+   * nothing (a caller's transaction that catches the refusal can go on). Every path that files a
+   * ticket comes through here, in the transaction that inserts it, so a filing rolled back gives
+   * its place back.
+   *
+   * The times of the user's tickets of the last hour are one claim row, read and rewritten in this
+   * transaction. That makes the check and the count one step: SQLite runs write transactions one at
+   * a time, and of two YDB transactions that read the row and both write it the second is aborted,
+   * and its re-run reads the first one's ticket.
+   */
+  async #spendTicketBudget(repositories: Repositories, userId: number, now: number): Promise<void> {
+    const limit = this.#deps.settings.ticketsPerHour;
+    const key = ticketBudgetKey(userId);
+    const held = await repositories.claims.get(key, now);
+    const decision = admitTicket(ticketTimes(held?.value), now, limit);
+    if (!decision.admitted) {
+      throw new TicketError('too_many_tickets', `At most ${limit} tickets an hour.`, {
+        retryAfterSeconds: decision.retryAfterSeconds,
+      });
+    }
+    await repositories.claims.put({
+      key,
+      value: { createdAt: decision.times },
+      createdAt: held?.createdAt ?? now,
+      // Once the newest ticket is an hour old the row says nothing any more.
+      expiresAt: Math.max(...decision.times) + HOUR,
+    });
+  }
+
   async #insertTicket(
     repositories: Repositories,
     outbox: Outbox,
@@ -474,6 +498,7 @@ export class TicketService {
     const { settings } = this.#deps;
     const category = findCategory(settings.support, input.category);
     if (!category) throw new TicketError('unknown_category', `Unknown category "${input.category}".`);
+    await this.#spendTicketBudget(repositories, input.userId, now);
     const sequence = await repositories.counters.next(`ticket-number:${category.prefix}`);
     const sla = startSla(settings.hours, category, now);
     const ticket: TicketRecord = {
@@ -691,6 +716,38 @@ async function ticketByNumber(repositories: Repositories, number: string): Promi
 
 function notFound(number: string): TicketError {
   return new TicketError('ticket_not_found', `No ticket ${number}.`);
+}
+
+/**
+ * The claim holding the times of a user's tickets of the last hour (see `#spendTicketBudget`):
+ * hashed like an Idempotency-Key's, so the claims table still names no user; it expires an hour
+ * after the user's last ticket.
+ */
+function ticketBudgetKey(userId: number): string {
+  return `ticket-limit:${createHash('sha256').update(`ticket-limit\u0000${userId}`).digest('base64url')}`;
+}
+
+function ticketTimes(value: Record<string, unknown> | undefined): number[] {
+  const times = value?.createdAt;
+  return Array.isArray(times) ? times.filter((at): at is number => typeof at === 'number') : [];
+}
+
+/**
+ * Whether a user who filed tickets at `times` may file one more at `now`, at most `limit` in any
+ * hour: if so, the times to keep (this one included); if not, when a place frees up.
+ */
+function admitTicket(
+  times: readonly number[],
+  now: number,
+  limit: number,
+): { admitted: true; times: number[] } | { admitted: false; retryAfterSeconds: number } {
+  const inWindow = times.filter((at) => at > now - HOUR).sort((a, b) => a - b);
+  // The ticket whose leaving the window brings the count below the limit (the oldest, at the limit).
+  const blocking = inWindow[inWindow.length - limit];
+  if (blocking !== undefined) {
+    return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((blocking + HOUR - now) / 1000)) };
+  }
+  return { admitted: true, times: [...inWindow, now] };
 }
 
 /**

@@ -82,3 +82,30 @@ describe('continuity', () => {
     expect((await ticketOf(number))?.status).not.toBe('in_progress');
   });
 });
+
+describe('continuity within the hourly limit', () => {
+  it('a message to a closed ticket from a user at the limit files nothing and says when to try again', async () => {
+    bot = await startBotStack();
+    const { number } = await bot.fileTicket(805);
+    for (let i = 0; i < 4; i++) {
+      const created = await bot.api('POST', '/api/tickets', {
+        user: 805,
+        body: {
+          category: 'bug',
+          subject: `Ошибка ${i}`,
+          description: 'После обновления белый экран на профиле',
+        },
+      });
+      expect(created.status).toBe(201);
+    }
+    await bot.api('POST', `/api/ops/tickets/${number}/status`, {
+      operatorToken: OPERATOR_TOKEN,
+      body: { status: 'closed' },
+    });
+    const before = await bot.store.read((r) => r.tickets.listByUser(805, { limit: 20 }));
+    await bot.says(805, 'Снова ничего не работает после обновления');
+    expect(bot.lastTo(805).text).toMatch(/много обращений/);
+    const after = await bot.store.read((r) => r.tickets.listByUser(805, { limit: 20 }));
+    expect(after.tickets).toHaveLength(before.tickets.length);
+  });
+});

@@ -159,6 +159,13 @@ export class HandoverFlow implements Flow {
         if (options.forward) this.knowledge.answerQuestion(dialog, text);
         return 'ticket_gone';
       }
+      if (error instanceof TicketError && error.code === 'too_many_tickets') {
+        // A linked ticket past the hourly limit: nothing filed; the user hears when to try again.
+        dialog.say(
+          dialog.text('bot.ticket.too_many', { minutes: Math.ceil((error.retryAfterSeconds ?? 3600) / 60) }),
+        );
+        return 'too_many_tickets';
+      }
       throw error;
     }
     dialog.data.ticket = result.ticket.number;
