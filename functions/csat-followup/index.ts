@@ -6,28 +6,18 @@ import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform
 import { deferredQueueOf } from '../../lib/queue/jobs';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
-import { VkClient, vkApiOptions } from '../../lib/vk/client';
 import { ExecuteBatcher } from '../../lib/vk/execute';
-import { groupTokenGate, serviceTokenGate } from '../../lib/vk/shared-rate-gate';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
+import { workerVkClients } from '../../lib/worker/vk-clients';
 
 const runtime = createCloudRuntime('csat-followup', functionConfigSections['csat-followup']);
 const { config } = runtime;
 const serviceSettings = ticketServiceSettings(config);
-const vkOptions = vkApiOptions(config.vkApi);
-/** Both tokens paced with every other instance's calls (VK counts a token's calls together). */
-const groupVk = new VkClient({
-  ...vkOptions,
-  token: config.vk.VK_GROUP_TOKEN,
-  rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
-  bucket: groupTokenGate(runtime.invocationStore, config.vk.VK_GROUP_RATE_LIMIT),
-});
-const appVk = new VkClient({
-  ...vkOptions,
-  token: config.miniApp.VK_SERVICE_TOKEN,
-  rateLimitPerSecond: config.miniApp.VK_SERVICE_RATE_LIMIT,
-  bucket: serviceTokenGate(runtime.invocationStore, config.miniApp.VK_SERVICE_RATE_LIMIT),
-});
+/**
+ * Both tokens paced with every other instance's calls (VK counts a token's calls together): the
+ * service token's notifications share their gate with the notify-dispatcher's campaigns.
+ */
+const { groupVk, appVk } = workerVkClients(runtime.invocationStore, config, runtime.logger);
 /**
  * The bot's undelivered replies leave packed into `execute`, as the callback's do: each request
  * filled up to 25 from the outbox (`ReplyWorker`).

@@ -5,7 +5,14 @@ import type { Logger } from '../log/logger';
 import type { AppNotifications } from '../notifications/app-notification';
 import type { JobHandler } from '../queue/jobs';
 import { quietHoursEnd } from '../schedule/quiet-hours';
-import type { DeferredJobRecord, Language, Store, TicketStatus, UserRecord } from '../storage/port';
+import type {
+  DeferredJobRecord,
+  Language,
+  Store,
+  TicketRecord,
+  TicketStatus,
+  UserRecord,
+} from '../storage/port';
 import { findCategory } from '../support/settings';
 import { recordNotAllowed } from '../users/account';
 import type { VkClient } from '../vk/client';
@@ -38,7 +45,7 @@ export interface TicketJobDependencies {
  * The deferred work of the ticket lifecycle, run by the deferred worker (csat-followup):
  * telling the user of a reply or status change, SLA breach checks, auto-close, CRM webhooks.
  * Each is safe to run twice: VK sends are keyed by the job id (`random_id`), notifications by the
- * (user, day) claim, flags by their recorded value.
+ * (user, day) claim, an SLA alert by its ticket and target (sent before its breach is flagged).
  */
 export function ticketJobHandlers(deps: TicketJobDependencies): Record<string, JobHandler> {
   return {
@@ -116,28 +123,57 @@ async function sendTicketNotification(
     deps.logger.info('ticket notification skipped: daily cap reached', { jobId: job.jobId });
 }
 
+/**
+ * A target's due time has come: if the ticket still owes it (`dueBreach`), one alert to the operators'
+ * chat, then the breach flag. The alert goes first and under a key of its own (`random_id`), so a send
+ * that fails (VK's error 10, a timeout) leaves the breach unflagged and the retried job sends it
+ * again, and a send whose flag then fails to commit is repeated under the same key and dropped by VK.
+ */
 async function checkSla(deps: TicketJobDependencies, job: DeferredJobRecord): Promise<void> {
   const target = job.payload.target as SlaTarget;
-  const flagged = await deps.tickets.systemUpdate(String(job.payload.ticketId), (ticket, now) => {
+  const ticketId = String(job.payload.ticketId);
+  const found = await deps.store.read(async (repositories) => {
+    const ticket = await repositories.tickets.get(ticketId);
+    if (!ticket) return null;
     const sla = slaOf(ticket);
-    if (!sla || !dueBreach(sla, ticket.status, target, now)) return null;
+    if (!sla || !dueBreach(sla, ticket.status, target, deps.clock.now())) return null;
+    const assignee = ticket.assigneeId === null ? null : await repositories.users.get(ticket.assigneeId);
+    return { ticket, assigneeName: assignee?.firstName ?? null };
+  });
+  if (!found) return;
+  const { ticket } = found;
+  if (deps.operatorsChatPeerId !== undefined) {
+    const category = findCategory(deps.tickets.settings.support, ticket.category);
+    await deps.groupVk.sendMessage({
+      peerId: deps.operatorsChatPeerId,
+      // Keyed by ticket and target: the one alert a breach gets, whatever retries happen.
+      messageKey: `sla-alert:${ticket.ticketId}:${target}`,
+      text: render('ru', 'sla.alert', {
+        number: ticket.number,
+        category: category?.label.ru ?? ticket.category,
+        target: render('ru', `sla.target.${target}`),
+        assignee: assigneeLabel(ticket, found.assigneeName),
+      }),
+    });
+  }
+  await deps.tickets.systemUpdate(ticketId, (current, now) => {
+    const sla = slaOf(current);
+    if (!sla || sla.breachedAt[target] !== undefined) return null;
     return { details: { sla: { ...sla, breachedAt: { ...sla.breachedAt, [target]: now } } } };
   });
-  if (!flagged) return;
-  deps.logger.warn('sla breached', { ticket: flagged.number, target });
-  if (deps.operatorsChatPeerId === undefined) return;
-  const category = findCategory(deps.tickets.settings.support, flagged.category);
-  await deps.groupVk.sendMessage({
-    peerId: deps.operatorsChatPeerId,
-    // Keyed by ticket and target: the one alert a breach gets, whatever retries happen.
-    messageKey: `sla-alert:${flagged.ticketId}:${target}`,
-    text: render('ru', 'sla.alert', {
-      number: flagged.number,
-      category: category?.label.ru ?? flagged.category,
-      target: render('ru', `sla.target.${target}`),
-      assignee: flagged.assigneeId === null ? '—' : `id${flagged.assigneeId}`,
-    }),
-  });
+  deps.logger.warn('sla breached', { ticket: ticket.number, target });
+}
+
+/**
+ * The assignee as the operators' chat knows them: the first name their ticket's card learned in the
+ * chat (`details.opsCard.names`), else the one VK gave when they wrote to the community, else the id.
+ */
+function assigneeLabel(ticket: TicketRecord, storedName: string | null): string {
+  if (ticket.assigneeId === null) return '—';
+  const card = ticket.details.opsCard as { names?: Record<string, unknown> } | undefined;
+  const cardName = card?.names?.[String(ticket.assigneeId)];
+  if (typeof cardName === 'string' && cardName !== '') return cardName;
+  return storedName ?? `id${ticket.assigneeId}`;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { Category } from '../support/settings';
 /**
  * The SLA clock of a ticket, kept in `details.sla`. Targets are in business time; the resolution
  * clock stops while the ticket waits for the user and its due time moves by the business time spent
- * waiting. A breach is recorded once per target (the alert is keyed by it).
+ * waiting. A breach is recorded once per target, after its alert was sent (the alert is keyed by it).
  */
 export interface SlaClock {
   firstResponseDueAt: number | null;
@@ -61,16 +61,24 @@ export function slaAfterOperatorReply(sla: SlaClock, at: number): SlaClock {
 }
 
 /**
- * Whether a target is breached at `now` and not yet flagged: the breach check flags it and alerts.
- * Resolved and closed tickets have met their resolution target; a waiting ticket's clock is paused.
+ * Whether the ticket still owes what a target promises: a first response while no operator has
+ * answered (in the chat, in the dialog or through the API; internal notes don't count), a resolution
+ * while it is open and not waiting for the user. A resolved or closed ticket owes neither.
+ */
+export function owes(sla: SlaClock, status: TicketStatus, target: SlaTarget): boolean {
+  if (status === 'resolved' || status === 'closed') return false;
+  if (target === 'firstResponse') return sla.firstRespondedAt === null;
+  return sla.waitingSince === null;
+}
+
+/**
+ * Whether a target is breached at `now` and not yet flagged: its due time has passed and the ticket
+ * still owes it. The breach check alerts on it and then flags it.
  */
 export function dueBreach(sla: SlaClock, status: TicketStatus, target: SlaTarget, now: number): boolean {
-  if (sla.breachedAt[target] !== undefined) return false;
-  if (target === 'firstResponse') {
-    return sla.firstRespondedAt === null && sla.firstResponseDueAt !== null && now >= sla.firstResponseDueAt;
-  }
-  if (status === 'resolved' || status === 'closed' || sla.waitingSince !== null) return false;
-  return sla.resolutionDueAt !== null && now >= sla.resolutionDueAt;
+  if (sla.breachedAt[target] !== undefined || !owes(sla, status, target)) return false;
+  const dueAt = target === 'firstResponse' ? sla.firstResponseDueAt : sla.resolutionDueAt;
+  return dueAt !== null && now >= dueAt;
 }
 
 /** The queue's SLA column: breached, at risk (under 20 % of the target left), paused, met or ok. */
