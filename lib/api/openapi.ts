@@ -61,6 +61,11 @@ export function openApiDocument(routes: readonly Route[]) {
               content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
             };
     }
+    if (route.auth === 'admin' && !responses['403'])
+      responses['403'] = {
+        description: 'An operator token, not an admin one',
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+      };
     responses['4XX'] = { $ref: '#/components/responses/Problem' };
     const operations = paths[route.path] ?? {};
     paths[route.path] = operations;
@@ -69,7 +74,8 @@ export function openApiDocument(routes: readonly Route[]) {
       tags: [route.tag],
       operationId: operationIdOf(route.method, route.path),
       ...(route.auth === 'user' ? { security: [{ launchParams: [] }] } : {}),
-      ...(route.auth === 'operator' ? { security: [{ operatorToken: [] }] } : {}),
+      ...(route.auth === 'operator' || route.auth === 'admin' ? { security: [{ operatorToken: [] }] } : {}),
+      ...(route.auth === 'admin' ? { description: 'Admins only: an operator token gets 403.' } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(route.body
         ? {

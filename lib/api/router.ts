@@ -30,7 +30,8 @@ export interface TicketApiDependencies {
 /** Bodies past this are refused before parsing. */
 export const MAX_API_BODY_BYTES = 64 * 1024;
 
-export type Auth = 'public' | 'user' | 'operator';
+/** Who may call a route: anyone, the mini app's user, any operator token, or an admin's only. */
+export type Auth = 'public' | 'user' | 'operator' | 'admin';
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteContext<Q, B> {
@@ -51,7 +52,7 @@ export interface Route<Q = unknown, B = unknown> {
   path: string;
   auth: Auth;
   summary: string;
-  tag: 'mini app' | 'knowledge base' | 'operators' | 'service';
+  tag: 'mini app' | 'knowledge base' | 'operators' | 'admins' | 'service';
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   /** Status → description, for the OpenAPI document; errors are problem+json. */
@@ -82,6 +83,8 @@ function compile(routes: readonly Route[]): CompiledRoute[] {
 }
 
 const CORS_HEADERS = 'content-type, x-vk-launch-params, idempotency-key, x-operator-token';
+/** Response headers the mini app's scripts may read (a browser hides all but a few safe ones). */
+const CORS_EXPOSED_HEADERS = 'Retry-After, Idempotent-Replayed, Content-Disposition';
 
 /**
  * The ticket-api's HTTP handling: CORS, size limit, routing by method and path template,
@@ -97,7 +100,11 @@ export function createApiHandler(routes: readonly Route[]) {
     const origin = request.headers.origin;
     const corsHeaders: Record<string, string> =
       origin && deps.settings.allowedOrigins.includes(origin)
-        ? { 'access-control-allow-origin': origin, vary: 'Origin' }
+        ? {
+            'access-control-allow-origin': origin,
+            'access-control-expose-headers': CORS_EXPOSED_HEADERS,
+            vary: 'Origin',
+          }
         : {};
     const withCors = (result: HttpResult): HttpResult => ({
       ...result,
@@ -134,10 +141,7 @@ export function createApiHandler(routes: readonly Route[]) {
         });
       }
       const { route, names } = found.entry;
-      const params: Record<string, string> = {};
-      names.forEach((name, index) => {
-        params[name] = decodeURIComponent(found.match?.[index + 1] ?? '');
-      });
+      const params = decodeParams(names, found.match);
       const context = {
         request,
         deps,
@@ -151,6 +155,27 @@ export function createApiHandler(routes: readonly Route[]) {
       return withCors(answerError(error, request, deps.logger));
     }
   };
+}
+
+/** The path's `{name}` segments, percent-decoded; a malformed escape is the caller's error, not ours. */
+function decodeParams(names: readonly string[], match: RegExpExecArray): Record<string, string> {
+  const params: Record<string, string> = {};
+  const issues: Array<{ path: string; message: string }> = [];
+  names.forEach((name, index) => {
+    const raw = match[index + 1] ?? '';
+    try {
+      params[name] = decodeURIComponent(raw);
+    } catch {
+      issues.push({ path: `path.${name}`, message: 'not valid percent-encoded UTF-8' });
+    }
+  });
+  if (issues.length > 0) {
+    throw new ValidationError(
+      `The path is invalid: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}.`,
+      issues,
+    );
+  }
+  return params;
 }
 
 function identify(auth: Auth, request: HttpRequest, deps: TicketApiDependencies) {
@@ -173,9 +198,12 @@ function identify(auth: Auth, request: HttpRequest, deps: TicketApiDependencies)
     }
     return { user: verified.identity };
   }
-  if (auth === 'operator') {
+  if (auth === 'operator' || auth === 'admin') {
     const operator = authenticateOperator(request.headers['x-operator-token'], deps.settings.operators);
     if (!operator) throw new HttpError(401, 'operator_unauthorized', 'A valid X-Operator-Token is required.');
+    // Operators handle tickets; exports, erasure and the audit are an admin's.
+    if (auth === 'admin' && operator.role !== 'admin')
+      throw new HttpError(403, 'admin_only', 'This needs an admin token; an operator token may not do it.');
     return { operator };
   }
   return {};

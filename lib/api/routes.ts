@@ -10,11 +10,12 @@ import { utcDay } from '../notifications/daily-cap';
 import type { Language, TicketRecord, TicketStatus, UserRecord } from '../storage/port';
 import { findCategory, supportSettings } from '../support/settings';
 import { openStatuses } from '../tickets/lifecycle';
-import { type ThreadView, TicketError } from '../tickets/service';
+import { type NewTicket, type ThreadView, TicketError } from '../tickets/service';
 import { type SlaState, slaOf, slaState } from '../tickets/sla';
 import { computeStats, localMidnight, statsRange } from '../tickets/stats';
 import { ensureAppUser, eraseUser, exportUserData } from '../users/account';
 import { createApiHandler, type Route, type RouteContext, route, type TicketApiDependencies } from './router';
+import { adminRoutes } from './routes/admin';
 import {
   assignBody,
   createTicketBody,
@@ -202,9 +203,8 @@ export const routes: Route[] = [
           { path: 'header.idempotency-key', message: 'must be 1–128 visible ASCII characters' },
         ]);
       }
-      await deps.store.transaction((repositories) => ensureAppUser(repositories, user, deps.clock.now()));
       const { category, subject, description, attachments, ...rest } = body;
-      const created = await deps.tickets.create({
+      const ticket: NewTicket = {
         userId: user.userId,
         channel: 'app',
         category,
@@ -221,6 +221,11 @@ export const routes: Route[] = [
             : {}),
         },
         ...(key ? { idempotency: { key, requestHash: requestHash(body) } } : {}),
+      };
+      // The user's row in the filing's transaction: a refused filing (429, 422) writes nothing.
+      const created = await deps.tickets.transact(async (scope) => {
+        await ensureAppUser(scope.repositories, user, deps.clock.now());
+        return deps.tickets.create(ticket, scope);
       });
       return json(
         201,
@@ -595,8 +600,8 @@ export const routes: Route[] = [
   route({
     method: 'GET',
     path: '/api/ops/tickets/{number}/audit',
-    auth: 'operator',
-    tag: 'operators',
+    auth: 'admin',
+    tag: 'admins',
     summary: 'What operators and the CRM changed on a ticket, in order',
     responses: { 200: 'The audit entries' },
     handle: async ({ params, deps }) => {
@@ -650,6 +655,7 @@ export const routes: Route[] = [
       );
     },
   }),
+  ...adminRoutes,
 ];
 
 function preferencesOf(record: UserRecord) {

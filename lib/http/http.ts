@@ -18,15 +18,28 @@ export function requestFromEvent(event: HttpEvent, requestId: string): HttpReque
   const rawBody = event.body ?? '';
   const body = event.isBase64Encoded ? Buffer.from(rawBody, 'base64').toString('utf8') : rawBody;
   // Through API Gateway `path` is the route template and `url` the real path; direct calls have only `url` or neither.
-  const realPath = event.url ? new URL(event.url, 'http://gateway').pathname : (event.path ?? '/');
   return {
     method: event.httpMethod,
-    path: realPath,
+    path: event.url ? pathOfTarget(event.url) : (event.path ?? '/'),
     headers,
     query: { ...(event.queryStringParameters ?? {}) },
     body,
     requestId,
   };
+}
+
+/**
+ * The path of a request target (`/api/kb/x?q=1` → `/api/kb/x`), as sent: not resolved against a base
+ * URL, which would read `//host/…` as another host, throw on `//[`, and turn `/a/../b` into `/b`.
+ * Percent-escapes stay as they are; the router decodes each path parameter.
+ *
+ * @example pathOfTarget('/api/tickets/B-1?lang=en') // '/api/tickets/B-1'
+ */
+export function pathOfTarget(target: string): string {
+  const withoutQuery = target.replace(/[?#].*$/s, '');
+  const absolute = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i.exec(withoutQuery);
+  const path = absolute ? withoutQuery.slice(absolute[0].length) : withoutQuery;
+  return path.startsWith('/') ? path : `/${path}`;
 }
 
 export function text(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResult {

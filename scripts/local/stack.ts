@@ -14,7 +14,7 @@ import { type Clock, MINUTE, OffsetClock } from '../../lib/clock';
 import { type ConfigSection, loadConfig } from '../../lib/config/schema';
 import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '../../lib/dispatcher/compose';
 import { describeError } from '../../lib/errors';
-import { type HttpRequest, json } from '../../lib/http/http';
+import { type HttpRequest, json, pathOfTarget } from '../../lib/http/http';
 import { knowledgeBase } from '../../lib/kb/articles';
 import { createLogger, type Logger, type LogSink } from '../../lib/log/logger';
 import { AppNotifications } from '../../lib/notifications/app-notification';
@@ -545,7 +545,11 @@ function readRequest(incoming: IncomingMessage, requestId: string): Promise<Http
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('error', reject);
     incoming.on('end', () => {
-      const url = new URL(incoming.url ?? '/', 'http://local');
+      // The target read as the function's entry reads it (`pathOfTarget`): `new URL(target, base)`
+      // takes `//x/…` for a host and throws on `//[…`.
+      const target = incoming.url ?? '/';
+      const queryAt = target.indexOf('?');
+      const query = queryAt < 0 ? new URLSearchParams() : new URLSearchParams(target.slice(queryAt + 1));
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(incoming.headers)) {
         if (value !== undefined)
@@ -553,9 +557,9 @@ function readRequest(incoming: IncomingMessage, requestId: string): Promise<Http
       }
       resolve({
         method: incoming.method ?? 'GET',
-        path: url.pathname,
+        path: pathOfTarget(target),
         headers,
-        query: Object.fromEntries(url.searchParams),
+        query: Object.fromEntries(query),
         body: Buffer.concat(chunks).toString('utf8'),
         requestId,
       });
