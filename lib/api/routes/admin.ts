@@ -3,8 +3,10 @@ import { ValidationError } from '../../errors';
 import { json } from '../../http/http';
 import type { Repositories } from '../../storage/port';
 import type { OperatorActor } from '../../tickets/service';
+import { TicketError } from '../../tickets/service';
 import { eraseUser, exportUserData } from '../../users/account';
 import { type Route, route } from '../router';
+import { iso } from './common';
 
 /**
  * What only admins may do (an operator's token gets 403): a user's data exported or erased on their
@@ -42,6 +44,22 @@ function auditUserAction(
 }
 
 export const adminRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/ops/tickets/{number}/audit',
+    auth: 'admin',
+    tag: 'admins',
+    summary: 'What operators and the CRM changed on a ticket, in order',
+    responses: { 200: 'The audit entries' },
+    handle: async ({ params, deps }) => {
+      const entries = await deps.store.read(async (repositories) => {
+        const ticket = await repositories.tickets.getByNumber(params.number ?? '');
+        if (!ticket) throw new TicketError('ticket_not_found', `No ticket ${params.number}.`);
+        return repositories.audit.listBySubject(`ticket:${ticket.ticketId}`, 500);
+      });
+      return json(200, { entries: entries.map((entry) => ({ ...entry, at: iso(entry.at) })) });
+    },
+  }),
   route({
     method: 'GET',
     path: '/api/ops/users/{userId}/export',

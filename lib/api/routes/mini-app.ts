@@ -1,0 +1,304 @@
+import { DAY, MINUTE } from '../../clock';
+import { recordRating } from '../../csat/survey';
+import { recordCampaignResponses } from '../../dispatcher/responses';
+import { ValidationError } from '../../errors';
+import { json } from '../../http/http';
+import { supportSettings } from '../../support/settings';
+import { type NewTicket, TicketError } from '../../tickets/service';
+import { ensureAppUser, eraseUser, exportUserData } from '../../users/account';
+import { type Route, route } from '../router';
+import {
+  createTicketBody,
+  eventsBody,
+  listTicketsQuery,
+  notificationsConsentBody,
+  preferencesBody,
+  ratingBody,
+  ticketMessageBody,
+} from '../schemas';
+
+import {
+  encodeCursor,
+  preferencesOf,
+  requestHash,
+  threadBody,
+  ticketSummary,
+  toEpoch,
+  userTickets,
+} from './common';
+
+export const miniAppRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/ping',
+    auth: 'public',
+    tag: 'service',
+    summary: 'Liveness of the API',
+    responses: { 200: 'The API answers' },
+    handle: async () => json(200, { ok: true }),
+  }),
+  route({
+    method: 'GET',
+    path: '/api/categories',
+    auth: 'public',
+    tag: 'mini app',
+    summary: 'Ticket categories for the form, with labels in ru and en',
+    responses: { 200: 'The categories' },
+    handle: async () =>
+      json(200, {
+        categories: supportSettings.categories.map(({ id, emoji, label }) => ({ id, emoji, label })),
+      }),
+  }),
+  route({
+    method: 'POST',
+    path: '/api/tickets',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'File a ticket (Idempotency-Key makes retries safe)',
+    body: createTicketBody,
+    responses: {
+      201: 'The ticket, with its number and expected first response',
+      429: 'Too many tickets this hour',
+    },
+    handle: async ({ body, user, request, deps }) => {
+      const key = request.headers['idempotency-key'];
+      if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
+        throw new ValidationError('The Idempotency-Key header is invalid.', [
+          { path: 'header.idempotency-key', message: 'must be 1–128 visible ASCII characters' },
+        ]);
+      }
+      const { category, subject, description, attachments, ...rest } = body;
+      const ticket: NewTicket = {
+        userId: user.userId,
+        channel: 'app',
+        category,
+        subject,
+        description,
+        attachments,
+        details: {
+          ...(rest.screen ? { screen: rest.screen } : {}),
+          ...(rest.appVersion ? { appVersion: rest.appVersion } : {}),
+          ...((rest.platform ?? user.platform) ? { platform: rest.platform ?? user.platform } : {}),
+          ...(rest.contact ? { contact: rest.contact } : {}),
+          ...(rest.recentEvents
+            ? { recentEvents: rest.recentEvents.map((event) => ({ ...event, at: toEpoch(event.at) })) }
+            : {}),
+        },
+        ...(key ? { idempotency: { key, requestHash: requestHash(body) } } : {}),
+      };
+      // The user's row in the filing's transaction: a refused filing (429, 422) writes nothing.
+      const created = await deps.tickets.transact(async (scope) => {
+        await ensureAppUser(scope.repositories, user, deps.clock.now());
+        return deps.tickets.create(ticket, scope);
+      });
+      return json(
+        201,
+        ticketSummary(created.ticket, user.language),
+        created.replayed ? { 'idempotent-replayed': 'true' } : {},
+      );
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/tickets',
+    auth: 'user',
+    tag: 'mini app',
+    summary: "The caller's tickets, newest first, with filters and a cursor",
+    query: listTicketsQuery,
+    responses: { 200: 'A page of tickets and the cursor of the next one' },
+    handle: async (context) => {
+      const page = await userTickets(context);
+      return json(200, {
+        tickets: page.tickets.map((ticket) => ticketSummary(ticket, context.user.language)),
+        nextCursor: encodeCursor(page.nextCursor),
+      });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/tickets/{number}',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'One of the caller’s tickets: thread and status history (another user’s: 404)',
+    responses: { 200: 'The ticket with its thread', 404: 'No such ticket of the caller' },
+    handle: async ({ params, user, deps }) =>
+      json(
+        200,
+        threadBody(await deps.tickets.threadForUser(user.userId, params.number ?? ''), user.language, false),
+      ),
+  }),
+  route({
+    method: 'POST',
+    path: '/api/tickets/{number}/messages',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Continue a ticket; a resolved one reopens, a closed one starts a linked ticket',
+    body: ticketMessageBody,
+    responses: {
+      200: 'The ticket the message went to (201 when a linked ticket was created)',
+      201: 'A linked ticket was created (the one written to is closed)',
+      429: 'A linked ticket would pass the hourly limit of new tickets (Retry-After)',
+    },
+    handle: async ({ params, user, body, deps }) => {
+      const result = await deps.tickets.addUserMessage(user.userId, params.number ?? '', body);
+      return json(result.linkedFrom ? 201 : 200, {
+        ...ticketSummary(result.ticket, user.language),
+        reopened: result.reopened,
+      });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/tickets/{number}/rating',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Rate a resolved ticket, once per resolution (as the chat survey)',
+    body: ratingBody,
+    responses: { 200: 'The rating was recorded', 409: 'Not resolved, or rated already' },
+    handle: async ({ params, user, body, deps }) => {
+      const survey = await deps.tickets.transact(async ({ repositories, outbox }) => {
+        const ticket = await repositories.tickets.getByNumber(params.number ?? '');
+        if (!ticket || ticket.userId !== user.userId)
+          throw new TicketError('ticket_not_found', `No ticket ${params.number}.`);
+        return recordRating(
+          repositories,
+          outbox,
+          ticket,
+          {
+            rating: body.rating,
+            channel: 'mini_app',
+            ...(body.reason ? { reason: body.reason } : {}),
+            ...(body.comment ? { reasonText: body.comment } : {}),
+          },
+          deps.clock.now(),
+          deps.tickets.settings.csat,
+        );
+      });
+      return json(200, { number: params.number, rating: survey.rating, reason: survey.reason });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/events',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Log up to 100 analytics events (names from the allow-list); re-sent events are stored once',
+    body: eventsBody,
+    responses: { 202: 'Stored (how many were new)' },
+    handle: async ({ body, user, deps }) => {
+      const now = deps.clock.now();
+      const bad = body.events.flatMap((event, index) => {
+        const at = toEpoch(event.at);
+        return at > now + 5 * MINUTE || at < now - 30 * DAY
+          ? [{ path: `body.events.${index}.at`, message: 'must be within the last 30 days' }]
+          : [];
+      });
+      if (bad.length > 0) throw new ValidationError('Some events are out of the accepted time range.', bad);
+      const events = body.events.map((event) => ({
+        userId: user.userId,
+        eventId: event.id,
+        name: event.name,
+        occurredAt: toEpoch(event.at),
+        screen: event.screen ?? null,
+        props: event.props,
+      }));
+      const stored = await deps.store.transaction(async (repositories) => {
+        const count = await repositories.events.append(events);
+        // Opens and returns of campaigns this user was in (the A/B results).
+        await recordCampaignResponses(repositories, user.userId, events);
+        return count;
+      });
+      return json(202, { received: body.events.length, stored });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/me/preferences',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Language, notification types, quiet hours and consent',
+    responses: { 200: 'The preferences' },
+    handle: async ({ user, deps }) => {
+      const record = await deps.store.transaction((repositories) =>
+        ensureAppUser(repositories, user, deps.clock.now()),
+      );
+      return json(200, preferencesOf(record));
+    },
+  }),
+  route({
+    method: 'PUT',
+    path: '/api/me/preferences',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Change preferences (fields left out stay as they are)',
+    body: preferencesBody,
+    responses: { 200: 'The preferences now' },
+    handle: async ({ user, body, deps }) => {
+      const record = await deps.store.transaction(async (repositories) => {
+        const now = deps.clock.now();
+        const current = await ensureAppUser(repositories, user, now);
+        const updated = {
+          ...current,
+          language: body.language ?? current.language,
+          notificationTypes: { ...current.notificationTypes, ...body.notificationTypes },
+          quietHours: body.quietHours === undefined ? current.quietHours : body.quietHours,
+          updatedAt: now,
+        };
+        await repositories.users.put(updated);
+        return updated;
+      });
+      return json(200, preferencesOf(record));
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/me/notifications',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Notification consent given or withdrawn (VKWebAppAllowNotifications / Deny)',
+    body: notificationsConsentBody,
+    responses: { 200: 'The preferences now' },
+    handle: async ({ user, body, deps }) => {
+      const record = await deps.store.transaction(async (repositories) => {
+        const now = deps.clock.now();
+        const current = await ensureAppUser(repositories, user, now);
+        const updated = { ...current, notificationsAllowed: body.enabled, updatedAt: now };
+        await repositories.users.put(updated);
+        return updated;
+      });
+      return json(200, preferencesOf(record));
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/me/export',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Everything held about the caller, as JSON',
+    responses: { 200: 'The export' },
+    handle: async ({ user, deps }) =>
+      json(
+        200,
+        await deps.store.read((repositories) => exportUserData(repositories, user.userId, deps.clock.now())),
+        {
+          'content-disposition': `attachment; filename="my-data-${user.userId}.json"`,
+        },
+      ),
+  }),
+  route({
+    method: 'DELETE',
+    path: '/api/me',
+    auth: 'user',
+    tag: 'mini app',
+    summary: 'Erase the caller’s data; tickets stay, anonymised, for statistics',
+    responses: { 200: 'Erased' },
+    handle: async ({ user, deps }) => {
+      const result = await deps.store.transaction((repositories) =>
+        eraseUser(repositories, user.userId, deps.clock.now()),
+      );
+      await deps.store.afterErasure?.();
+      deps.logger.info('user data erased', { anonymisedTickets: result.tickets });
+      return json(200, { erased: true, anonymisedTickets: result.tickets });
+    },
+  }),
+];

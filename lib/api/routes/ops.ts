@@ -1,0 +1,184 @@
+import { campaignResults } from '../../dispatcher/report';
+import { ValidationError } from '../../errors';
+import { json } from '../../http/http';
+import { utcDay } from '../../notifications/daily-cap';
+import type { TicketRecord, TicketStatus } from '../../storage/port';
+import { supportSettings } from '../../support/settings';
+import { openStatuses } from '../../tickets/lifecycle';
+import type { SlaState } from '../../tickets/sla';
+import { computeStats, statsRange } from '../../tickets/stats';
+import { type Route, route } from '../router';
+import { assignBody, operatorMessageBody, opsQueueQuery, statsQuery, statusBody } from '../schemas';
+
+import { type Cursor, decodeCursor, encodeCursor, slaStateOf, threadBody, ticketSummary } from './common';
+
+export const opsRoutes: Route[] = [
+  route({
+    method: 'GET',
+    path: '/api/ops/tickets',
+    auth: 'operator',
+    tag: 'operators',
+    summary:
+      'The queue: open tickets by default, newest first, filtered by status, category, assignee, SLA state',
+    query: opsQueueQuery,
+    responses: { 200: 'A page of the queue' },
+    handle: async (context) => {
+      const { query, deps, operator } = context;
+      const statuses: readonly TicketStatus[] = query.status ? [query.status] : openStatuses;
+      const assignee = query.assignee === 'me' ? operator.operatorId : query.assignee;
+      let before = decodeCursor(query.cursor);
+      const found: Array<{ ticket: TicketRecord; sla: SlaState }> = [];
+      let nextCursor: Cursor | null = null;
+      await deps.store.read(async (repositories) => {
+        // Each status is its own index range; merging them newest first keeps one cursor for all.
+        for (let rounds = 0; rounds < 20 && found.length < query.limit; rounds++) {
+          const pages = await Promise.all(
+            statuses.map((status) =>
+              repositories.tickets.listByStatus(status, {
+                limit: query.limit,
+                ...(before ? { before } : {}),
+              }),
+            ),
+          );
+          const merged = pages
+            .flatMap((page) => page.tickets)
+            .sort((a, b) => b.createdAt - a.createdAt || (a.ticketId < b.ticketId ? 1 : -1))
+            .slice(0, query.limit);
+          if (merged.length === 0) return;
+          for (const ticket of merged) {
+            before = { createdAt: ticket.createdAt, ticketId: ticket.ticketId };
+            if (query.category && ticket.category !== query.category) continue;
+            if (
+              assignee === 'none'
+                ? ticket.assigneeId !== null
+                : assignee !== undefined && ticket.assigneeId !== assignee
+            )
+              continue;
+            const sla = slaStateOf(ticket, deps);
+            if (query.sla && sla !== query.sla) continue;
+            found.push({ ticket, sla });
+            if (found.length === query.limit) break;
+          }
+          nextCursor =
+            pages.some((page) => page.nextCursor) || merged.length === query.limit ? (before ?? null) : null;
+          if (!nextCursor) return;
+        }
+      });
+      return json(200, {
+        tickets: found.map(({ ticket, sla }) => ({
+          ...ticketSummary(ticket, 'ru'),
+          assigneeId: ticket.assigneeId,
+          channel: ticket.channel,
+          sla,
+          screen: ticket.details.screen ?? null,
+        })),
+        nextCursor: encodeCursor(nextCursor),
+      });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/ops/tickets/{number}',
+    auth: 'operator',
+    tag: 'operators',
+    summary: 'A ticket with the whole thread (internal notes included), details and SLA',
+    responses: { 200: 'The ticket', 404: 'No such ticket' },
+    handle: async (context) => {
+      const view = await context.deps.tickets.thread(context.params.number ?? '');
+      return json(200, {
+        ...threadBody(view, 'ru', true),
+        sla: slaStateOf(view.ticket, context.deps),
+      });
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/ops/tickets/{number}/assign',
+    auth: 'operator',
+    tag: 'operators',
+    summary: 'Take (no assigneeId), assign or unassign (null) a ticket',
+    body: assignBody,
+    responses: { 200: 'The ticket now' },
+    handle: async ({ params, body, operator, deps }) => {
+      const assigneeId = body.assigneeId === undefined ? operator.operatorId : body.assigneeId;
+      return json(
+        200,
+        ticketSummary(await deps.tickets.assign(params.number ?? '', assigneeId, operator), 'ru'),
+      );
+    },
+  }),
+  route({
+    method: 'POST',
+    path: '/api/ops/tickets/{number}/status',
+    auth: 'operator',
+    tag: 'operators',
+    summary: 'Change the status (the user is told)',
+    body: statusBody,
+    responses: { 200: 'The ticket now', 409: 'Not allowed from the current status' },
+    handle: async ({ params, body, operator, deps }) =>
+      json(
+        200,
+        ticketSummary(await deps.tickets.changeStatus(params.number ?? '', body.status, operator), 'ru'),
+      ),
+  }),
+  route({
+    method: 'POST',
+    path: '/api/ops/tickets/{number}/messages',
+    auth: 'operator',
+    tag: 'operators',
+    summary: 'Reply to the user (delivered to them) or add an internal note',
+    body: operatorMessageBody,
+    responses: { 201: 'The message' },
+    handle: async ({ params, body, operator, deps }) => {
+      const result = await deps.tickets.operatorMessage(params.number ?? '', body, operator);
+      return json(201, {
+        number: result.ticket.number,
+        status: result.ticket.status,
+        seq: result.message.seq,
+        internal: result.message.internal,
+      });
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/ops/templates',
+    auth: 'operator',
+    tag: 'operators',
+    summary: 'Reply templates',
+    responses: { 200: 'The templates' },
+    handle: async () => json(200, { templates: supportSettings.operatorTemplates }),
+  }),
+  route({
+    method: 'GET',
+    path: '/api/ops/stats',
+    auth: 'operator',
+    tag: 'operators',
+    summary:
+      'Tickets by category, screen and status; response and resolution times; SLA breaches; CSAT; campaign results',
+    query: statsQuery,
+    responses: {
+      200: 'The figures for tickets created in the range (local dates, default the last 30 days)',
+    },
+    handle: async ({ query, deps }) => {
+      const hours = deps.tickets.settings.hours;
+      const range = statsRange(query, deps.clock.now(), hours.timezone);
+      if (!range) {
+        throw new ValidationError('The range must be 1 to 366 days.', [
+          { path: 'query.from', message: 'range out of bounds' },
+        ]);
+      }
+      const { since, until } = range;
+      return json(
+        200,
+        await deps.store.read(async (repositories) => ({
+          ...(await computeStats(repositories, { since, until, hours })),
+          // Campaign days are UTC days: the plans made within the range.
+          campaigns: await campaignResults(repositories, {
+            fromDay: utcDay(since),
+            toDay: utcDay(until - 1),
+          }),
+        })),
+      );
+    },
+  }),
+];
