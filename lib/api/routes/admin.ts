@@ -1,26 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { ValidationError } from '../../errors';
 import { json } from '../../http/http';
 import type { Repositories } from '../../storage/port';
 import type { OperatorActor } from '../../tickets/service';
 import { TicketError } from '../../tickets/service';
 import { eraseUser, exportUserData } from '../../users/account';
 import { type Route, route } from '../router';
-import { iso } from './common';
+import { iso, userIdOf } from './common';
 
 /**
  * What only admins may do (an operator's token gets 403): a user's data exported or erased on their
  * request (made to support, not through the mini app), each audited with the admin's VK id.
  */
-
-function userIdOf(params: Record<string, string>): number {
-  const userId = Number(params.userId);
-  if (!Number.isSafeInteger(userId) || userId <= 0 || userId >= 2_000_000_000)
-    throw new ValidationError('The path is invalid: userId must be a VK user id.', [
-      { path: 'path.userId', message: 'must be a VK user id (a positive integer below 2000000000)' },
-    ]);
-  return userId;
-}
 
 /** The audit names a user by a hash: an entry must not keep what an erasure removes. */
 const userSubject = (userId: number) =>

@@ -151,3 +151,22 @@ export function preferencesOf(record: UserRecord) {
     quietHours: record.quietHours,
   };
 }
+
+/**
+ * Who filed a ticket, for operators and the CRM: the VK id, the name the bot knows, the profile
+ * link. Read from the user's record at the time of the request, so an erased user is `null`.
+ */
+export function requesterOf(userId: number | null, user: UserRecord | null) {
+  if (userId === null) return null;
+  return { userId, name: user?.firstName ?? null, profileUrl: `https://vk.com/id${userId}` };
+}
+
+/** A `{userId}` path parameter: a VK user's id, or the caller's error. */
+export function userIdOf(params: Record<string, string>): number {
+  const userId = Number(params.userId);
+  if (!Number.isSafeInteger(userId) || userId <= 0 || userId >= 2_000_000_000)
+    throw new ValidationError('The path is invalid: userId must be a VK user id.', [
+      { path: 'path.userId', message: 'must be a VK user id (a positive integer below 2000000000)' },
+    ]);
+  return userId;
+}

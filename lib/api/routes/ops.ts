@@ -1,8 +1,9 @@
+import { DAY } from '../../clock';
 import { campaignResults } from '../../dispatcher/report';
-import { ValidationError } from '../../errors';
+import { HttpError, ValidationError } from '../../errors';
 import { json } from '../../http/http';
 import { utcDay } from '../../notifications/daily-cap';
-import type { TicketRecord, TicketStatus } from '../../storage/port';
+import type { TicketRecord, TicketStatus, UserRecord } from '../../storage/port';
 import { supportSettings } from '../../support/settings';
 import { openStatuses } from '../../tickets/lifecycle';
 import type { SlaState } from '../../tickets/sla';
@@ -10,7 +11,17 @@ import { computeStats, statsRange } from '../../tickets/stats';
 import { type Route, route } from '../router';
 import { assignBody, operatorMessageBody, opsQueueQuery, statsQuery, statusBody } from '../schemas';
 
-import { type Cursor, decodeCursor, encodeCursor, slaStateOf, threadBody, ticketSummary } from './common';
+import {
+  type Cursor,
+  decodeCursor,
+  encodeCursor,
+  iso,
+  requesterOf,
+  slaStateOf,
+  threadBody,
+  ticketSummary,
+  userIdOf,
+} from './common';
 
 export const opsRoutes: Route[] = [
   route({
@@ -27,7 +38,7 @@ export const opsRoutes: Route[] = [
       const statuses: readonly TicketStatus[] = query.status ? [query.status] : openStatuses;
       const assignee = query.assignee === 'me' ? operator.operatorId : query.assignee;
       let before = decodeCursor(query.cursor);
-      const found: Array<{ ticket: TicketRecord; sla: SlaState }> = [];
+      const found: Array<{ ticket: TicketRecord; sla: SlaState; user: UserRecord | null }> = [];
       let nextCursor: Cursor | null = null;
       await deps.store.read(async (repositories) => {
         // Each status is its own index range; merging them newest first keeps one cursor for all.
@@ -56,7 +67,8 @@ export const opsRoutes: Route[] = [
               continue;
             const sla = slaStateOf(ticket, deps);
             if (query.sla && sla !== query.sla) continue;
-            found.push({ ticket, sla });
+            const user = ticket.userId === null ? null : await repositories.users.get(ticket.userId);
+            found.push({ ticket, sla, user });
             if (found.length === query.limit) break;
           }
           nextCursor =
@@ -65,8 +77,9 @@ export const opsRoutes: Route[] = [
         }
       });
       return json(200, {
-        tickets: found.map(({ ticket, sla }) => ({
+        tickets: found.map(({ ticket, sla, user }) => ({
           ...ticketSummary(ticket, 'ru'),
+          requester: requesterOf(ticket.userId, user),
           assigneeId: ticket.assigneeId,
           channel: ticket.channel,
           sla,
@@ -85,8 +98,11 @@ export const opsRoutes: Route[] = [
     responses: { 200: 'The ticket', 404: 'No such ticket' },
     handle: async (context) => {
       const view = await context.deps.tickets.thread(context.params.number ?? '');
+      const { userId } = view.ticket;
+      const user = userId === null ? null : await context.deps.store.read((r) => r.users.get(userId));
       return json(200, {
         ...threadBody(view, 'ru', true),
+        requester: requesterOf(userId, user),
         sla: slaStateOf(view.ticket, context.deps),
       });
     },
@@ -181,4 +197,60 @@ export const opsRoutes: Route[] = [
       );
     },
   }),
+  route({
+    method: 'GET',
+    path: '/api/ops/users/{userId}',
+    auth: 'operator',
+    tag: 'operators',
+    summary: 'A requester: their tickets and ratings, language, permissions and latest events',
+    responses: { 200: 'The user', 400: 'Not a VK user id', 404: 'No such user' },
+    handle: async ({ params, deps }) => {
+      const userId = userIdOf(params);
+      const now = deps.clock.now();
+      const found = await deps.store.read(async (repositories) => {
+        const user = await repositories.users.get(userId);
+        if (!user) return null;
+        const page = await repositories.tickets.listByUser(userId, { limit: USER_TICKETS_SHOWN });
+        const surveys = (
+          await Promise.all(page.tickets.map((ticket) => repositories.surveys.listByTicket(ticket.ticketId)))
+        ).flat();
+        const events = await repositories.events.listByUser(userId, {
+          since: now - USER_EVENTS_DAYS * DAY,
+          until: now + 1,
+          limit: USER_EVENTS_READ,
+        });
+        return { user, tickets: page.tickets, surveys, events };
+      });
+      if (!found) throw new HttpError(404, 'user_not_found', `No user ${userId} is known here.`);
+      const numbers = new Map(found.tickets.map((ticket) => [ticket.ticketId, ticket.number]));
+      return json(200, {
+        requester: requesterOf(userId, found.user),
+        language: found.user.language,
+        messagesAllowed: found.user.messagesAllowed,
+        notificationsAllowed: found.user.notificationsAllowed,
+        tickets: found.tickets.map((ticket) => ({
+          ...ticketSummary(ticket, 'ru'),
+          assigneeId: ticket.assigneeId,
+        })),
+        ratings: found.surveys
+          .filter((survey) => survey.rating !== null)
+          .map((survey) => ({
+            number: numbers.get(survey.ticketId) ?? null,
+            rating: survey.rating,
+            reason: survey.reason,
+            answeredAt: iso(survey.answeredAt),
+          })),
+        latestEvents: found.events
+          .slice(-USER_EVENTS_SHOWN)
+          .reverse()
+          .map((event) => ({ name: event.name, screen: event.screen, at: iso(event.occurredAt) })),
+      });
+    },
+  }),
 ];
+
+/** What `GET /api/ops/users/{userId}` shows: the latest tickets, and events of the last 30 days. */
+const USER_TICKETS_SHOWN = 20;
+const USER_EVENTS_DAYS = 30;
+const USER_EVENTS_READ = 500;
+const USER_EVENTS_SHOWN = 20;
