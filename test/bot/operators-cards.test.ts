@@ -263,3 +263,20 @@ describe('taking a ticket someone else holds', () => {
 async function job(jobId: string) {
   return bot.store.read((r) => r.jobs.get(jobId));
 }
+
+describe('a finished ticket', () => {
+  it('is not taken or taken over from an old keyboard: the chat says to reopen it, nothing changes', async () => {
+    bot = await startBotStack();
+    const { number } = await bot.fileTicket(1901);
+    await bot.sandbox.memberPressesInChat(OPERATORS_CHAT, 1, { c: 'op', a: 'take', t: number });
+    await bot.settle();
+    await bot.api('POST', `/api/ops/tickets/${number}/status`, {
+      operatorToken: ADMIN_TOKEN,
+      body: { status: 'resolved' },
+    });
+    await bot.sandbox.memberPressesInChat(OPERATORS_CHAT, 2, { c: 'op', a: 'takeover', t: number, h: 1 });
+    await bot.settle();
+    expect(bot.lastTo(OPERATORS_CHAT).text).toBe(`⚠️ ${number}: так нельзя, обращение сейчас «решено ✅».`);
+    expect((await ticketOf(number)).assigneeId).toBe(1);
+  });
+});

@@ -1,5 +1,6 @@
 import type { TicketRecord } from '../../storage/port';
 import { openStatuses, reopenStatus } from '../../tickets/lifecycle';
+import { TicketError } from '../../tickets/service';
 import { dialogDataSchema } from '../dialog';
 import { buildKeyboard } from '../keyboard';
 import type { Turn } from '../turn';
@@ -40,6 +41,15 @@ export class TicketActions {
     const { voice, tickets } = this.#area;
     const ticket = await turn.repositories.tickets.getByNumber(number);
     if (!ticket) return this.#notFound(turn, number);
+    if (!openStatuses.includes(ticket.status)) {
+      // An old keyboard or a "take over" asked before the resolution: a finished ticket is reopened,
+      // not taken.
+      const refusal =
+        ticket.status === 'closed'
+          ? new TicketError('ticket_closed', `Ticket ${number} is closed.`)
+          : new TicketError('invalid_transition', `Ticket ${number} is ${ticket.status}.`);
+      return sayRefusal(this.#area, turn, number, refusal);
+    }
     const holder = ticket.assigneeId;
     if (holder === operator.operatorId || (holder !== null && holder !== confirmedHolder))
       await showOnCard(turn, ticket);
