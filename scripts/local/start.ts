@@ -1,5 +1,6 @@
 import { ConfigError } from '../../lib/config/schema';
-import { DEV_USER_ID, startLocalStack, startupBanner } from './stack';
+import { DEV_USER_ID, startupBanner } from './banner';
+import { startLocalStack } from './stack';
 
 /** `npm start`: the whole system on embedded defaults, with nothing configured. */
 async function main(): Promise<void> {

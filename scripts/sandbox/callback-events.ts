@@ -96,13 +96,7 @@ export function chatMessageEvent(message: {
           }
         : {}),
     },
-    client_info: {
-      button_actions: ['text', 'callback', 'open_link', 'open_app'],
-      keyboard: true,
-      inline_keyboard: true,
-      carousel: true,
-      lang_id: 0,
-    },
+    client_info: currentClientInfo(),
   };
 }
 
@@ -124,4 +118,15 @@ export function communityMessage(message: SentMessage, groupId: number) {
 /** The `event_id` of a `message_event` (a button press): 12 hex digits. */
 export function pressEventId(): string {
   return randomUUID().replace(/-/g, '').slice(0, 12);
+}
+
+/** `client_info` as a current VK client sends it: every button type, inline keyboards. */
+export function currentClientInfo(langId = 0) {
+  return {
+    button_actions: ['text', 'callback', 'open_link', 'open_app'],
+    keyboard: true,
+    inline_keyboard: true,
+    carousel: true,
+    lang_id: langId,
+  };
 }

@@ -1,13 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { callbackEnvelopeSchema, messageNewSchema } from '../../lib/callback/events';
-import {
-  DEV_USER_ID,
-  devCallbackCurl,
-  devMessageNew,
-  type LocalStack,
-  startLocalStack,
-  startupBanner,
-} from '../../scripts/local/stack';
+import { DEV_USER_ID, devCallbackCurl, devMessageNew, startupBanner } from '../../scripts/local/banner';
+import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 
 /** The curl of `npm start`'s banner, as a newcomer would copy it: from `curl` to the closing quote. */
 function printedCurl(banner: string[]): string {

@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalStack, startupBanner } from '../../scripts/local/stack';
+import { startupBanner } from '../../scripts/local/banner';
+import { startLocalStack } from '../../scripts/local/stack';
 
 describe('the local stack', () => {
   it('reports storage and queue up, and a message played through the sandbox reaches /vk/callback', async () => {
