@@ -137,7 +137,7 @@ async function effectsOn(userId: number) {
   };
 }
 
-const describeWithSchema = schemaPresent() ? describe : describe.skip;
+const describeWithSchema = schemaPresent() ? describe : describe.skip; // skip reason: VK's schema is ../shared/vk-api-schema, beside the clone in CI
 
 describeWithSchema('every subscribed event as VK documents it', () => {
   beforeAll(async () => {
@@ -278,9 +278,11 @@ describe('events VK documents without a string event_id', () => {
 
   it('counts a join request and its approval as two joins', async () => {
     const userId = ++user;
-    expect(enumOf('callback_group_join', 'join_type')).toEqual(
-      expect.arrayContaining(['request', 'approved']),
-    );
+    // The join types come from VK's schema where it is at hand (../shared, beside the clone in CI).
+    if (schemaPresent())
+      expect(enumOf('callback_group_join', 'join_type')).toEqual(
+        expect.arrayContaining(['request', 'approved']),
+      );
     for (const joinType of ['request', 'request', 'approved', 'approved']) {
       await send('group_join', { user_id: userId, join_type: joinType });
     }
