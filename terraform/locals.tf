@@ -65,12 +65,15 @@ locals {
       DEFAULT_QUIET_HOURS = var.default_quiet_hours
     }
     support = {
-      TICKETS_PER_HOUR           = tostring(var.tickets_per_hour)
-      TICKET_REOPEN_WINDOW_HOURS = tostring(var.ticket_reopen_window_hours)
-      TICKET_AUTO_CLOSE_HOURS    = tostring(var.ticket_auto_close_hours)
-      OPERATORS_CHAT_PEER_ID     = var.operators_chat_peer_id == null ? "" : tostring(var.operators_chat_peer_id)
-      OPERATOR_PAUSE_MINUTES     = tostring(var.operator_pause_minutes)
-      CRM_WEBHOOK_URL            = var.crm_webhook_url
+      TICKETS_PER_HOUR             = tostring(var.tickets_per_hour)
+      TICKET_REOPEN_WINDOW_HOURS   = tostring(var.ticket_reopen_window_hours)
+      TICKET_AUTO_CLOSE_HOURS      = tostring(var.ticket_auto_close_hours)
+      PERSONAL_DATA_RETENTION_DAYS = tostring(var.personal_data_retention_days)
+      OPERATORS_CHAT_PEER_ID       = var.operators_chat_peer_id == null ? "" : tostring(var.operators_chat_peer_id)
+      OPERATORS_CHATS              = join(",", [for key, peer_id in var.operators_chats : "${key}=${peer_id}"])
+      LEAD_CHAT_PEER_ID            = var.lead_chat_peer_id == null ? "" : tostring(var.lead_chat_peer_id)
+      OPERATOR_PAUSE_MINUTES       = tostring(var.operator_pause_minutes)
+      CRM_WEBHOOK_URL              = var.crm_webhook_url
     }
     csat = {
       CSAT_DELAY_MINUTES   = tostring(var.csat_delay_minutes)

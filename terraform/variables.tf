@@ -97,13 +97,13 @@ variable "vk_service_rate_limit" {
 }
 
 variable "notify_daily_cap" {
-  description = "Mini app notifications one user may get a day: campaigns, ticket updates and surveys together."
+  description = "Campaign notifications one user may get a day. VK allows 3 of every kind; campaigns never take the last one, which is kept for ticket updates and surveys."
   type        = number
   default     = 1
 
   validation {
-    condition     = contains([1, 2, 3], var.notify_daily_cap)
-    error_message = "notify_daily_cap must be 1, 2 or 3 (VK allows 3 a day)."
+    condition     = contains([1, 2], var.notify_daily_cap)
+    error_message = "notify_daily_cap must be 1 or 2 (VK allows 3 a day, and the last one is kept for ticket updates)."
   }
 }
 
@@ -216,6 +216,17 @@ variable "ticket_auto_close_hours" {
   }
 }
 
+variable "personal_data_retention_days" {
+  description = "FZ-152: a closed ticket's personal data (contact, texts, attachments) is anonymised this many days after it closes; users are told this number."
+  type        = number
+  default     = 180
+
+  validation {
+    condition     = var.personal_data_retention_days >= 1 && var.personal_data_retention_days <= 3650
+    error_message = "personal_data_retention_days must be 1-3650."
+  }
+}
+
 variable "operators_chat_peer_id" {
   description = "Peer id of the operators' chat (2000000000 + chat id) for SLA alerts and ticket cards; null: none."
   type        = number
@@ -224,6 +235,28 @@ variable "operators_chat_peer_id" {
   validation {
     condition     = var.operators_chat_peer_id == null ? true : var.operators_chat_peer_id > 2000000000
     error_message = "operators_chat_peer_id must be 2000000000 + the chat's id."
+  }
+}
+
+variable "operators_chats" {
+  description = "More operators' chats, for categories that name one in content/support.json (\"chat\": \"payments\"): chat key => peer id (2000000000 + chat id). Other categories go to operators_chat_peer_id."
+  type        = map(number)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, peer_id in var.operators_chats : can(regex("^[a-z][a-z0-9_-]{0,31}$", key)) && peer_id > 2000000000])
+    error_message = "operators_chats keys must be lower-case ids and peer ids 2000000000 + the chat's id."
+  }
+}
+
+variable "lead_chat_peer_id" {
+  description = "Peer id of the leads' chat (2000000000 + chat id): a ticket past its SLA escalates there once; null: the operators' chat."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.lead_chat_peer_id == null ? true : var.lead_chat_peer_id > 2000000000
+    error_message = "lead_chat_peer_id must be 2000000000 + the chat's id."
   }
 }
 

@@ -1,4 +1,4 @@
-import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { MINUTE, systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { AppNotifications } from '../../lib/notifications/app-notification';
@@ -6,6 +6,7 @@ import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform
 import { deferredQueueOf } from '../../lib/queue/jobs';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
 import { createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
+import { anonymiseDueTickets } from '../../lib/tickets/retention';
 import { ExecuteBatcher } from '../../lib/vk/execute';
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 import { workerVkClients } from '../../lib/worker/vk-clients';
@@ -32,9 +33,10 @@ const crmWebhook =
  * The deferred worker. Two triggers: the deferred queue (each message a hop of a deferred job:
  * ticket updates to users, the bot's undelivered replies, SLA checks, auto-close, CRM webhooks, and
  * CSAT surveys, reminders and quality alerts) and a frequent timer that re-sends hops of jobs whose
- * message was lost. Each message is handled on its own: a failing job is re-queued alone, so it does
- * not return the batch. Only if the store or the queue fails does the batch come back, and the hops
- * already handled are then dropped.
+ * message was lost and anonymises closed tickets whose personal data retention ran out. Each
+ * message is handled on its own: a failing job is re-queued alone, so it does not return the batch.
+ * Only if the store or the queue fails does the batch come back, and the hops already handled are
+ * then dropped.
  */
 export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext) =>
   runtime.invoke(context, async ({ store, logger }) => {
@@ -45,6 +47,7 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       logger,
       settings: serviceSettings,
       onTicketChanged: refreshCardOnChange,
+      onTicketFiled: announceCardOnFiling,
     });
     const jobHandlers = deferredJobHandlers({
       store,
@@ -58,7 +61,6 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
         store,
         clock: systemClock,
         appVk,
-        dailyCap: config.miniApp.NOTIFY_DAILY_CAP,
       }),
       groupId: config.vk.VK_GROUP_ID,
       operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
@@ -74,5 +76,8 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       );
       return { processed: outcomes.length };
     }
-    return { rescued: await deferred.rescueStalledJobs(20 * MINUTE) };
+    const rescued = await deferred.rescueStalledJobs(20 * MINUTE);
+    // Closed tickets whose personal data retention ran out (FZ-152): parked jobs, taken when due.
+    const { anonymised } = await anonymiseDueTickets({ store, clock: systemClock, logger, deferred });
+    return { rescued, anonymised };
   });

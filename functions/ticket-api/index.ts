@@ -1,5 +1,5 @@
 import { handleApiRequest } from '../../lib/api/routes';
-import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { requestFromEvent } from '../../lib/http/http';
@@ -23,6 +23,7 @@ export const handler: HttpHandler = (event, context) =>
       logger,
       settings: serviceSettings,
       onTicketChanged: refreshCardOnChange,
+      onTicketFiled: announceCardOnFiling,
     });
     return handleApiRequest(requestFromEvent(event, context.requestId), {
       store,

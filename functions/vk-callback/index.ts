@@ -1,6 +1,6 @@
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
-import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { systemClock } from '../../lib/clock';
@@ -55,6 +55,7 @@ export const handler: HttpHandler = (event, context) =>
       logger,
       settings: serviceSettings,
       onTicketChanged: refreshCardOnChange,
+      onTicketFiled: announceCardOnFiling,
     });
     const bot = createCallbackBot({
       store,

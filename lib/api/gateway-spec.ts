@@ -42,11 +42,8 @@ export function gatewaySpecTemplate(document: ReturnType<typeof openApiDocument>
   };
   for (const [path, operations] of Object.entries(document.paths)) {
     const routed: Record<string, unknown> = {};
-    for (const [method, operation] of Object.entries(operations as Record<string, Record<string, unknown>>)) {
-      // Authentication is the function's (launch params, operator tokens): the gateway would try to
-      // enforce an apiKey scheme it has no authorizer for, so the schemes stay out of its spec.
-      const { security: _security, ...rest } = operation;
-      routed[method] = { ...rest, 'x-yc-apigateway-integration': integration(API_FUNCTION) };
+    for (const [method, operation] of Object.entries(operations as Record<string, GatewayOperation>)) {
+      routed[method] = { ...routingOf(operation), 'x-yc-apigateway-integration': integration(API_FUNCTION) };
     }
     // CORS preflights go to the ticket-api, which answers them against MINI_APP_ORIGINS: the
     // gateway's own CORS rule copies a list of origins into one header, which browsers refuse.
@@ -57,11 +54,47 @@ export function gatewaySpecTemplate(document: ReturnType<typeof openApiDocument>
     };
     paths[path] = routed;
   }
-  const { securitySchemes: _schemes, ...components } = document.components;
   return {
     openapi: '3.0.0',
-    info: { ...document.info, title: 'Support backend: API Gateway' },
+    info: { title: 'Support backend: API Gateway', version: document.info.version },
     paths,
-    components,
+  };
+}
+
+interface GatewayOperation {
+  summary: string;
+  operationId: string;
+  tags?: string[];
+  parameters?: Array<{ name: string; in: string; required: boolean }>;
+  responses: Record<string, { description?: string }>;
+}
+
+/**
+ * What the gateway needs of an operation: its route, not its types. The document is OpenAPI 3.1
+ * (JSON Schema 2020-12) and the gateway reads 3.0, so schemas stay out (the function validates);
+ * so do the security schemes: authentication is the function's (launch params, operator tokens), and
+ * the gateway would try to enforce an apiKey scheme it has no authorizer for.
+ */
+function routingOf(operation: GatewayOperation) {
+  return {
+    summary: operation.summary,
+    operationId: operation.operationId,
+    ...(operation.tags ? { tags: operation.tags } : {}),
+    ...(operation.parameters
+      ? {
+          parameters: operation.parameters.map(({ name, in: where, required }) => ({
+            name,
+            in: where,
+            required,
+            schema: { type: 'string' },
+          })),
+        }
+      : {}),
+    responses: Object.fromEntries(
+      Object.entries(operation.responses).map(([status, response]) => [
+        status,
+        { description: response.description ?? 'A problem (RFC 9457)' },
+      ]),
+    ),
   };
 }

@@ -1,5 +1,5 @@
 import { secretsMatch } from '../http/secret';
-import type { OperatorActor } from '../tickets/service';
+import type { OperatorActor } from '../tickets/audit';
 
 export interface OperatorCredential extends OperatorActor {
   token: string;

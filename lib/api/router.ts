@@ -1,12 +1,14 @@
 import type * as z from 'zod';
 import type { Clock } from '../clock';
 import { AppError, describeError, HttpError, ValidationError } from '../errors';
-import { type HttpRequest, problem } from '../http/http';
+import { type HttpRequest, json, problem } from '../http/http';
 import type { KnowledgeBase } from '../kb/articles';
 import type { Logger } from '../log/logger';
 import type { HttpResult } from '../platform/types';
 import { type Store, undeterminedCommit } from '../storage/port';
-import { type OperatorActor, TicketError, type TicketService } from '../tickets/service';
+import type { OperatorActor } from '../tickets/audit';
+import { TicketError } from '../tickets/errors';
+import type { TicketService } from '../tickets/service';
 import { type LaunchIdentity, verifyLaunchParams } from './launch-params';
 import { authenticateOperator, type OperatorCredential } from './operator-auth';
 
@@ -46,6 +48,15 @@ export interface RouteContext<Q, B> {
   operator: OperatorActor;
 }
 
+/** One documented answer of a route. */
+export interface ResponseSpec {
+  description: string;
+  /** The JSON body's schema; required below 400 (the fuzzer validates every such answer against it). */
+  schema?: z.ZodType;
+  /** Headers this answer may carry: name → what it says. */
+  headers?: Record<string, string>;
+}
+
 export interface Route<Q = unknown, B = unknown> {
   method: Method;
   /** An OpenAPI path template: `/api/tickets/{number}`. */
@@ -55,9 +66,25 @@ export interface Route<Q = unknown, B = unknown> {
   tag: 'mini app' | 'knowledge base' | 'operators' | 'admins' | 'service';
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
-  /** Status → description, for the OpenAPI document; errors are problem+json. */
-  responses: Record<number, string>;
+  /**
+   * Status → what it means, for the OpenAPI document: below 400 with the JSON body's schema (named in
+   * lib/api/responses.ts) and the headers it carries; errors are problem+json (a description is enough).
+   */
+  responses: Record<number, string | ResponseSpec>;
   handle(context: RouteContext<Q, B>): Promise<HttpResult>;
+}
+
+/**
+ * A JSON answer whose body the compiler checks against the schema the route documents for that status
+ * (lib/api/responses.ts), so a field added to one and not the other fails `tsc`.
+ */
+export function jsonOf<S extends z.ZodType>(
+  _schema: S,
+  status: number,
+  body: z.output<S>,
+  headers: Record<string, string> = {},
+): HttpResult {
+  return json(status, body, headers);
 }
 
 /** Keeps each route's query and body types tied to its handler. */

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { lowRatingReasons, REASON_TEXT } from '../csat/survey';
 import { supportSettings } from '../support/settings';
 import { ticketStatuses } from '../tickets/lifecycle';
+import { ticketPriorities } from '../tickets/priority';
 
 /** Request shapes of the HTTP API, validated at the edge; the OpenAPI document is generated from them. */
 
@@ -15,26 +16,43 @@ const phone = z
   .transform((value) => value.replace(/[\s()-]/g, ''))
   .pipe(z.string().regex(/^\+?[1-9]\d{9,14}$/, 'must be a phone number like +7 900 123-45-67'));
 
-export const createTicketBody = z.strictObject({
-  category: z.enum(supportSettings.categories.map((c) => c.id) as [string, ...string[]]),
-  subject: z.string().trim().min(3).max(120),
-  description: z.string().trim().min(1).max(4000),
-  screen: z.string().max(200).optional(),
-  appVersion: z.string().max(40).optional(),
-  platform: z.string().max(40).optional(),
-  /** The path to the problem: the user's latest events, oldest first. */
-  recentEvents: z
-    .array(z.strictObject({ name: z.string().max(64), at: instant, screen: z.string().max(200).optional() }))
-    .max(50)
-    .optional(),
-  contact: z
-    .strictObject({
-      email: z.email('must be an e-mail address').max(254).optional(),
-      phone: phone.optional(),
-    })
-    .optional(),
-  attachments: z.array(vkPhoto).max(10).default([]),
-});
+export const createTicketBody = z
+  .strictObject({
+    category: z.enum(supportSettings.categories.map((c) => c.id) as [string, ...string[]]),
+    subject: z.string().trim().min(3).max(120),
+    description: z.string().trim().min(1).max(4000),
+    screen: z.string().max(200).optional(),
+    appVersion: z.string().max(40).optional(),
+    platform: z.string().max(40).optional(),
+    /** The path to the problem: the user's latest events, oldest first. */
+    recentEvents: z
+      .array(
+        z.strictObject({ name: z.string().max(64), at: instant, screen: z.string().max(200).optional() }),
+      )
+      .max(50)
+      .optional(),
+    contact: z
+      .strictObject({
+        email: z.email('must be an e-mail address').max(254).optional(),
+        phone: phone.optional(),
+      })
+      .optional(),
+    /**
+     * The user agreed to their contact being kept as the form's notice says (`contactNotice` of
+     * `GET /api/categories`): required with a contact (FZ-152), stored as `details.contactConsentAt`.
+     */
+    consent: z.boolean().optional(),
+    attachments: z.array(vkPhoto).max(10).default([]),
+  })
+  .superRefine((body, context) => {
+    const contactGiven = body.contact?.email !== undefined || body.contact?.phone !== undefined;
+    if (contactGiven && body.consent !== true)
+      context.addIssue({
+        code: 'custom',
+        path: ['consent'],
+        message: 'must be true when a contact is given: the user agrees to the contact notice',
+      });
+  });
 
 const cursor = z.string().max(200);
 export const listTicketsQuery = z.strictObject({
@@ -108,6 +126,17 @@ export const opsQueueQuery = z.strictObject({
   category: z.string().max(32).optional(),
   assignee: z.union([z.literal('none'), z.literal('me'), z.coerce.number().int().positive()]).optional(),
   sla: z.enum(['ok', 'at_risk', 'breached', 'paused', 'met']).optional(),
+  priority: z.enum(ticketPriorities).optional(),
+  /** A search: a ticket number, a VK id, an e-mail or phone, or the start of a first name (any status). */
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .describe(
+      'Search every status: a ticket number (b-1001, B1001), a VK id (id123, 123, vk.com/id123), an e-mail or phone, or the start of a first name',
+    )
+    .optional(),
   cursor: cursor.optional(),
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });

@@ -4,6 +4,7 @@ import { type KnowledgeBase, knowledgeBase } from '../kb/articles';
 import type { Logger } from '../log/logger';
 import type { DeferredJobs } from '../queue/deferred';
 import type { Store } from '../storage/port';
+import { operatorsChatPeerIds } from '../tickets/routing';
 import type { TicketService } from '../tickets/service';
 import type { VkClient } from '../vk/client';
 import { type BotSettings, SupportBot } from './conversation';
@@ -30,6 +31,8 @@ export function botSettingsFrom(
 /** Everything the callback pipeline needs beyond the store: decoding context, lookups, the bot, delivery. */
 export interface CallbackBot {
   operatorsChatPeerId: number | undefined;
+  /** Every operators' chat: the default one and those categories name (OPERATORS_CHATS). */
+  operatorsChatPeerIds: ReadonlySet<number>;
   facts: FactsFetcher;
   bot: SupportBot;
   delivery: Delivery;
@@ -59,6 +62,7 @@ export function createCallbackBot(parts: {
     settings: {
       groupId: settings.groupId,
       peerId: settings.operatorsChatPeerId,
+      chats: tickets.settings.operatorsChats,
       support: settings.support,
       hours: settings.hours,
     },
@@ -67,6 +71,7 @@ export function createCallbackBot(parts: {
   });
   return {
     operatorsChatPeerId: settings.operatorsChatPeerId,
+    operatorsChatPeerIds: operatorsChatPeerIds(tickets.settings.operatorsChats),
     facts: parts.facts,
     bot: new SupportBot({
       settings,

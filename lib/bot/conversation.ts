@@ -1,6 +1,8 @@
 import { languageFromLangId } from '../callback/events';
+import { render } from '../i18n/catalog';
 import { phraseKey } from '../i18n/words';
 import type { UserRecord } from '../storage/port';
+import { indexRequesterName } from '../tickets/search-index';
 import { newUserRecord } from '../users/account';
 import { Dialog, type DialogState } from './dialog';
 import type { BotDependencies, Facts, Flow, Outcome, PressHandlers, Typed } from './flows/context';
@@ -92,6 +94,16 @@ export class SupportBot {
         return this.#membership.joined(update.userId, turn, facts);
       case 'leave':
         return this.#membership.left(update, turn, facts);
+      case 'stale_press': {
+        const user = await turn.repositories.users.get(update.userId);
+        turn.answerPress({
+          eventId: update.pressId,
+          userId: update.userId,
+          peerId: update.peerId,
+          snackbarText: render(user?.language ?? 'ru', 'bot.stale_button'),
+        });
+        return `stale_press:${update.reason}`;
+      }
       default:
         return 'ignored';
     }
@@ -119,6 +131,8 @@ export class SupportBot {
     if (!stored || Object.keys(changes).length > 0) {
       user = { ...user, ...changes, updatedAt: now };
       await repositories.users.put(user);
+      // Tickets filed before the name was known (in the mini app) become findable by it.
+      if (changes.firstName) await indexRequesterName(repositories, user.userId, user.firstName);
     }
     const record = await repositories.dialogs.get(update.userId);
     const dialog = new Dialog(

@@ -13,6 +13,8 @@ export const dialogDataSchema = z.object({
   description: z.string().optional(),
   photos: z.array(z.string()).optional(),
   contact: z.string().optional(),
+  /** When the user gave the contact, after the bot's notice on why and how long it is kept: their consent. */
+  contactConsentAt: z.number().optional(),
   query: z.string().optional(),
   /** The ticket the dialog is about while it is with operators. */
   ticket: z.string().optional(),

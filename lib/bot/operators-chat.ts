@@ -1,8 +1,11 @@
 import type { Logger } from '../log/logger';
 import type { TicketRecord, UserRecord } from '../storage/port';
+import { findCategory } from '../support/settings';
+import { chatPeerIdOf } from '../tickets/routing';
 import type { TicketService } from '../tickets/service';
 import { OperatorAnswers } from './operators/answers';
 import { cardFrame, cardRecordOf, renderCard } from './operators/card';
+import { requesterHistory } from './operators/card-history';
 import { cardIsStale, cardPostJob, cardRefreshJob } from './operators/card-sync';
 import type {
   ActionResult,
@@ -12,6 +15,7 @@ import type {
   OperatorsChatSettings,
 } from './operators/context';
 import { ChatReports } from './operators/reports';
+import { ChatShifts, SHIFT_COMMANDS } from './operators/shifts';
 import { TicketActions } from './operators/ticket-actions';
 import { ChatVoice, opsText } from './operators/voice';
 import type { Turn } from './turn';
@@ -25,11 +29,22 @@ const CARD_FIRST_LINE = /^(?:\S+ ){1,2}([A-Z]-\d{4,9}) · /u;
 /** `/take B-1042`: a command, in any script, and what follows it. */
 const COMMAND = /^\/([\p{L}\p{N}_]+)(?:\s+([\s\S]*))?$/u;
 
+/** One operators' chat's areas, speaking in that chat. */
+interface ChatAreas {
+  area: OperatorsArea;
+  actions: TicketActions;
+  answers: OperatorAnswers;
+  reports: ChatReports;
+  shifts: ChatShifts;
+}
+
 /**
  * The operators' chat: the bot posts a card per ticket (user, category, text, dialog link, its
  * current status and assignee, buttons for what the status allows) and keeps it current; it relays
  * the user's later messages. Members answer a card to write to the user, press its buttons to change
- * the ticket, and use `/t`, `/status`, `/queue`, `/take`, `/resolve`, `/reopen`. Everything an
+ * the ticket, and use `/t`, `/status`, `/queue`, `/take`, `/resolve`, `/reopen`, and `/shift on|off`
+ * to take new tickets of their chat in turn. There may be several such chats (a category may name its
+ * own, lib/tickets/routing.ts): a ticket's card goes to its chat, and each chat is answered in itself. Everything an
  * operator does here goes through the ticket service, audited with their VK id, and everything the
  * chat shows is a catalog text in the team's language.
  *
@@ -37,33 +52,31 @@ const COMMAND = /^\/([\p{L}\p{N}_]+)(?:\s+([\s\S]*))?$/u;
  * ticket actions, answers to users, reports.
  */
 export class OperatorsChat {
-  readonly #area: OperatorsArea;
-  readonly #actions: TicketActions;
-  readonly #answers: OperatorAnswers;
-  readonly #reports: ChatReports;
+  /** Each operators' chat's areas, made on its first update: they answer in that chat. */
+  readonly #chats = new Map<number, ChatAreas>();
 
-  constructor(readonly deps: { settings: OperatorsChatSettings; tickets: TicketService; logger: Logger }) {
-    const { settings } = deps;
-    this.#area = { ...deps, voice: new ChatVoice(settings.peerId, settings.hours.timezone) };
-    this.#actions = new TicketActions(this.#area);
-    this.#answers = new OperatorAnswers(this.#area);
-    this.#reports = new ChatReports(this.#area);
-  }
+  constructor(readonly deps: { settings: OperatorsChatSettings; tickets: TicketService; logger: Logger }) {}
 
-  /** Posts the ticket's card; the deferred worker sends it and records where it is, for its edits. */
-  postCard(
+  /**
+   * Posts the ticket's card (with the requester's earlier tickets, read in the turn's transaction);
+   * the deferred worker sends it and records where it is, for its edits.
+   */
+  async postCard(
     turn: Turn,
     ticket: TicketRecord,
     user: UserRecord,
     text: string,
     photos: readonly string[],
-  ): void {
+  ): Promise<void> {
     const { settings } = this.deps;
-    if (settings.peerId === undefined || ticket.userId === null) return;
+    // The ticket's own chat: its category's, else the default one.
+    const peerId = this.#chatOf(ticket);
+    if (peerId === undefined || ticket.userId === null) return;
     const frame = cardFrame(settings, ticket);
-    const content = { userId: ticket.userId, firstName: user.firstName, text, photos };
+    const history = await requesterHistory(turn.repositories, ticket);
+    const content = { userId: ticket.userId, firstName: user.firstName, text, photos, history };
     const view = renderCard(frame, content, ticket, cardRecordOf(ticket).names);
-    turn.outbox.jobs.push(cardPostJob(ticket, { peerId: settings.peerId, frame, view }, turn.now));
+    turn.outbox.jobs.push(cardPostJob(ticket, { peerId, frame, view }, turn.now));
   }
 
   /** A user's later message on a ticket, so operators can answer it here (a reply to it relays too). */
@@ -74,7 +87,8 @@ export class OperatorsChat {
     text: string,
     photos: readonly string[],
   ): void {
-    const { peerId } = this.deps.settings;
+    // Where its card is, so a reply to either reaches the same operators.
+    const peerId = cardRecordOf(ticket).posted?.peerId ?? this.#chatOf(ticket);
     if (peerId === undefined || ticket.userId === null) return;
     turn.send({
       peerId,
@@ -102,9 +116,10 @@ export class OperatorsChat {
       return 'not_a_member';
     }
     const actor: Operator = { operatorId, role: 'operator', name: operator.name };
+    const chat = this.#areasOf(update.peerId);
     if (update.kind === 'chat_press') {
       if (update.payload.c !== 'op') return 'ignored';
-      const result = await this.#press(turn, update.payload, actor);
+      const result = await this.#press(chat, turn, update.payload, actor);
       turn.answerPress({
         eventId: update.pressId,
         userId: operatorId,
@@ -115,13 +130,37 @@ export class OperatorsChat {
     }
     const text = update.text.trim();
     const command = COMMAND.exec(text);
-    if (command) return this.#command(turn, command[1] ?? '', command[2] ?? '', update.replyTo, actor);
+    if (command) return this.#command(chat, turn, command[1] ?? '', command[2] ?? '', update.replyTo, actor);
     const card = this.#cardNumber(update.replyTo);
-    if (card && text) return this.#answers.relay(turn, card, text, actor);
+    if (card && text) return chat.answers.relay(turn, card, text, actor);
     return 'chatter';
   }
 
+  /** The chat that gets the ticket: its category's own, else the default one. */
+  #chatOf(ticket: TicketRecord): number | undefined {
+    const { settings } = this.deps;
+    return chatPeerIdOf(findCategory(settings.support, ticket.category), settings.chats);
+  }
+
+  #areasOf(peerId: number): ChatAreas {
+    let areas = this.#chats.get(peerId);
+    if (!areas) {
+      const { settings } = this.deps;
+      const area: OperatorsArea = { ...this.deps, voice: new ChatVoice(peerId, settings.hours.timezone) };
+      areas = {
+        area,
+        actions: new TicketActions(area),
+        answers: new OperatorAnswers(area),
+        reports: new ChatReports(area),
+        shifts: new ChatShifts(area),
+      };
+      this.#chats.set(peerId, areas);
+    }
+    return areas;
+  }
+
   #press(
+    chat: ChatAreas,
     turn: Turn,
     payload: Extract<BotUpdate, { kind: 'chat_press' }>['payload'] & { c: 'op' },
     operator: Operator,
@@ -129,47 +168,49 @@ export class OperatorsChat {
     const { a: action, t: number } = payload;
     switch (action) {
       case 'take':
-        return this.#actions.take(turn, number, operator);
+        return chat.actions.take(turn, number, operator);
       case 'takeover':
-        return this.#actions.take(turn, number, operator, payload.h ?? null);
+        return chat.actions.take(turn, number, operator, payload.h ?? null);
       case 'resolve':
-        return this.#actions.resolve(turn, number, operator);
+        return chat.actions.resolve(turn, number, operator);
       case 'reopen':
-        return this.#actions.reopen(turn, number, operator);
+        return chat.actions.reopen(turn, number, operator);
       case 'tpl':
         return {
-          outcome: this.#answers.listTemplates(turn, number),
+          outcome: chat.answers.listTemplates(turn, number),
           snackbar: opsText('ops.snackbar.done', { number }),
         };
     }
   }
 
   async #command(
+    chat: ChatAreas,
     turn: Turn,
     name: string,
     argument: string,
     replyTo: { fromId: number; text: string } | null,
     operator: Operator,
   ): Promise<string> {
-    const { voice } = this.#area;
+    const { voice } = chat.area;
     const command = name.toLowerCase();
+    if (SHIFT_COMMANDS.has(command)) return chat.shifts.command(turn, argument, operator);
     const number = TICKET_NUMBER.exec(argument.toUpperCase())?.[1];
     const needsNumber = () => voice.say(turn, 'ops.command.needs_number', { command }, 'needs_number');
     switch (command) {
       case 'queue':
-        return this.#reports.queue(turn);
+        return chat.reports.queue(turn);
       case 'status':
-        return number ? this.#reports.status(turn, number) : needsNumber();
+        return number ? chat.reports.status(turn, number) : needsNumber();
       case 'take':
-        return number ? (await this.#actions.take(turn, number, operator)).outcome : needsNumber();
+        return number ? (await chat.actions.take(turn, number, operator)).outcome : needsNumber();
       case 'resolve':
-        return number ? (await this.#actions.resolve(turn, number, operator)).outcome : needsNumber();
+        return number ? (await chat.actions.resolve(turn, number, operator)).outcome : needsNumber();
       case 'reopen':
-        return number ? (await this.#actions.reopen(turn, number, operator)).outcome : needsNumber();
+        return number ? (await chat.actions.reopen(turn, number, operator)).outcome : needsNumber();
       case 't': {
         const card = this.#cardNumber(replyTo);
         if (!card) return voice.say(turn, 'ops.template.needs_card', {}, 'needs_card');
-        return this.#answers.sendTemplate(turn, card, argument.trim(), operator);
+        return chat.answers.sendTemplate(turn, card, argument.trim(), operator);
       }
       case 'help':
         return voice.say(turn, 'ops.help', {}, 'help');

@@ -3,12 +3,12 @@ import type { JobHandler } from '../queue/jobs';
 import type { DeferredJobRecord, Repositories } from '../storage/port';
 import { MAX_CALLS_PER_EXECUTE } from '../vk/execute';
 import { OPS_CARD_JOB } from './operators/card-sync';
-import { CardJobs } from './operators/card-worker';
+import { type CardJobDependencies, CardJobs } from './operators/card-worker';
 import { editReply, markSent, type ReplyDependencies, type SendOutcome, sendReply } from './reply-sending';
 import { VK_EDIT_JOB, VK_MESSAGE_JOB } from './turn';
 
 /** With an `ExecuteBatcher` as `sender`, the worker fills each request from the outbox. */
-export type ReplyWorkerDependencies = ReplyDependencies;
+export type ReplyWorkerDependencies = ReplyDependencies & Pick<CardJobDependencies, 'cards'>;
 
 interface Waiting {
   job: DeferredJobRecord;

@@ -61,6 +61,8 @@ export type BotUpdate =
       /** True when the user left; false when an admin removed them (VK's `self`: 0). */
       self: boolean;
     }
+  /** A callback button whose payload this bot can't read (an old keyboard, a forged one): answered, nothing else. */
+  | { kind: 'stale_press'; userId: number; peerId: number; pressId: string; reason: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'rejected'; reason: string };
 
@@ -80,11 +82,16 @@ export const subscribedCallbackEvents = [
 
 export function decodeUpdate(
   event: CallbackEnvelope,
-  context: { operatorsChatPeerId: number | undefined },
+  context: {
+    operatorsChatPeerId: number | undefined;
+    /** Every operators' chat (the categories' own ones besides the default); see lib/tickets/routing.ts. */
+    operatorsChatPeerIds?: ReadonlySet<number>;
+  },
 ): BotUpdate {
   const isUser = (id: number) => id > 0 && id < CHAT_PEER_BASE;
   const isOperatorsChat = (peerId: number) =>
-    context.operatorsChatPeerId !== undefined && peerId === context.operatorsChatPeerId;
+    (context.operatorsChatPeerId !== undefined && peerId === context.operatorsChatPeerId) ||
+    (context.operatorsChatPeerIds?.has(peerId) ?? false);
   switch (event.type) {
     case 'message_new': {
       const parsed = messageNewSchema.safeParse(event.object);
@@ -105,14 +112,16 @@ export function decodeUpdate(
       if (!isUser(message.from_id) || message.peer_id !== message.from_id)
         return { kind: 'ignored', reason: 'not_a_private_dialog' };
       const payload = parseButtonPayload(message.payload);
-      if (payload.kind === 'invalid') return { kind: 'rejected', reason: `payload_${payload.reason}` };
+      // An operator's button can only be forged here: refused. Any other payload this bot can't read
+      // (an old client's keyboard) doesn't make the message less what the user typed: read as text.
       if (payload.kind === 'valid' && payload.payload.c === 'op')
         return { kind: 'rejected', reason: 'operator_payload_outside_chat' };
+      const readable = payload.kind === 'valid';
       return {
         kind: 'message',
         userId: message.from_id,
         text: message.text.trim(),
-        payload: payload.kind === 'valid' ? payload.payload : null,
+        payload: readable ? payload.payload : null,
         photos: photoReferences(message.attachments),
         client: client_info ? capabilitiesFrom(client_info) : null,
         langId: client_info ? client_info.lang_id : null,
@@ -123,13 +132,13 @@ export function decodeUpdate(
       if (!parsed.success) return { kind: 'rejected', reason: 'bad_message_event' };
       const { user_id, peer_id, event_id } = parsed.data;
       const payload = parseButtonPayload(parsed.data.payload);
+      // The client waits for an answer to any press: one it can't act on still gets one.
+      const stale = (reason: string) =>
+        ({ kind: 'stale_press', userId: user_id, peerId: peer_id, pressId: event_id, reason }) as const;
       if (payload.kind !== 'valid')
-        return {
-          kind: 'rejected',
-          reason: `payload_${payload.kind === 'none' ? 'missing' : payload.reason}`,
-        };
+        return stale(`payload_${payload.kind === 'none' ? 'missing' : payload.reason}`);
       if (isOperatorsChat(peer_id)) {
-        if (payload.payload.c !== 'op') return { kind: 'rejected', reason: 'user_payload_in_operators_chat' };
+        if (payload.payload.c !== 'op') return stale('user_payload_in_operators_chat');
         return {
           kind: 'chat_press',
           peerId: peer_id,
@@ -139,7 +148,7 @@ export function decodeUpdate(
         };
       }
       if (peer_id !== user_id) return { kind: 'ignored', reason: 'press_outside_private_dialog' };
-      if (payload.payload.c === 'op') return { kind: 'rejected', reason: 'operator_payload_outside_chat' };
+      if (payload.payload.c === 'op') return stale('operator_payload_outside_chat');
       return {
         kind: 'press',
         userId: user_id,

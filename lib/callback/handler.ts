@@ -114,7 +114,10 @@ async function processOnce(
   deps: CallbackDependencies,
 ): Promise<{ outcome: Outcome; reason?: string }> {
   const { store, clock, bot } = deps;
-  const update = decodeUpdate(event, { operatorsChatPeerId: bot.operatorsChatPeerId });
+  const update = decodeUpdate(event, {
+    operatorsChatPeerId: bot.operatorsChatPeerId,
+    operatorsChatPeerIds: bot.operatorsChatPeerIds,
+  });
   if (update.kind === 'rejected' || update.kind === 'ignored')
     return { outcome: update.kind, reason: update.reason };
   // A message or a press from a user whose name is stored needs nothing from VK: the turn reads the

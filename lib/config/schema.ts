@@ -45,7 +45,9 @@ export const configSections = {
      * Mini app notifications one user may get a day, campaigns, ticket updates and surveys together.
      * VK allows 3 (and 1 an hour); the team prefers 1.
      */
-    NOTIFY_DAILY_CAP: positiveInt.max(3, 'must be at most 3 (VK allows 3 a day)').default(1),
+    NOTIFY_DAILY_CAP: positiveInt
+      .max(2, 'must be at most 2 (VK allows 3 a day, and the last one is kept for ticket updates)')
+      .default(1),
   }),
   storage: z.object({
     /** `grpcs://ydb.serverless.yandexcloud.net:2135/?database=/ru-central1/…` */
@@ -103,8 +105,40 @@ export const configSections = {
       TICKET_REOPEN_WINDOW_HOURS: positiveInt.max(24 * 365).default(168),
       /** A resolved ticket closes itself after this long. */
       TICKET_AUTO_CLOSE_HOURS: positiveInt.max(24 * 365).default(72),
+      /**
+       * FZ-152: a closed ticket's personal data (contact, texts, attachments, the requester) is kept
+       * this long after it closes, then anonymised. Users are told this number when asked for a contact.
+       */
+      PERSONAL_DATA_RETENTION_DAYS: positiveInt.max(3650).default(180),
       /** Peer id of the operators' chat (2000000000 + chat id) for SLA alerts and ticket cards. */
       OPERATORS_CHAT_PEER_ID: z.coerce.number().int().min(2_000_000_001).optional(),
+      /**
+       * More operators' chats, for categories that name one (`"chat": "payments"` in
+       * content/support.json): comma-separated `key=peer id`, e.g. `payments=2000000002`. A category
+       * whose key is not here goes to OPERATORS_CHAT_PEER_ID.
+       */
+      OPERATORS_CHATS: z
+        .string()
+        .default('')
+        .transform((value, context) => {
+          const chats: Record<string, number> = {};
+          for (const entry of value.split(',').map((part) => part.trim())) {
+            if (entry === '') continue;
+            const match = /^([a-z][a-z0-9_-]{0,31})=(\d{10,15})$/.exec(entry);
+            const peerId = Number(match?.[2]);
+            if (!match?.[1] || peerId < 2_000_000_001 || match[1] in chats) {
+              context.addIssue({
+                code: 'custom',
+                message: 'must be comma-separated key=peer id (2000000000 + chat id), each key once',
+              });
+              return z.NEVER;
+            }
+            chats[match[1]] = peerId;
+          }
+          return chats;
+        }),
+      /** Peer id of the leads' chat: a ticket past its SLA escalates there once; unset: the operators' chat. */
+      LEAD_CHAT_PEER_ID: z.coerce.number().int().min(2_000_000_001).optional(),
       /** The bot stays silent in a dialog this long after an operator wrote there (renewed by each message). */
       OPERATOR_PAUSE_MINUTES: positiveInt.max(24 * 60).default(30),
       /** Where ticket events are POSTed for a CRM, signed with CRM_WEBHOOK_SECRET; unset: none. */

@@ -7,7 +7,7 @@ import { quietHoursEnd } from '../schedule/quiet-hours';
 import type { CampaignDeliveryRecord, NotificationRecord, QuietHours, UserRecord } from '../storage/port';
 
 export interface AudienceSettings {
-  /** Notifications a user may get a day, every kind counted (NOTIFY_DAILY_CAP). */
+  /** Campaign notifications a user may get a day (NOTIFY_DAILY_CAP), within VK's 3 of every kind. */
   dailyCap: number;
   timezone: string;
   /** Quiet hours of users who set none (DEFAULT_QUIET_HOURS). */
@@ -50,7 +50,7 @@ export function audienceProblem(
   if (!user.notificationsAllowed) return 'consent';
   if (quietHoursEnd(user.quietHours ?? settings.defaultQuietHours, now, settings.timezone) !== null)
     return 'quiet_hours';
-  const verdict = capVerdict(notifications, now, settings.dailyCap);
+  const verdict = capVerdict(notifications, now, { kind: 'campaign', campaignCap: settings.dailyCap });
   return 'refused' in verdict ? verdict.refused : null;
 }
 

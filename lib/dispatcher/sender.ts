@@ -119,7 +119,7 @@ export async function sendCampaignBatch(deps: SenderDeps, batch: CampaignBatch):
           text: batch.text,
           createdAt: now,
         },
-        deps.settings.dailyCap,
+        { kind: 'campaign', campaignCap: deps.settings.dailyCap },
         { refuseRepeatText: true },
       );
       if ('refused' in verdict) {

@@ -12,6 +12,11 @@ export const catalog = {
     'ticket.status': 'Обращение {number}: {status}',
     'ticket.reply.notification': 'Новый ответ по обращению {number}',
     'ticket.status.notification': 'Обращение {number}: {status}',
+    'ticket.digest.line': '{number}: {summary}',
+    'ticket.digest.replies.one': '{count} ответ оператора',
+    'ticket.digest.replies.few': '{count} ответа оператора',
+    'ticket.digest.replies.many': '{count} ответов оператора',
+    'ticket.digest.status': 'статус — {status}',
     'status.new': 'принято',
     'status.in_progress': 'взято в работу',
     'status.waiting_for_user': 'ждём вашего ответа',
@@ -20,6 +25,12 @@ export const catalog = {
     'sla.alert': '⏰ SLA нарушен: {number} ({category}), {target}. Назначено: {assignee}.',
     'sla.target.firstResponse': 'нет первого ответа',
     'sla.target.resolution': 'не решено в срок',
+    'sla.escalation':
+      '🚨 Эскалация: {number} ({category}), {target}, приоритет — {priority}. Назначено: {assignee}. Нужна помощь старшего.',
+    'priority.low': 'низкий',
+    'priority.normal': 'обычный',
+    'priority.high': 'высокий',
+    'priority.urgent': 'срочный',
 
     'csat.ask': 'Обращение {number} решено. Оцените, пожалуйста, как мы помогли — это займёт секунду.',
     'csat.reminder': 'Напоминаем: оцените, пожалуйста, как мы решили обращение {number}.',
@@ -100,6 +111,8 @@ export const catalog = {
     'bot.contact.ask':
       'Оставьте e-mail или телефон для связи — например, name@example.com или +7 900 123-45-67. Или нажмите «Пропустить».',
     'bot.contact.invalid': 'Не похоже на e-mail или телефон. Пример: name@example.com или +7 900 123-45-67.',
+    'privacy.contact_notice':
+      'Контакт нужен, чтобы ответить на обращение и связаться с вами по нему. Его, как и переписку по обращению, хранит сообщество (оператор персональных данных) {days} дн. после закрытия обращения, затем удаляет. Оставляя контакт, вы соглашаетесь на это.',
     'bot.confirm':
       'Проверьте обращение:\n\n{emoji} {category}\n💬 {description}{attachments}{contact}\n\nОтправить?',
     'bot.confirm.attachments': '\n📎 Вложений: {count}',
@@ -119,6 +132,7 @@ export const catalog = {
     'bot.language.choose': 'Выберите язык / Choose your language:',
     'bot.language.set': 'Готово, пишу по-русски.',
     'bot.operator_busy': 'Оператор уже отвечает вам в этом диалоге.',
+    'bot.stale_button': 'Эта кнопка устарела. Напишите «меню».',
     'bot.relay': '{text}\n\n— {operator_name|оператор поддержки}',
     'bot.join.welcome':
       '{greeting}, {first_name|друг}! Спасибо, что вступили в «{community_name}» 🎉 Если понадобится помощь — просто напишите сюда.',
@@ -139,12 +153,19 @@ export const catalog = {
     'leave.other': 'Другое',
 
     'ops.card':
-      '{status_emoji} {emoji} {number} · {category}\n👤 {user}\n💬 {text}{attachments}\n🔗 {dialog_url}\n{state}',
+      '{status_emoji} {emoji} {number} · {category}\n👤 {user}{history}\n💬 {text}{attachments}\n🔗 {dialog_url}\n{state}',
     'ops.card.user': '{name} — vk.com/id{user_id}',
     'ops.card.user.erased': 'пользователь удалил свои данные',
     'ops.card.state.unassigned': '📌 {status} · пока никто не взял',
     'ops.card.state.assigned': '📌 {status} · взял(а) {assignee}',
     'ops.card.attachments': '\n📎 {list}',
+    'ops.card.history': '\n🗂 Ранее: {count} (последнее {number}, {status}){rating}',
+    'ops.card.history.one': '{count} обращение',
+    'ops.card.history.few': '{count} обращения',
+    'ops.card.history.many': '{count} обращений',
+    'ops.card.history.more': 'больше {count} обращений',
+    'ops.card.history.rating': ', последняя оценка: {rating} ★',
+    'ops.card.priority': '\n{emoji} Приоритет: {priority}',
     'ops.card.take': '🙋 Взять',
     'ops.card.resolve': '✅ Решено',
     'ops.card.reopen': '↩️ Переоткрыть',
@@ -180,7 +201,15 @@ export const catalog = {
     'ops.queue': '📋 Очередь: новых {new}, в работе {in_progress}, ждут пользователя {waiting}.\n{list}',
     'ops.queue.item': '{emoji} {number} · {status} · {created}',
     'ops.help':
-      'Команды: /queue, /status <номер>, /take <номер>, /resolve <номер>, /reopen <номер>. Ответ на карточку уходит пользователю; /t <шаблон> в ответе — шаблон.',
+      'Команды: /queue, /status <номер>, /take <номер>, /resolve <номер>, /reopen <номер>, /shift on|off (/смена вкл|выкл). Ответ на карточку уходит пользователю; /t <шаблон> в ответе — шаблон.',
+    'ops.shift.on': '🟢 {operator_name} на смене: новые обращения этого чата приходят по очереди.',
+    'ops.shift.on.already': '{operator_name}, вы уже на смене.',
+    'ops.shift.off': '⚪ {operator_name} закончил(а) смену.',
+    'ops.shift.off.already': '{operator_name}, вы не на смене.',
+    'ops.shift.list': '👥 На смене: {list}.',
+    'ops.shift.nobody': '👥 На смене никого: новые обращения ждут, пока их возьмут.',
+    'ops.shift.usage':
+      'Смена: /shift on или /смена вкл — начать, /shift off или /смена выкл — закончить, /shift — кто на смене.',
     'ops.nobody': 'никто',
     'ops.pending': 'ещё нет',
   },
@@ -189,6 +218,11 @@ export const catalog = {
     'ticket.status': 'Ticket {number}: {status}',
     'ticket.reply.notification': 'New reply on ticket {number}',
     'ticket.status.notification': 'Ticket {number}: {status}',
+    'ticket.digest.line': '{number}: {summary}',
+    'ticket.digest.replies.one': '{count} operator reply',
+    'ticket.digest.replies.few': '{count} operator replies',
+    'ticket.digest.replies.many': '{count} operator replies',
+    'ticket.digest.status': 'status: {status}',
     'status.new': 'received',
     'status.in_progress': 'in progress',
     'status.waiting_for_user': 'waiting for your answer',
@@ -197,6 +231,12 @@ export const catalog = {
     'sla.alert': '⏰ SLA breached: {number} ({category}), {target}. Assignee: {assignee}.',
     'sla.target.firstResponse': 'no first response',
     'sla.target.resolution': 'not resolved in time',
+    'sla.escalation':
+      '🚨 Escalation: {number} ({category}), {target}, priority {priority}. Assignee: {assignee}. A lead is needed.',
+    'priority.low': 'low',
+    'priority.normal': 'normal',
+    'priority.high': 'high',
+    'priority.urgent': 'urgent',
 
     'csat.ask': 'Ticket {number} is resolved. Please rate how we helped — it takes a second.',
     'csat.reminder': 'A reminder: please rate how we resolved ticket {number}.',
@@ -280,6 +320,8 @@ export const catalog = {
       'Leave an e-mail or phone number to reach you — e.g. name@example.com or +7 900 123-45-67. Or press "Skip".',
     'bot.contact.invalid':
       "That doesn't look like an e-mail or phone number. Example: name@example.com or +7 900 123-45-67.",
+    'privacy.contact_notice':
+      "We need the contact to answer your ticket and reach you about it. The community (the personal data operator) keeps it, with the ticket's messages, for {days} days after the ticket is closed, then deletes it. By leaving a contact you agree to this.",
     'bot.confirm':
       'Please check your ticket:\n\n{emoji} {category}\n💬 {description}{attachments}{contact}\n\nSend it?',
     'bot.confirm.attachments': '\n📎 Attachments: {count}',
@@ -300,6 +342,7 @@ export const catalog = {
     'bot.language.choose': 'Выберите язык / Choose your language:',
     'bot.language.set': 'Done, I will write in English.',
     'bot.operator_busy': 'An operator is already answering you in this dialog.',
+    'bot.stale_button': 'This button is out of date. Type “menu”.',
     'bot.relay': '{text}\n\n— {operator_name|support operator}',
     'bot.join.welcome':
       '{greeting}, {first_name|friend}! Thanks for joining {community_name} 🎉 If you ever need help, just write here.',
@@ -320,12 +363,19 @@ export const catalog = {
     'leave.other': 'Other',
 
     'ops.card':
-      '{status_emoji} {emoji} {number} · {category}\n👤 {user}\n💬 {text}{attachments}\n🔗 {dialog_url}\n{state}',
+      '{status_emoji} {emoji} {number} · {category}\n👤 {user}{history}\n💬 {text}{attachments}\n🔗 {dialog_url}\n{state}',
     'ops.card.user': '{name} — vk.com/id{user_id}',
     'ops.card.user.erased': 'the user erased their data',
     'ops.card.state.unassigned': '📌 {status} · nobody has taken it yet',
     'ops.card.state.assigned': '📌 {status} · taken by {assignee}',
     'ops.card.attachments': '\n📎 {list}',
+    'ops.card.history': '\n🗂 Earlier: {count} (latest {number}, {status}){rating}',
+    'ops.card.history.one': '{count} ticket',
+    'ops.card.history.few': '{count} tickets',
+    'ops.card.history.many': '{count} tickets',
+    'ops.card.history.more': 'more than {count} tickets',
+    'ops.card.history.rating': ', last rating: {rating} ★',
+    'ops.card.priority': '\n{emoji} Priority: {priority}',
     'ops.card.take': '🙋 Take',
     'ops.card.resolve': '✅ Resolve',
     'ops.card.reopen': '↩️ Reopen',
@@ -362,7 +412,14 @@ export const catalog = {
     'ops.queue': '📋 Queue: {new} new, {in_progress} in progress, {waiting} waiting for users.\n{list}',
     'ops.queue.item': '{emoji} {number} · {status} · {created}',
     'ops.help':
-      'Commands: /queue, /status <number>, /take <number>, /resolve <number>, /reopen <number>. A reply to a card goes to the user; /t <template> in a reply sends a template.',
+      'Commands: /queue, /status <number>, /take <number>, /resolve <number>, /reopen <number>, /shift on|off. A reply to a card goes to the user; /t <template> in a reply sends a template.',
+    'ops.shift.on': '🟢 {operator_name} is on shift: new tickets of this chat come in turn.',
+    'ops.shift.on.already': '{operator_name}, you are on shift already.',
+    'ops.shift.off': '⚪ {operator_name} is off shift.',
+    'ops.shift.off.already': '{operator_name}, you are not on shift.',
+    'ops.shift.list': '👥 On shift: {list}.',
+    'ops.shift.nobody': '👥 Nobody is on shift: new tickets wait to be taken.',
+    'ops.shift.usage': 'Shift: /shift on to start, /shift off to end, /shift to see who is on shift.',
     'ops.nobody': 'nobody',
     'ops.pending': 'not yet',
   },

@@ -11,15 +11,16 @@ export const NOTIFICATION_LIMIT = 254;
 export type AppNotificationOutcome = NotificationStatus | 'capped';
 
 /**
- * Lone mini app notifications (ticket updates, CSAT surveys) within the user's daily cap, which
- * campaigns share: the slot is claimed before the call, so retries and other senders never push a
- * user past the cap; `capped` when the day's slots are taken (or the last one went out within the
- * hour). The per-user result is recorded, and a user whose notifications are off is marked so.
+ * Lone mini app notifications (ticket updates, CSAT surveys) within VK's allowance, where they come
+ * before campaigns (see `capVerdict`): the slot is claimed before the call, so retries and other
+ * senders never push a user past it; `capped` when VK's three of the last 24 hours are taken, and
+ * `hourly_limit` when the last one went out within the hour. The per-user result is recorded, and a user whose notifications are off is
+ * marked so.
  */
 export class AppNotifications {
-  readonly #deps: { store: Store; clock: Clock; appVk: VkClient; dailyCap: number };
+  readonly #deps: { store: Store; clock: Clock; appVk: VkClient };
 
-  constructor(deps: { store: Store; clock: Clock; appVk: VkClient; dailyCap: number }) {
+  constructor(deps: { store: Store; clock: Clock; appVk: VkClient }) {
     this.#deps = deps;
   }
 
@@ -27,29 +28,41 @@ export class AppNotifications {
     userId: number,
     notification: { text: string; fragment: string; kind: NotificationRecord['kind'] },
   ): Promise<AppNotificationOutcome> {
-    const { store, clock, appVk, dailyCap } = this.#deps;
+    const { store, clock } = this.#deps;
     const now = clock.now();
-    const day = utcDay(now);
     const text = notification.text.slice(0, NOTIFICATION_LIMIT);
     const verdict = await store.transaction((repositories) =>
       claimNotificationSlot(
         repositories.notifications,
         { userId, kind: notification.kind, campaign: null, variant: null, text, createdAt: now },
-        dailyCap,
+        { kind: 'ticket_update' },
       ),
     );
-    if ('refused' in verdict) return 'capped';
-    const key = { userId, day, slot: verdict.slot };
+    // Within the hour of the last one: worth trying again in an hour, unlike a spent day.
+    if ('refused' in verdict) return verdict.refused === 'hourly_limit' ? 'hourly_limit' : 'capped';
+    return this.sendClaimed({ userId, day: utcDay(now), slot: verdict.slot }, { ...notification, text });
+  }
+
+  /**
+   * Sends a notification whose slot the caller claimed (`claimNotificationSlot` in its own
+   * transaction) and records VK's answer. Safe to repeat: the slot's send key is VK's `random_id`.
+   */
+  async sendClaimed(
+    slot: { userId: number; day: string; slot: number },
+    notification: { text: string; fragment: string },
+  ): Promise<NotificationStatus> {
+    const { store, clock, appVk } = this.#deps;
     const [result] = await appVk.sendNotification({
-      userIds: [userId],
-      text,
+      userIds: [slot.userId],
+      text: notification.text.slice(0, NOTIFICATION_LIMIT),
       fragment: notification.fragment,
-      sendKey: notificationSendKey(userId, day, verdict.slot),
+      sendKey: notificationSendKey(slot.userId, slot.day, slot.slot),
     });
     const status = notificationStatus(result);
     await store.transaction(async (repositories) => {
-      await repositories.notifications.setStatus(key, status, clock.now());
-      if (status === 'notifications_off') await markNotificationsOff(repositories.users, userId, clock.now());
+      await repositories.notifications.setStatus(slot, status, clock.now());
+      if (status === 'notifications_off')
+        await markNotificationsOff(repositories.users, slot.userId, clock.now());
     });
     return status;
   }

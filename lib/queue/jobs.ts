@@ -43,6 +43,28 @@ export async function createJob(repositories: Repositories, job: NewJob, now: nu
   return repositories.jobs.create({ ...job, status: 'pending', hop: 0, createdAt: now, updatedAt: now });
 }
 
+/**
+ * Creates a **parked** job inside the caller's transaction: one due months away (a ticket's
+ * anonymisation) that no hop carries, since hopping 900 s at a time would cost a queue message every
+ * 15 minutes for its whole wait. A sweep takes it when due (`DeferredJobs.claimUnclaimedDue`, over the
+ * `(kind, status, hop, due_at)` index). Its `updatedAt` is its due time, so the rescue, which re-sends
+ * the hops of pending jobs untouched for too long, leaves it alone until then, and only sends it to the
+ * queue if the sweep has not taken it by then. False if the job exists already.
+ */
+export async function createParkedJob(
+  repositories: Repositories,
+  job: NewJob,
+  now: number,
+): Promise<boolean> {
+  return repositories.jobs.create({
+    ...job,
+    status: 'pending',
+    hop: 0,
+    createdAt: now,
+    updatedAt: Math.max(now, job.dueAt),
+  });
+}
+
 /** Cancels a pending job inside the caller's transaction; false if it was not pending. */
 export async function cancelJob(repositories: Repositories, jobId: string, now: number): Promise<boolean> {
   const job = await repositories.jobs.get(jobId);

@@ -37,30 +37,57 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * Zones change their offset only at whole quarter hours of UTC (every offset in use is a multiple of
+ * 15 minutes, and transitions happen at a local whole hour or half hour), so one quarter hour has one
+ * offset: read once from Intl (formatToParts costs ~10 µs; a ticket's SLA asks dozens of times).
+ */
+const QUARTER_HOUR = 15 * MINUTE;
+const offsets = new Map<string, number>();
+const OFFSETS_KEPT = 50_000;
+
+function zoneOffset(time: number, timezone: string): number {
+  const start = Math.floor(time / QUARTER_HOUR) * QUARTER_HOUR;
+  const key = `${timezone}|${start}`;
+  const cached = offsets.get(key);
+  if (cached !== undefined) return cached;
+  const fields: Record<string, number> = {};
+  for (const part of formatterFor(timezone).formatToParts(start)) {
+    if (part.type !== 'literal') fields[part.type] = Number(part.value);
+  }
+  const wall = Date.UTC(
+    fields.year ?? 1970,
+    (fields.month ?? 1) - 1,
+    fields.day ?? 1,
+    fields.hour ?? 0,
+    fields.minute ?? 0,
+    fields.second ?? 0,
+  );
+  if (offsets.size >= OFFSETS_KEPT) offsets.clear();
+  offsets.set(key, wall - start);
+  return wall - start;
+}
+
 /** The wall-clock fields of an instant in a timezone. */
 export function localParts(
   time: number,
   timezone: string,
 ): LocalDate & { hour: number; minute: number; second: number; weekday: Weekday } {
-  const fields: Record<string, number> = {};
-  for (const part of formatterFor(timezone).formatToParts(time)) {
-    if (part.type !== 'literal') fields[part.type] = Number(part.value);
-  }
-  const date = { year: fields.year ?? 1970, month: fields.month ?? 1, day: fields.day ?? 1 };
+  const local = new Date(time + zoneOffset(time, timezone));
   return {
-    ...date,
-    hour: fields.hour ?? 0,
-    minute: fields.minute ?? 0,
-    second: fields.second ?? 0,
-    weekday: weekdays[new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay()] ?? 'sun',
+    year: local.getUTCFullYear(),
+    month: local.getUTCMonth() + 1,
+    day: local.getUTCDate(),
+    hour: local.getUTCHours(),
+    minute: local.getUTCMinutes(),
+    second: local.getUTCSeconds(),
+    weekday: weekdays[local.getUTCDay()] ?? 'sun',
   };
 }
 
 /** How far the zone is ahead of UTC at `time`, in ms. */
 function offsetAt(time: number, timezone: string): number {
-  const p = localParts(time, timezone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - Math.floor(time / 1000) * 1000;
+  return zoneOffset(time, timezone);
 }
 
 /** The instant when the wall clock in `timezone` shows `date` at `minutes` past midnight. */

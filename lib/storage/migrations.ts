@@ -15,6 +15,8 @@ export const migrationHistory = [
   { version: 5, name: 'claims_owner' },
   { version: 6, name: 'deferred_jobs_stale_index' },
   { version: 7, name: 'deferred_jobs_unclaimed_index' },
+  { version: 8, name: 'operator_shifts' },
+  { version: 9, name: 'ticket_search' },
 ] as const;
 
 export type MigrationVersion = (typeof migrationHistory)[number]['version'];

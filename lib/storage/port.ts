@@ -157,6 +157,31 @@ export interface TicketRepository {
   listStatusChanges(ticketId: string): Promise<StatusChangeRecord[]>;
 }
 
+/**
+ * One entry of the operators' ticket search (`GET /api/ops/tickets?q=`): a search term of a ticket,
+ * e.g. `contact:+79001234567` or `name:ан` (lib/tickets/search-terms.ts says which). Keyed by
+ * (term, createdAt, ticketId), so a term's tickets are one bounded range, newest first.
+ */
+export interface TicketSearchEntry {
+  term: string;
+  createdAt: number;
+  ticketId: string;
+}
+
+export interface TicketSearchRepository {
+  /** Adds entries; one already there is kept (adding is idempotent). */
+  add(entries: readonly TicketSearchEntry[]): Promise<void>;
+  /** Removes entries by their key; absent ones are ignored. */
+  remove(entries: readonly TicketSearchEntry[]): Promise<void>;
+  /** Every entry of one ticket (an index on the ticket id): what erasure and a new name replace. */
+  listByTicket(ticketId: string): Promise<TicketSearchEntry[]>;
+  /** The tickets under one term, newest first, paginated like `tickets.listByUser`. */
+  listTickets(
+    term: string,
+    page: { limit: number; before?: { createdAt: number; ticketId: string } },
+  ): Promise<TicketPage>;
+}
+
 export interface EventRecord {
   userId: number;
   /** Client-side id: a batch re-sent by an offline client is stored once. */
@@ -465,11 +490,33 @@ export interface CounterRepository {
   next(name: string): Promise<number>;
 }
 
+/** An operator on shift in an operators' chat (`/shift on` there): new tickets of the chat go round them. */
+export interface OperatorShiftRecord {
+  chatPeerId: number;
+  operatorId: number;
+  /** The operator's first name as the chat learned it (the shift list, the card's assignee line). */
+  name: string | null;
+  onSince: number;
+  /** When the rotation last gave them a new ticket in this chat; null: not yet this shift. */
+  lastAssignedAt: number | null;
+}
+
+/** Who is on shift where: a handful of rows per chat, keyed by (chat, operator). */
+export interface ShiftRepository {
+  get(chatPeerId: number, operatorId: number): Promise<OperatorShiftRecord | null>;
+  /** Inserts or replaces the operator's shift in the chat. */
+  put(shift: OperatorShiftRecord): Promise<void>;
+  delete(chatPeerId: number, operatorId: number): Promise<void>;
+  /** The chat's operators on shift, by operator id, at most `limit`. */
+  listByChat(chatPeerId: number, limit: number): Promise<OperatorShiftRecord[]>;
+}
+
 /** Everything a transaction can reach. */
 export interface Repositories {
   users: UserRepository;
   dialogs: DialogRepository;
   tickets: TicketRepository;
+  ticketSearch: TicketSearchRepository;
   events: EventRepository;
   notifications: NotificationRepository;
   deliveries: CampaignDeliveryRepository;
@@ -478,6 +525,7 @@ export interface Repositories {
   jobs: DeferredJobRepository;
   counters: CounterRepository;
   audit: AuditRepository;
+  shifts: ShiftRepository;
 }
 
 export interface TransactionOptions {
@@ -533,4 +581,6 @@ export const tableNames = [
   'deferred_jobs',
   'counters',
   'audit_log',
+  'operator_shifts',
+  'ticket_search',
 ] as const;

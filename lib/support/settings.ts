@@ -1,7 +1,10 @@
 import * as z from 'zod';
+import priorityContent from '../../content/priority.json';
 import content from '../../content/support.json';
 import { compileTemplate, TemplateError } from '../i18n/template';
+import { phraseKey } from '../i18n/words';
 import { parseClockTime, weekdays } from '../schedule/business-hours';
+import { ticketPriorities } from '../tickets/priority';
 
 const clockTime = z.string().refine((value) => {
   try {
@@ -59,6 +62,16 @@ export const supportSettingsSchema = z.object({
           firstResponseMinutes: z.number().int().positive(),
           resolutionMinutes: z.number().int().positive(),
         }),
+        /**
+         * Which operators' chat gets its tickets, by key: OPERATORS_CHATS maps keys to peer ids per
+         * environment. None, or a key the environment doesn't map: the default chat.
+         */
+        chat: z
+          .string()
+          .regex(/^[a-z][a-z0-9_-]{0,31}$/)
+          .optional(),
+        /** How soon its tickets should be taken; urgent phrases in a ticket raise it to `urgent`. */
+        priority: z.enum(ticketPriorities).default('normal'),
       }),
     )
     .min(1)
@@ -93,6 +106,22 @@ export type Category = SupportSettings['categories'][number];
  * and the tests long before it could reach a function.
  */
 export const supportSettings: SupportSettings = supportSettingsSchema.parse(content);
+
+const urgentPhrase = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((phrase) => phraseKey(phrase) !== '', 'must have a word');
+
+/** `content/priority.json`: what makes a ticket urgent whatever its category. */
+export const priorityContentSchema = z.object({
+  /** Matched by word stems on the ticket's subject and text (lib/tickets/routing.ts). */
+  urgentPhrases: z.object({ ru: z.array(urgentPhrase), en: z.array(urgentPhrase) }),
+});
+export type PriorityContent = z.infer<typeof priorityContentSchema>;
+
+/** `content/priority.json`, parsed once, like the support settings. */
+export const priorityContentSettings: PriorityContent = priorityContentSchema.parse(priorityContent);
 
 export function findCategory(settings: SupportSettings, id: string): Category | undefined {
   return settings.categories.find((category) => category.id === id);

@@ -1,12 +1,18 @@
 import type { ApiSettings } from '../api/router';
-import { type Clock, HOUR, MINUTE } from '../clock';
+import { type Clock, DAY, HOUR, MINUTE } from '../clock';
 import type { Config, ConfigSection } from '../config/schema';
 import type { Logger } from '../log/logger';
 import { DeferredJobs } from '../queue/deferred';
 import type { MessageQueue } from '../queue/port';
 import { BusinessHours } from '../schedule/business-hours';
 import type { Store } from '../storage/port';
-import { type SupportSettings, supportSettings } from '../support/settings';
+import {
+  type PriorityContent,
+  priorityContentSettings,
+  type SupportSettings,
+  supportSettings,
+} from '../support/settings';
+import { compileUrgentPhrases, type OperatorsChats } from './routing';
 import { TicketService, type TicketServiceDependencies, type TicketServiceSettings } from './service';
 
 /** A low rating's alert waits this long for the user's reason, then goes without it. */
@@ -16,6 +22,7 @@ const CSAT_REASON_WAIT = 30 * MINUTE;
 export function ticketServiceSettings(
   config: Config<'support' | 'csat' | 'runtime'>,
   content: SupportSettings = supportSettings,
+  priorityContent: PriorityContent = priorityContentSettings,
 ): TicketServiceSettings {
   const { support, csat, runtime } = config;
   const timezone = runtime.APP_TIMEZONE;
@@ -25,7 +32,10 @@ export function ticketServiceSettings(
     ticketsPerHour: support.TICKETS_PER_HOUR,
     reopenWindowMs: support.TICKET_REOPEN_WINDOW_HOURS * HOUR,
     autoCloseMs: support.TICKET_AUTO_CLOSE_HOURS * HOUR,
+    personalDataRetentionMs: support.PERSONAL_DATA_RETENTION_DAYS * DAY,
     crmWebhooks: Boolean(support.CRM_WEBHOOK_URL && support.CRM_WEBHOOK_SECRET),
+    operatorsChats: operatorsChatsFrom(support),
+    urgentPhrases: compileUrgentPhrases(priorityContent),
     csat: {
       delayMs: csat.CSAT_DELAY_MINUTES * MINUTE,
       reminderAfterMs: csat.CSAT_REMINDER_HOURS > 0 ? csat.CSAT_REMINDER_HOURS * HOUR : null,
@@ -35,6 +45,15 @@ export function ticketServiceSettings(
       reviewUrl: csat.CSAT_REVIEW_URL,
       defaultQuietHours: runtime.DEFAULT_QUIET_HOURS,
     },
+  };
+}
+
+/** The operators' chats of the environment (see lib/tickets/routing.ts). */
+export function operatorsChatsFrom(support: ConfigSection<'support'>): OperatorsChats {
+  return {
+    defaultPeerId: support.OPERATORS_CHAT_PEER_ID,
+    byKey: support.OPERATORS_CHATS,
+    leadPeerId: support.LEAD_CHAT_PEER_ID,
   };
 }
 
@@ -61,6 +80,8 @@ export function createTicketService(parts: {
   settings: TicketServiceSettings;
   /** See `TicketServiceDependencies.onTicketChanged`: the operators' card refresh. */
   onTicketChanged?: TicketServiceDependencies['onTicketChanged'];
+  /** See `TicketServiceDependencies.onTicketFiled`: the card of a ticket filed in the mini app. */
+  onTicketFiled?: TicketServiceDependencies['onTicketFiled'];
 }): { tickets: TicketService; deferred: DeferredJobs } {
   const deferred = new DeferredJobs({
     store: parts.store,
@@ -75,6 +96,7 @@ export function createTicketService(parts: {
     settings: parts.settings,
     dispatchJobs: (jobIds) => deferred.dispatchAll(jobIds),
     ...(parts.onTicketChanged ? { onTicketChanged: parts.onTicketChanged } : {}),
+    ...(parts.onTicketFiled ? { onTicketFiled: parts.onTicketFiled } : {}),
   });
   return { tickets, deferred };
 }

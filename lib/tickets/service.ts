@@ -1,11 +1,12 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { type Clock, DAY, HOUR } from '../clock';
+import { randomUUID } from 'node:crypto';
+import { type Clock, DAY } from '../clock';
 import { type CsatSettings, cancelOpenSurveys, scheduleSurvey } from '../csat/survey';
 import { AppError } from '../errors';
 import type { Logger } from '../log/logger';
 import { createJob, type NewJob } from '../queue/jobs';
 import type { BusinessHours } from '../schedule/business-hours';
 import type {
+  OperatorShiftRecord,
   Repositories,
   StatusChangeRecord,
   Store,
@@ -16,34 +17,16 @@ import type {
   TicketStatus,
 } from '../storage/port';
 import { findCategory, type SupportSettings } from '../support/settings';
+import { parkAnonymisation } from './anonymise';
+import { audit, type OperatorActor, operatorActor } from './audit';
+import { notFound, TicketError, ticketByNumber } from './errors';
 import { type Actor, actorLabel, canTransition, reopenStatus, resolutionCount } from './lifecycle';
-import {
-  type SlaClock,
-  type SlaTarget,
-  slaAfterOperatorReply,
-  slaAfterStatusChange,
-  slaOf,
-  startSla,
-} from './sla';
-
-/** Typed outcomes the edges map to their answers (HTTP status, a bot message). */
-export class TicketError extends AppError {
-  readonly retryAfterSeconds: number | undefined;
-  constructor(
-    code:
-      | 'ticket_not_found'
-      | 'unknown_category'
-      | 'too_many_tickets'
-      | 'idempotency_key_reused'
-      | 'invalid_transition'
-      | 'ticket_closed',
-    message: string,
-    options: { retryAfterSeconds?: number } = {},
-  ) {
-    super(code, message);
-    this.retryAfterSeconds = options.retryAfterSeconds;
-  }
-}
+import { chatPeerIdOf, type OperatorsChats, priorityFor, type UrgentPhrases } from './routing';
+import { indexNewTicket } from './search-index';
+import { auditShiftAssignment, takeTurn } from './shifts';
+import { slaAfterOperatorReply, slaAfterStatusChange, slaCheckJobs, slaOf, startSla } from './sla';
+import { idempotencyClaimKey, spendTicketBudget } from './ticket-budget';
+import { queueWebhook } from './webhooks';
 
 export interface TicketServiceSettings {
   support: SupportSettings;
@@ -51,10 +34,16 @@ export interface TicketServiceSettings {
   ticketsPerHour: number;
   reopenWindowMs: number;
   autoCloseMs: number;
+  /** A closed ticket's personal data is anonymised this long after it closes (FZ-152). */
+  personalDataRetentionMs: number;
   /** Ticket events go to the CRM only when a webhook is configured. */
   crmWebhooks: boolean;
   /** Each resolution schedules a satisfaction survey. */
   csat: CsatSettings;
+  /** Which chat gets a category's tickets (new ones go round the operators on shift there). */
+  operatorsChats: OperatorsChats;
+  /** Words that make a new ticket urgent (content/priority.json). */
+  urgentPhrases: UrgentPhrases;
 }
 
 export interface TicketServiceDependencies {
@@ -70,6 +59,8 @@ export interface TicketServiceDependencies {
    * through the API, the mini app or a timer reaches the chat too.
    */
   onTicketChanged?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
+  /** Called in the transaction that files a ticket: the composition root announces it to the operators' chat. */
+  onTicketFiled?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
 }
 
 export interface NewTicket {
@@ -459,36 +450,6 @@ export class TicketService {
     return result;
   }
 
-  /**
-   * Spends one of the user's tickets of the hour, or refuses with `too_many_tickets` having written
-   * nothing (a caller's transaction that catches the refusal can go on). Every path that files a
-   * ticket comes through here, in the transaction that inserts it, so a filing rolled back gives
-   * its place back.
-   *
-   * The times of the user's tickets of the last hour are one claim row, read and rewritten in this
-   * transaction. That makes the check and the count one step: SQLite runs write transactions one at
-   * a time, and of two YDB transactions that read the row and both write it the second is aborted,
-   * and its re-run reads the first one's ticket.
-   */
-  async #spendTicketBudget(repositories: Repositories, userId: number, now: number): Promise<void> {
-    const limit = this.#deps.settings.ticketsPerHour;
-    const key = ticketBudgetKey(userId);
-    const held = await repositories.claims.get(key, now);
-    const decision = admitTicket(ticketTimes(held?.value), now, limit);
-    if (!decision.admitted) {
-      throw new TicketError('too_many_tickets', `At most ${limit} tickets an hour.`, {
-        retryAfterSeconds: decision.retryAfterSeconds,
-      });
-    }
-    await repositories.claims.put({
-      key,
-      value: { createdAt: decision.times },
-      createdAt: held?.createdAt ?? now,
-      // Once the newest ticket is an hour old the row says nothing any more.
-      expiresAt: Math.max(...decision.times) + HOUR,
-    });
-  }
-
   async #insertTicket(
     repositories: Repositories,
     outbox: Outbox,
@@ -498,9 +459,11 @@ export class TicketService {
     const { settings } = this.#deps;
     const category = findCategory(settings.support, input.category);
     if (!category) throw new TicketError('unknown_category', `Unknown category "${input.category}".`);
-    await this.#spendTicketBudget(repositories, input.userId, now);
+    await spendTicketBudget(repositories, input.userId, now, this.#deps.settings.ticketsPerHour);
     const sequence = await repositories.counters.next(`ticket-number:${category.prefix}`);
     const sla = startSla(settings.hours, category, now);
+    const text = { subject: input.subject, text: input.description };
+    const priority = priorityFor(category, text, settings.urgentPhrases);
     const ticket: TicketRecord = {
       ticketId: randomUUID(),
       number: `${category.prefix}-${1000 + sequence}`,
@@ -510,13 +473,14 @@ export class TicketService {
       subject: input.subject,
       status: 'new',
       assigneeId: null,
-      details: { ...input.details, sla },
+      details: { ...input.details, sla, priority },
       createdAt: now,
       updatedAt: now,
     };
     if (!(await repositories.tickets.create(ticket))) {
       throw new AppError('storage_conflict', `ticket number ${ticket.number} exists already`);
     }
+    await indexNewTicket(repositories, ticket);
     await repositories.tickets.addMessage({
       ticketId: ticket.ticketId,
       seq: 1,
@@ -535,9 +499,47 @@ export class TicketService {
       changedBy: actorLabel({ kind: 'user', userId: input.userId }),
       changedAt: now,
     });
-    this.#scheduleSlaChecks(outbox, ticket, sla, null);
+    outbox.jobs.push(...slaCheckJobs(ticket, sla, null));
     this.#webhook(outbox, ticket, 'ticket.created', now);
-    return ticket;
+    this.#deps.onTicketFiled?.(ticket, outbox, now);
+    const chatPeerId = chatPeerIdOf(category, settings.operatorsChats);
+    const onShift = chatPeerId === undefined ? null : await takeTurn(repositories, chatPeerId, now);
+    return onShift ? this.#assignFromShift(repositories, outbox, ticket, onShift, now) : ticket;
+  }
+
+  /**
+   * A new ticket goes to the operator on shift whose turn it is, as `assign` would give it: in
+   * progress, in the status history and the audit by `system`. The user is not told: their ticket
+   * was just filed, and the operator's answer tells them more than a status would.
+   */
+  async #assignFromShift(
+    repositories: Repositories,
+    outbox: Outbox,
+    ticket: TicketRecord,
+    shift: OperatorShiftRecord,
+    now: number,
+  ): Promise<TicketRecord> {
+    // The card names the assignee as the chat knows them (`details.opsCard.names`).
+    const names = shift.name === null ? {} : { [String(shift.operatorId)]: shift.name };
+    const assigned: TicketRecord = {
+      ...ticket,
+      assigneeId: shift.operatorId,
+      details: { ...ticket.details, opsCard: { version: 0, names } },
+      updatedAt: now,
+    };
+    await repositories.tickets.update(assigned);
+    const started = await this.#changeStatus(
+      repositories,
+      outbox,
+      assigned,
+      'in_progress',
+      { kind: 'system' },
+      now,
+      { notifyUser: false },
+    );
+    await auditShiftAssignment(repositories, started, shift, now);
+    this.#webhook(outbox, started, 'ticket.assigned', now);
+    return started;
   }
 
   async #appendMessage(
@@ -607,7 +609,9 @@ export class TicketService {
       // Reopened: the survey about a resolution that didn't hold is dropped.
       await cancelOpenSurveys(repositories, ticket.ticketId, now);
     }
-    if (nextSla) this.#scheduleSlaChecks(outbox, updated, nextSla, sla);
+    // Parked, not in the outbox: it waits months for a sweep, with no queue hops (see anonymise.ts).
+    if (to === 'closed') await parkAnonymisation(repositories, change, settings.personalDataRetentionMs);
+    if (nextSla) outbox.jobs.push(...slaCheckJobs(updated, nextSla, sla));
     // The user hears of changes an operator or the system made; their own they know about.
     if (actor.kind !== 'user' && options.notifyUser !== false) {
       outbox.jobs.push({
@@ -621,139 +625,8 @@ export class TicketService {
     return updated;
   }
 
-  /** One check per target and due time: a due time that moved gets a new check, the old one finds nothing. */
-  #scheduleSlaChecks(outbox: Outbox, ticket: TicketRecord, sla: SlaClock, previous: SlaClock | null): void {
-    const targets: Array<[SlaTarget, number | null, number | null | undefined]> = [
-      [
-        'firstResponse',
-        sla.firstRespondedAt === null ? sla.firstResponseDueAt : null,
-        previous?.firstResponseDueAt,
-      ],
-      ['resolution', sla.waitingSince === null ? sla.resolutionDueAt : null, previous?.resolutionDueAt],
-    ];
-    for (const [target, dueAt, previousDueAt] of targets) {
-      if (
-        dueAt === null ||
-        (previous && previousDueAt === dueAt && previous.waitingSince === sla.waitingSince)
-      )
-        continue;
-      outbox.jobs.push({
-        jobId: `sla:${ticket.ticketId}:${target}:${dueAt}`,
-        kind: 'sla-check',
-        payload: { ticketId: ticket.ticketId, target },
-        dueAt,
-      });
-    }
+  /** A CRM event (lib/tickets/webhooks.ts), when a webhook is configured. */
+  #webhook(outbox: Outbox, ticket: TicketRecord, event: string, at: number, extra = {}): void {
+    if (this.#deps.settings.crmWebhooks) queueWebhook(outbox, ticket, event, at, extra);
   }
-
-  #webhook(
-    outbox: Outbox,
-    ticket: TicketRecord,
-    event: string,
-    at: number,
-    extra: Record<string, unknown> = {},
-  ): void {
-    if (!this.#deps.settings.crmWebhooks) return;
-    // Unique, not derived: two events of one kind on one ticket within a millisecond, from different
-    // transactions, are two webhooks. A retried attempt of the transaction makes a new id, but only the
-    // committed attempt's job exists; the job then keeps its id through every retry of the POST.
-    const deliveryId = `${event}:${ticket.ticketId}:${at}:${randomUUID()}`;
-    outbox.jobs.push({
-      jobId: `crm:${deliveryId}`,
-      kind: 'crm-webhook',
-      payload: {
-        deliveryId,
-        event,
-        occurredAt: new Date(at).toISOString(),
-        ticket: {
-          number: ticket.number,
-          status: ticket.status,
-          category: ticket.category,
-          channel: ticket.channel,
-          assigneeId: ticket.assigneeId,
-          createdAt: new Date(ticket.createdAt).toISOString(),
-        },
-        ...extra,
-      },
-      dueAt: at,
-    });
-  }
-}
-
-export interface OperatorActor {
-  operatorId: number;
-  role: 'operator' | 'admin';
-}
-
-function operatorActor(operator: OperatorActor): Actor {
-  return { kind: 'operator', operatorId: operator.operatorId };
-}
-
-async function audit(
-  repositories: Repositories,
-  operator: OperatorActor,
-  ticket: TicketRecord,
-  action: string,
-  details: Record<string, unknown>,
-  at: number,
-): Promise<void> {
-  await repositories.audit.append({
-    subject: `ticket:${ticket.ticketId}`,
-    at,
-    entryId: randomUUID(),
-    actor: `operator:${operator.operatorId}`,
-    role: operator.role,
-    action,
-    details: { number: ticket.number, ...details },
-  });
-}
-
-async function ticketByNumber(repositories: Repositories, number: string): Promise<TicketRecord> {
-  const ticket = await repositories.tickets.getByNumber(number);
-  if (!ticket) throw notFound(number);
-  return ticket;
-}
-
-function notFound(number: string): TicketError {
-  return new TicketError('ticket_not_found', `No ticket ${number}.`);
-}
-
-/**
- * The claim holding the times of a user's tickets of the last hour (see `#spendTicketBudget`):
- * hashed like an Idempotency-Key's, so the claims table still names no user; it expires an hour
- * after the user's last ticket.
- */
-function ticketBudgetKey(userId: number): string {
-  return `ticket-limit:${createHash('sha256').update(`ticket-limit\u0000${userId}`).digest('base64url')}`;
-}
-
-function ticketTimes(value: Record<string, unknown> | undefined): number[] {
-  const times = value?.createdAt;
-  return Array.isArray(times) ? times.filter((at): at is number => typeof at === 'number') : [];
-}
-
-/**
- * Whether a user who filed tickets at `times` may file one more at `now`, at most `limit` in any
- * hour: if so, the times to keep (this one included); if not, when a place frees up.
- */
-function admitTicket(
-  times: readonly number[],
-  now: number,
-  limit: number,
-): { admitted: true; times: number[] } | { admitted: false; retryAfterSeconds: number } {
-  const inWindow = times.filter((at) => at > now - HOUR).sort((a, b) => a - b);
-  // The ticket whose leaving the window brings the count below the limit (the oldest, at the limit).
-  const blocking = inWindow[inWindow.length - limit];
-  if (blocking !== undefined) {
-    return { admitted: false, retryAfterSeconds: Math.max(1, Math.ceil((blocking + HOUR - now) / 1000)) };
-  }
-  return { admitted: true, times: [...inWindow, now] };
-}
-
-/**
- * The claim key of an Idempotency-Key: hashed with the user id, so keys of different users never
- * collide and the claims table holds no user id (erasure need not find it; it expires in a day).
- */
-export function idempotencyClaimKey(userId: number, key: string): string {
-  return `idem:${createHash('sha256').update(`${userId}\u0000${key}`).digest('base64url')}`;
 }

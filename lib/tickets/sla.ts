@@ -1,4 +1,5 @@
 import { MINUTE } from '../clock';
+import type { NewJob } from '../queue/jobs';
 import type { BusinessHours } from '../schedule/business-hours';
 import type { TicketRecord, TicketStatus } from '../storage/port';
 import type { Category } from '../support/settings';
@@ -102,4 +103,28 @@ export function slaState(
       : [sla.resolutionDueAt, category?.sla.resolutionMinutes];
   if (due === null || targetMinutes === undefined) return 'ok';
   return hours.businessTimeBetween(now, due) < targetMinutes * MINUTE * 0.2 ? 'at_risk' : 'ok';
+}
+
+/** One check per target and due time: a due time that moved gets a new check, the old one finds nothing. */
+export function slaCheckJobs(ticket: TicketRecord, sla: SlaClock, previous: SlaClock | null): NewJob[] {
+  const jobs: NewJob[] = [];
+  const targets: Array<[SlaTarget, number | null, number | null | undefined]> = [
+    [
+      'firstResponse',
+      sla.firstRespondedAt === null ? sla.firstResponseDueAt : null,
+      previous?.firstResponseDueAt,
+    ],
+    ['resolution', sla.waitingSince === null ? sla.resolutionDueAt : null, previous?.resolutionDueAt],
+  ];
+  for (const [target, dueAt, previousDueAt] of targets) {
+    if (dueAt === null || (previous && previousDueAt === dueAt && previous.waitingSince === sla.waitingSince))
+      continue;
+    jobs.push({
+      jobId: `sla:${ticket.ticketId}:${target}:${dueAt}`,
+      kind: 'sla-check',
+      payload: { ticketId: ticket.ticketId, target },
+      dueAt,
+    });
+  }
+  return jobs;
 }

@@ -1,6 +1,7 @@
 import type { LaunchIdentity } from '../api/launch-params';
-import { cancelSurvey } from '../csat/survey';
 import type { Repositories, TicketRecord, UserRecord } from '../storage/port';
+import { anonymiseTicket } from '../tickets/anonymise';
+import { userUpdatesKey } from '../tickets/update-digest';
 
 export function newUserRecord(userId: number, now: number, overrides: Partial<UserRecord> = {}): UserRecord {
   return {
@@ -106,22 +107,11 @@ export async function exportUserData(repositories: Repositories, userId: number,
   };
 }
 
-/** Ticket details that stay after erasure: what statistics need, nothing that identifies anyone. */
-const statisticalDetails = [
-  'screen',
-  'appVersion',
-  'platform',
-  'sla',
-  'resolvedAt',
-  'resolution',
-  'linkedTo',
-];
-
 /**
  * Erases a user in the caller's transaction: the user, their dialog, events and notification log
- * are deleted; their tickets stay for statistics with the owner, subject, texts, attachments,
- * contact and the survey reasons in their own words removed. Surveys not yet answered are
- * cancelled with their reminders and alerts; other pending work for those tickets finds no owner.
+ * are deleted; their tickets stay for statistics, anonymised (`anonymiseTicket`: the owner, subject,
+ * texts, attachments, contact and the survey reasons in their own words removed, surveys not yet
+ * answered cancelled); other pending work for those tickets finds no owner.
  */
 export async function eraseUser(
   repositories: Repositories,
@@ -129,30 +119,13 @@ export async function eraseUser(
   now: number,
 ): Promise<{ tickets: number }> {
   const tickets = await allTicketsOf(repositories, userId);
-  for (const ticket of tickets) {
-    const details = Object.fromEntries(
-      Object.entries(ticket.details).filter(([key]) => statisticalDetails.includes(key)),
-    );
-    await repositories.tickets.update({ ...ticket, userId: null, subject: '', details, updatedAt: now });
-    for (const message of await repositories.tickets.listMessages(ticket.ticketId)) {
-      await repositories.tickets.updateMessage({
-        ...message,
-        authorId: message.author === 'user' ? null : message.authorId,
-        text: '',
-        attachments: [],
-      });
-    }
-    for (const survey of await repositories.surveys.listByTicket(ticket.ticketId)) {
-      // Unsent surveys, reminders and alerts stop; an answer stays (rating and reason code) for statistics.
-      await cancelSurvey(repositories, survey, now);
-      const current = (await repositories.surveys.get(survey.surveyId)) ?? survey;
-      await repositories.surveys.update({ ...current, userId: null, reasonText: null, updatedAt: now });
-    }
-  }
+  for (const ticket of tickets) await anonymiseTicket(repositories, ticket, now);
   await repositories.users.delete(userId);
   await repositories.dialogs.delete(userId);
   await repositories.events.deleteByUser(userId);
   await repositories.notifications.deleteByUser(userId);
   await repositories.deliveries.deleteByUser(userId);
+  // Ticket updates still waiting for them: nobody to tell now (a claim can't be deleted, only emptied).
+  await repositories.claims.put({ key: userUpdatesKey(userId), value: {}, createdAt: now, expiresAt: now });
   return { tickets: tickets.length };
 }

@@ -9,12 +9,14 @@ import type { DeferredJobs } from '../queue/deferred';
 import type { JobHandler } from '../queue/jobs';
 import type { Store } from '../storage/port';
 import { ticketJobHandlers } from '../tickets/jobs';
+import { retentionJobHandlers } from '../tickets/retention';
 import type { TicketService } from '../tickets/service';
 import type { VkClient } from '../vk/client';
 
 /**
  * Every kind of deferred job, with the handler that runs it: the chat bot's undelivered replies and
- * edits and leave reasons, the ticket lifecycle's (user updates, SLA checks, auto-close, CRM webhooks) and CSAT's
+ * edits and leave reasons, the ticket lifecycle's (user updates, SLA checks, auto-close, CRM webhooks,
+ * anonymisation of closed tickets) and CSAT's
  * (survey, reminder, quality alert). The deferred worker (csat-followup) and the local stack both
  * run exactly this table.
  */
@@ -43,6 +45,11 @@ export function deferredJobHandlers(parts: {
     vk: groupVk,
     deferred,
     ...(parts.groupSender ? { sender: parts.groupSender } : {}),
+    cards: {
+      groupId: parts.groupId,
+      support: tickets.settings.support,
+      chats: tickets.settings.operatorsChats,
+    },
   });
   return {
     ...botReplies.jobHandlers(),
@@ -58,6 +65,8 @@ export function deferredJobHandlers(parts: {
       crmWebhook: parts.crmWebhook,
       schedule: (job) => deferred.schedule(job),
     }),
+    // A closed ticket's anonymisation the sweep had not taken in time (see lib/tickets/retention.ts).
+    ...retentionJobHandlers({ store, clock, logger }),
     ...csatJobHandlers({
       store,
       clock,

@@ -174,8 +174,8 @@ async function main() {
       target === undefined ? '' : `  target p99 < ${target} ms: ${r.p99 < target ? 'ok' : 'OVER'}`
     }`;
   console.log(row(baseline));
-  console.log(row(create, 15));
-  console.log(row(list, 10));
+  console.log(row(create, 10));
+  console.log(row(list, 5));
   console.log(
     `${'launch params verification'.padEnd(44)} mean ${verifyMs.toFixed(4)} ms over ${verifyRuns.toLocaleString('en')}  target < 0.05 ms: ${verifyMs < 0.05 ? 'ok' : 'OVER'}`,
   );

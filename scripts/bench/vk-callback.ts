@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
-import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { type CallbackDependencies, handleCallback } from '../../lib/callback/handler';
 import { ManualClock } from '../../lib/clock';
@@ -74,6 +74,7 @@ async function main() {
     logger,
     settings: ticketServiceSettings(config),
     onTicketChanged: refreshCardOnChange,
+    onTicketFiled: announceCardOnFiling,
   });
   const vk = new VkClient({
     apiUrl: sandbox.apiUrl,

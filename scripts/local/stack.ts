@@ -6,7 +6,7 @@ import { signLaunchParams } from '../../lib/api/launch-params';
 import { handleApiRequest } from '../../lib/api/routes';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
-import { refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { shippedCampaigns } from '../../lib/campaigns/campaign';
@@ -23,6 +23,7 @@ import { EmbeddedQueue } from '../../lib/queue/embedded';
 import { queueNames } from '../../lib/queue/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
+import { anonymiseDueTickets } from '../../lib/tickets/retention';
 import type { TicketService } from '../../lib/tickets/service';
 import { VkClient } from '../../lib/vk/client';
 import { ExecuteBatcher } from '../../lib/vk/execute';
@@ -139,6 +140,9 @@ export async function startLocalStack(
     // The dev operators (ids 1 and 2, as in OPERATOR_TOKENS) sit in the operators' chat; 1 leads quality.
     chatMembers: {
       ...(config.support.OPERATORS_CHAT_PEER_ID ? { [config.support.OPERATORS_CHAT_PEER_ID]: [1, 2] } : {}),
+      // The categories' own chats (OPERATORS_CHATS) have them too, and the leads' chat has the admin.
+      ...Object.fromEntries(Object.values(config.support.OPERATORS_CHATS).map((peerId) => [peerId, [1, 2]])),
+      ...(config.support.LEAD_CHAT_PEER_ID ? { [config.support.LEAD_CHAT_PEER_ID]: [1] } : {}),
       ...(config.csat.QUALITY_CHAT_PEER_ID ? { [config.csat.QUALITY_CHAT_PEER_ID]: [1] } : {}),
     },
     log: (line) => logger.info(line),
@@ -153,6 +157,7 @@ export async function startLocalStack(
     logger: logger.child({ fn: 'csat-followup' }),
     settings: ticketServiceSettings(config),
     onTicketChanged: refreshCardOnChange,
+    onTicketFiled: announceCardOnFiling,
   });
   const apiSettings = apiSettingsFrom(config.miniApp, config.api);
   const vkOptions = {
@@ -199,7 +204,6 @@ export async function startLocalStack(
     store,
     clock,
     appVk,
-    dailyCap: config.miniApp.NOTIFY_DAILY_CAP,
   });
   const notify = createNotifyDispatcher({
     store,
@@ -378,6 +382,9 @@ export async function startLocalStack(
     void deferred
       .rescueStalledJobs(20 * MINUTE)
       .catch((error: unknown) => logger.error('rescue failed', { error: describeError(error) }));
+    void anonymiseDueTickets({ store, clock, logger, deferred }).catch((error: unknown) =>
+      logger.error('anonymisation sweep failed', { error: describeError(error) }),
+    );
     // The cloud timer fires at 09:00 UTC (12:00 Moscow); the day's claim makes every later tick a no-op.
     if (new Date(clock.now()).getUTCHours() >= 9) void fireDispatcher().catch(() => {});
   }, MINUTE);

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Agent, request as httpRequest } from 'node:http';
 import { openApiDocument } from '../../lib/api/openapi';
+import { problemSchema } from '../../lib/api/responses';
 import { MAX_API_BODY_BYTES } from '../../lib/api/router';
 import { handleApiRequest, routes } from '../../lib/api/routes';
 import { loadConfig } from '../../lib/config/schema';
@@ -19,8 +20,10 @@ import { ADMIN_TOKEN, OPERATOR_TOKEN } from '../support/bot-harness';
  * invalid JSON, wrong content types, bytes that are not UTF-8), headers (forged or malformed launch
  * params, bad operator tokens, huge headers) and methods.
  *
- * Nothing may answer 5xx; every 4xx the API gives is a problem (RFC 9457) with a detail; and a
- * request answered 4xx writes nothing. The requests are a pure function of the seed
+ * Nothing may answer 5xx; every 4xx the API gives is a problem (RFC 9457) with a detail; a request
+ * answered 4xx writes nothing; and every answer is as the document says: a documented status, only
+ * documented headers (Retry-After, Idempotent-Replayed, Content-Disposition, Allow), and a success's
+ * body valid against the route's response schema (lib/api/responses.ts, strict: no undocumented field). The requests are a pure function of the seed
  * (FUZZ_SEED, FUZZ_ROUNDS to explore further), bounded to a few seconds of CI.
  */
 const SEED = Number(process.env.FUZZ_SEED ?? 19);
@@ -77,10 +80,11 @@ interface Schema {
   maxLength?: number;
   minimum?: number;
   maximum?: number;
-  exclusiveMinimum?: boolean;
+  /** OpenAPI 3.1 (JSON Schema 2020-12): a number; null is `anyOf` with `{type: 'null'}`. */
+  exclusiveMinimum?: number;
   pattern?: string;
   format?: string;
-  nullable?: boolean;
+  const?: Json;
 }
 
 interface Parameter {
@@ -146,8 +150,14 @@ function isoDate(time: number): string {
 }
 
 function sample(schema: Schema, random: Random, now: number): Json {
-  if (schema.anyOf) return sample(random.pick(schema.anyOf), random, now);
-  if (schema.nullable && random.chance(0.1)) return null;
+  if (schema.anyOf) {
+    // null where allowed, now and then; otherwise one of the others.
+    const values = schema.anyOf.filter((option) => option.type !== 'null');
+    const nullable = values.length < schema.anyOf.length;
+    if (values.length === 0 || (nullable && random.chance(0.1))) return null;
+    return sample(random.pick(values), random, now);
+  }
+  if (schema.const !== undefined) return schema.const;
   if (schema.enum) return random.pick(schema.enum);
   switch (schema.type) {
     case 'object': {
@@ -193,13 +203,18 @@ function sample(schema: Schema, random: Random, now: number): Json {
       // An integer up to 2^53 is an instant here (events' `at`) or an id: both small and "now" fit.
       if (maximum > 1e12)
         return random.chance(0.5) ? now - random.between(0, 3600_000) : random.between(1, 3);
-      const minimum = (schema.minimum ?? 0) + (schema.exclusiveMinimum ? 1 : 0);
+      const minimum =
+        schema.exclusiveMinimum !== undefined
+          ? Math.floor(schema.exclusiveMinimum) + 1
+          : (schema.minimum ?? 0);
       return random.between(minimum, Math.min(maximum, minimum + 100));
     }
     case 'number':
       return random.next() * 100;
     case 'boolean':
       return random.chance(0.5);
+    case 'null':
+      return null;
     default:
       return random.pick(['x', 1, true]);
   }
@@ -822,7 +837,10 @@ const WRITTEN_TABLES = [
   'audit_log',
 ];
 // Left out: what the queue's consumers and the VK sandbox's echoes write in the background, while
-// the next request runs (queue messages, send claims, dialogs, the notification log).
+// the next request runs (queue messages, send claims, dialogs, the notification log), and the jobs
+// the deferred worker makes of the API's: a user's pending ticket updates waiting for their time,
+// and the operators' card (its post, edits and refreshes) that a mini app ticket's announcement starts.
+const API_JOBS = ` WHERE kind <> 'ticket-updates-due' AND (job_id NOT LIKE 'ops-card:%' OR job_id LIKE '%:announce')`;
 
 interface Finding {
   families: string[];
@@ -830,6 +848,88 @@ interface Finding {
   target: string;
   status: number;
   detail: string;
+}
+
+/** Headers whose presence the document must announce (CORS and content-type are said once, in `info`). */
+const ANNOUNCED_HEADERS = ['retry-after', 'idempotent-replayed', 'content-disposition', 'location', 'allow'];
+
+/** A path template as the router matches it: `{name}` is one segment. */
+const templatePattern = (template: string) => new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+')}$`);
+
+type DocumentedResponses = Record<string, { headers?: Record<string, unknown>; $ref?: string }>;
+
+/**
+ * What in an answer the document does not say: a success whose status is not listed or whose JSON
+ * body fails the route's response schema (the one the document was generated from), or a header the
+ * document does not list for that status. Empty when the answer is as documented.
+ */
+function undocumented(
+  document: ReturnType<typeof openApiDocument>,
+  operation: Operation,
+  answer: Answer,
+  reachedOperation: boolean,
+): string[] {
+  const problems: string[] = [];
+  const documented = (document.paths[operation.template]?.[operation.method.toLowerCase()] ?? {}) as {
+    responses?: DocumentedResponses;
+  };
+  const responses = documented.responses ?? {};
+  const listed = responses[String(answer.status)] ?? (answer.status >= 400 ? responses['4XX'] : undefined);
+  if (!listed) return [`status ${answer.status} is not documented`];
+  // Sent to this operation (its method, a path its template matches), a refusal is one it lists: only
+  // the router's "no such route" and "method not allowed" are left to the catch-all 4XX.
+  if (answer.status >= 400 && reachedOperation && !responses[String(answer.status)]) {
+    const type = (() => {
+      try {
+        return String((JSON.parse(answer.body) as { type?: unknown }).type);
+      } catch {
+        return '';
+      }
+    })();
+    if (!/\/(not_found|method_not_allowed)$/.test(type))
+      problems.push(
+        `status ${answer.status} (${type}) is not listed for ${operation.method} ${operation.template}`,
+      );
+  }
+  const resolved = listed.$ref
+    ? (document.components.responses as DocumentedResponses)[listed.$ref.split('/').pop() ?? '']
+    : listed;
+  const headers = Object.keys(resolved?.headers ?? {}).map((name) => name.toLowerCase());
+  for (const name of ANNOUNCED_HEADERS)
+    if (answer.headers[name] !== undefined && !headers.includes(name))
+      problems.push(`header ${name} is not documented for ${answer.status}`);
+  if (answer.status >= 400) {
+    // The body a refusal has is the document's Problem (HEAD's has none).
+    if (answer.body !== '') {
+      const checked = (() => {
+        try {
+          return problemSchema.safeParse(JSON.parse(answer.body)).success;
+        } catch {
+          return false;
+        }
+      })();
+      if (!checked) problems.push(`the ${answer.status} body is not a Problem`);
+    }
+    return problems;
+  }
+  const route = routes.find((r) => r.method === operation.method && r.path === operation.template);
+  const spec = route?.responses[answer.status];
+  const schema = typeof spec === 'object' ? spec.schema : undefined;
+  if (!schema) return [...problems, `no response schema for ${answer.status}`];
+  let body: unknown;
+  try {
+    body = JSON.parse(answer.body);
+  } catch {
+    return [...problems, 'the body is not JSON'];
+  }
+  const checked = schema.safeParse(body);
+  if (!checked.success)
+    problems.push(
+      ...checked.error.issues.map(
+        (issue) => `body.${issue.path.join('.')}: ${issue.message} (${issue.code})`,
+      ),
+    );
+  return problems;
 }
 
 const thousands = (count: number) => String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
@@ -888,16 +988,19 @@ describe('the ticket-api under a seeded fuzzer', () => {
     };
     expect(tickets).toHaveLength(users.length);
 
-    const operations = operationsOf(openApiDocument(routes));
+    const document = openApiDocument(routes);
+    const operations = operationsOf(document);
     const factory = new RequestFactory(new Random(SEED), fixture);
     const rows = stack.store.db.prepare(
-      `SELECT ${WRITTEN_TABLES.map((table) => `(SELECT count(*) FROM ${table}) AS ${table}`).join(', ')},
+      `SELECT ${WRITTEN_TABLES.map((table) => `(SELECT count(*) FROM ${table}${table === 'deferred_jobs' ? API_JOBS : ''}) AS ${table}`).join(', ')},
               (SELECT coalesce(sum(value), 0) FROM counters) AS counters`,
     );
     const serverErrors: Finding[] = [];
     const unexplained: Finding[] = [];
     const partialWrites: Finding[] = [];
+    const untrue: Finding[] = [];
     const answeredOk = new Set<string>();
+    let validated = 0;
     let sent = 0;
     let refused = 0;
 
@@ -924,6 +1027,21 @@ describe('the ticket-api under a seeded fuzzer', () => {
         if (answer.status >= 500) {
           serverErrors.push(finding(answer.status, `${answer.body} ${errorLines.slice(-1).join('')}`));
           continue;
+        }
+        // Answers the API gave (not Node's parser, not the local server outside /api/) are as documented.
+        if (
+          answer.headers['content-type'] !== undefined &&
+          pathOfTarget(targetOf(fuzzed)).startsWith('/api/')
+        ) {
+          // The operation the request reached: a mutated method or path may have made it another one.
+          const sentPath = pathOfTarget(targetOf(fuzzed));
+          const reached = operations.find(
+            (candidate) =>
+              candidate.method === fuzzed.method && templatePattern(candidate.template).test(sentPath),
+          );
+          const problems = undocumented(document, reached ?? operation, answer, reached !== undefined);
+          if (problems.length > 0) untrue.push(finding(answer.status, problems.join('; ')));
+          if (answer.status < 400) validated++;
         }
         if (answer.status < 400) {
           answeredOk.add(`${operation.method} ${operation.template}`);
@@ -960,8 +1078,14 @@ describe('the ticket-api under a seeded fuzzer', () => {
 
     console.log(
       `fuzz: ${thousands(sent)} requests (seed ${SEED}, ${operations.length} operations, ${thousands(refused)} refused), ` +
-        `${serverErrors.length} × 5xx, ${partialWrites.length} partial writes`,
+        `${serverErrors.length} × 5xx, ${partialWrites.length} partial writes, ` +
+        `${thousands(validated)} successes checked against their response schemas, ${untrue.length} undocumented`,
     );
+    const byDetail = new Map(untrue.map((found) => [found.detail, found]));
+    expect({ count: untrue.length, kinds: [...byDetail.values()].slice(0, 12) }).toEqual({
+      count: 0,
+      kinds: [],
+    });
     expect({ count: serverErrors.length, first: serverErrors.slice(0, 8) }).toEqual({ count: 0, first: [] });
     expect({ count: unexplained.length, first: unexplained.slice(0, 8) }).toEqual({ count: 0, first: [] });
     expect({ count: partialWrites.length, first: partialWrites.slice(0, 8) }).toEqual({

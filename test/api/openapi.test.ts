@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { routes } from '../../lib/api/routes';
 import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
-import { openApiPath, renderOpenApi } from '../../scripts/openapi';
+import { openApiPath, renderOpenApi, renderTypes, typesPath } from '../../scripts/openapi';
 
 describe('the OpenAPI document', () => {
   const committed = JSON.parse(readFileSync(openApiPath, 'utf8')) as {
@@ -10,6 +10,54 @@ describe('the OpenAPI document', () => {
 
   it('is current: regenerating it from the route table changes nothing (run npm run openapi)', () => {
     expect(readFileSync(openApiPath, 'utf8')).toBe(renderOpenApi());
+  });
+
+  it("has current TypeScript types for the mini app (openapi-typescript's output; run npm run openapi)", () => {
+    expect(readFileSync(typesPath, 'utf8')).toBe(renderTypes());
+  });
+
+  it('gives every success a body schema, every public operation `security: []`, and servers', () => {
+    const document = committed as unknown as {
+      openapi: string;
+      servers: Array<{ url: string }>;
+      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>;
+    };
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.servers.map((server) => server.url)).toContain('http://127.0.0.1:8080');
+    const gaps: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths))
+      for (const [method, operation] of Object.entries(methods)) {
+        if (!operation.security) gaps.push(`${method} ${path}: no security`);
+        for (const [status, response] of Object.entries(operation.responses)) {
+          const schema = (response as { content?: Record<string, { schema?: unknown }> }).content?.[
+            Number(status) < 400 ? 'application/json' : 'application/problem+json'
+          ]?.schema;
+          if (!schema && !(response as { $ref?: string }).$ref)
+            gaps.push(`${method} ${path} ${status}: no schema`);
+        }
+      }
+    expect(gaps).toEqual([]);
+  });
+
+  it('documents the CRM webhooks with their payload schemas', () => {
+    const { webhooks, components } = committed as unknown as {
+      webhooks: Record<
+        string,
+        { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }
+      >;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    };
+    expect(Object.keys(webhooks).sort()).toEqual([
+      'ticket.assigned',
+      'ticket.created',
+      'ticket.message',
+      'ticket.status_changed',
+    ]);
+    const message = webhooks['ticket.message']?.post.requestBody.content['application/json']?.schema.$ref;
+    expect(message).toBe('#/components/schemas/TicketMessageEvent');
+    expect(Object.keys(components.schemas.TicketMessageEvent?.properties ?? {})).toEqual(
+      expect.arrayContaining(['requester', 'ticket', 'message']),
+    );
   });
 
   it('lists exactly the operations the code serves', () => {

@@ -368,6 +368,7 @@ describe('ticket-api: export and erasure', () => {
         user,
         body: ticketBody({
           contact: { email: 'anna@example.ru', phone: '+7 900 123-45-67' },
+          consent: true,
           attachments: ['photo777123987_1_abc'],
         }),
       })

@@ -7,7 +7,7 @@ import { type BotStack, OPERATORS_CHAT, startBotStack } from '../support/bot-har
 
 /** The codes `TicketError` is declared with, read off its constructor's first parameter. */
 function declaredTicketErrorCodes(): string[] {
-  const path = join(__dirname, '../../lib/tickets/service.ts');
+  const path = join(__dirname, '../../lib/tickets/errors.ts');
   const source = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
   const codes: string[] = [];
   const visit = (node: ts.Node) => {

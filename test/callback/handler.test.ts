@@ -106,25 +106,42 @@ describe('VK callback protocol', () => {
       body: 'ok',
     });
     expect(await post('x'.repeat(1024 * 1024 + 1))).toMatchObject({ statusCode: 413 });
-    // Wrong types inside the object, an unknown button command, forged values: ok, logged, nothing written.
+    // Wrong types inside the object, forged values: ok, logged, nothing written.
     const bad = [
       event('message_new', { message: { id: 'x', peer_id: 'me' } }),
-      event('message_new', messageNew(11, 'go', { payload: '{"c":"format_disk"}' })),
-      event('message_new', messageNew(11, 'go', { payload: 'not json' })),
-      event('message_new', messageNew(11, 'go', { payload: '{"c":"cat","id":"../../etc"}' })),
-      event('message_event', {
-        user_id: 11,
-        peer_id: 11,
-        event_id: 'p1',
-        payload: { c: 'setlang', l: 'de' },
-      }),
       event('group_join', { user_id: -5 }),
     ];
     for (const body of bad) expect(await post(body)).toEqual({ statusCode: 200, body: 'ok' });
     expect(bot.lines.filter((line) => line.includes('callback rejected'))).toHaveLength(4 + bad.length);
+    // A press the bot can't read is answered (the client waits for it), and nothing else.
+    const press = event('message_event', {
+      user_id: 11,
+      peer_id: 11,
+      event_id: 'p1',
+      payload: { c: 'setlang', l: 'de' },
+    });
+    expect(await post(press)).toEqual({ statusCode: 200, body: 'ok' });
+    await bot.settle();
+    expect(bot.sandbox.eventAnswers).toEqual([
+      expect.objectContaining({
+        eventId: 'p1',
+        eventData: expect.objectContaining({ type: 'show_snackbar' }),
+      }),
+    ]);
     expect(await bot.store.read((r) => r.users.get(11))).toBeNull();
     expect(await bot.store.read((r) => r.dialogs.get(11))).toBeNull();
     expect(bot.sandbox.sent).toHaveLength(0);
+    // A message whose payload the bot can't read (an unknown command, not JSON, a forged category) is
+    // what the user typed: read as text, the payload's values never used.
+    bot.sandbox.allowed.add(13); // as if they had written through VK: the sandbox lets the bot answer
+    for (const payload of ['{"c":"format_disk"}', 'not json', '{"c":"cat","id":"../../etc"}'])
+      expect(await post(event('message_new', messageNew(13, 'меню', { payload })))).toEqual({
+        statusCode: 200,
+        body: 'ok',
+      });
+    await bot.settle();
+    expect(bot.sentTo(13).length).toBeGreaterThanOrEqual(3);
+    expect((await bot.store.read((r) => r.dialogs.get(13)))?.state).not.toBe('describing');
   });
 
   it('shows the menu, changing nothing else, for a known button pressed out of its step', async () => {

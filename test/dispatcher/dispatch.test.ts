@@ -166,33 +166,38 @@ describe('notify-dispatcher: the daily run and its sends', () => {
     expect(typeof opened.upliftPoints).toBe('number');
   });
 
-  it('keeps consent, preferences, quiet hours and the daily cap shared with ticket updates', async () => {
-    const [allowed, noConsent, remindersOff, quiet, capped] = treatedIds(9000, 5);
-    await seed(harness, [allowed!]);
+  it('keeps consent, preferences and quiet hours, counts campaigns only, and leaves VK’s last slot to ticket updates', async () => {
+    const [allowed, noConsent, remindersOff, quiet, capped, updatedOnce] = treatedIds(9000, 6);
+    await seed(harness, [allowed!, updatedOnce!]);
     await seed(harness, [noConsent!], { notificationsAllowed: false });
     await seed(harness, [remindersOff!], {
       notificationTypes: { ticketUpdates: true, reminders: false, news: true },
     });
     await seed(harness, [quiet!], { quietHours: { from: '11:00', to: '14:00' } });
     await seed(harness, [capped!]);
-    // A ticket update reached this user this morning: the day's one notification.
-    await harness.stack.store.transaction((r) =>
-      r.notifications.claim({
-        userId: capped!,
-        day: '2026-11-18',
-        slot: 1,
-        kind: 'ticket_update',
-        campaign: null,
-        variant: null,
-        text: 'Ответ по обращению A-1',
-        status: 'sent',
-        createdAt: harness.stack.clock.now() - 3 * HOUR,
-        updatedAt: harness.stack.clock.now() - 3 * HOUR,
-      }),
-    );
+    const ticketUpdate = (userId: number, slot: number, hoursAgo: number) =>
+      harness.stack.store.transaction((r) =>
+        r.notifications.claim({
+          userId,
+          day: '2026-11-18',
+          slot,
+          kind: 'ticket_update',
+          campaign: null,
+          variant: null,
+          text: `Ответ по обращению A-${slot}`,
+          status: 'sent',
+          createdAt: harness.stack.clock.now() - hoursAgo * HOUR,
+          updatedAt: harness.stack.clock.now() - hoursAgo * HOUR,
+        }),
+      );
+    // One ticket update this morning doesn't count against the campaigns' cap (NOTIFY_DAILY_CAP = 1)…
+    await ticketUpdate(updatedOnce!, 1, 3);
+    // …but after two, a campaign would take VK's third and last: that one waits for ticket updates.
+    await ticketUpdate(capped!, 1, 5);
+    await ticketUpdate(capped!, 2, 3);
     const run = (await harness.stack.fireDispatcher()) as { report: { skipped: Record<string, number> } };
     await drainNotify(harness);
-    expect(notifiedUsers(harness)).toEqual([allowed]);
+    expect(notifiedUsers(harness)).toEqual([allowed, updatedOnce]);
     expect(run.report.skipped).toMatchObject({ type_off: 1, quiet_hours: 1, daily_cap: 1 });
     // Without consent a user isn't even looked at (the stream holds consenting users only).
     expect(await deliveryOf(harness, noConsent!)).toBeNull();

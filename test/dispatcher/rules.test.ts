@@ -210,8 +210,11 @@ describe('the daily decision for one user', () => {
         user: user(treated, { notificationTypes: { ticketUpdates: true, reminders: false, news: true } }),
       }),
     ).toBe('type_off');
-    // A ticket update earlier today used the day's one notification.
-    expect(reason({ notifications: [notification({ userId: treated })] })).toBe('daily_cap');
+    // A campaign earlier today used the campaigns' one a day; a ticket update doesn't count against it.
+    expect(reason({ notifications: [notification({ userId: treated, kind: 'campaign' })] })).toBe(
+      'daily_cap',
+    );
+    expect(reason({ notifications: [notification({ userId: treated })] })).toBe('send');
     // Yesterday's doesn't count, but one 20 minutes ago trips VK's hourly limit even across midnight.
     expect(reason({ notifications: [notification({ userId: treated, day: '2026-11-17' })] })).toBe('send');
     expect(
@@ -297,13 +300,37 @@ describe('the daily decision for one user', () => {
 });
 
 describe('the daily cap', () => {
-  it('hands out the lowest free slot up to the cap and refuses within an hour of the last', () => {
-    const today = (slot: number, ago: number) => notification({ slot, createdAt: NOW - ago });
-    expect(capVerdict([], NOW, 1)).toEqual({ slot: 1 });
-    expect(capVerdict([today(1, 2 * HOUR)], NOW, 1)).toEqual({ refused: 'daily_cap' });
-    expect(capVerdict([today(1, 2 * HOUR)], NOW, 3)).toEqual({ slot: 2 });
-    expect(capVerdict([today(1, 30 * MINUTE)], NOW, 3)).toEqual({ refused: 'hourly_limit' });
-    expect(capVerdict([today(2, 3 * HOUR)], NOW, 3)).toEqual({ slot: 1 }); // slot 1 was given back
+  const campaigns = (campaignCap: number) => ({ kind: 'campaign' as const, campaignCap });
+  const updates = { kind: 'ticket_update' as const };
+  const today = (slot: number, ago: number, kind: NotificationRecord['kind'] = 'campaign') =>
+    notification({ slot, createdAt: NOW - ago, kind });
+
+  it('hands campaigns the lowest free slot up to their cap, never within an hour of the last', () => {
+    expect(capVerdict([], NOW, campaigns(1))).toEqual({ slot: 1 });
+    expect(capVerdict([today(1, 2 * HOUR)], NOW, campaigns(1))).toEqual({ refused: 'daily_cap' });
+    expect(capVerdict([today(1, 2 * HOUR)], NOW, campaigns(2))).toEqual({ slot: 2 });
+    expect(capVerdict([today(1, 30 * MINUTE)], NOW, campaigns(2))).toEqual({ refused: 'hourly_limit' });
+    expect(capVerdict([today(2, 3 * HOUR)], NOW, campaigns(2))).toEqual({ slot: 1 }); // slot 1 was given back
+  });
+
+  it('counts only campaigns against NOTIFY_DAILY_CAP, and keeps the last of VK’s 3 for ticket updates', () => {
+    const updateToday = today(1, 3 * HOUR, 'ticket_update');
+    expect(capVerdict([updateToday], NOW, campaigns(1))).toEqual({ slot: 2 });
+    expect(capVerdict([updateToday, today(2, 2 * HOUR)], NOW, campaigns(2))).toEqual({
+      refused: 'daily_cap',
+    });
+    // The campaign took today's slot: a ticket update still has VK's other two.
+    expect(capVerdict([today(1, 2 * HOUR)], NOW, updates)).toEqual({ slot: 2 });
+    expect(capVerdict([today(1, 4 * HOUR), today(2, 2 * HOUR, 'ticket_update')], NOW, updates)).toEqual({
+      slot: 3,
+    });
+    const three = [
+      today(1, 6 * HOUR),
+      today(2, 4 * HOUR, 'ticket_update'),
+      today(3, 2 * HOUR, 'ticket_update'),
+    ];
+    expect(capVerdict(three, NOW, updates)).toEqual({ refused: 'daily_cap' });
+    expect(capVerdict([today(1, 20 * MINUTE)], NOW, updates)).toEqual({ refused: 'hourly_limit' });
   });
 });
 

@@ -1,5 +1,5 @@
 import { HOUR, MINUTE } from '../../lib/clock';
-import { BusinessHours } from '../../lib/schedule/business-hours';
+import { BusinessHours, localParts } from '../../lib/schedule/business-hours';
 import { quietHoursEnd } from '../../lib/schedule/quiet-hours';
 
 // Moscow is UTC+3 all year; 2026-11-20 is a Friday.
@@ -63,5 +63,64 @@ describe('quiet hours', () => {
     );
     expect(quietHoursEnd(quiet, msk('2026-11-21T12:00:00'), 'Europe/Moscow')).toBeNull();
     expect(quietHoursEnd(null, msk('2026-11-21T03:00:00'), 'Europe/Moscow')).toBeNull();
+  });
+});
+
+describe('local wall-clock time', () => {
+  it('agrees with Intl at every instant tried, across DST changes and half- and quarter-hour zones', () => {
+    const zones = [
+      'Europe/Moscow',
+      'Europe/Berlin',
+      'America/New_York',
+      'Asia/Kolkata',
+      'Asia/Kathmandu',
+      'Australia/Lord_Howe',
+    ];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const timeZone of zones) {
+      const intl = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+      // Random instants over two years, and every minute around this zone's 2026 spring and autumn changes.
+      const instants = Array.from(
+        { length: 2000 },
+        () => Date.UTC(2026, 0, 1) + Math.floor(random() * 2 * 365 * 86_400_000),
+      );
+      for (const day of [
+        Date.UTC(2026, 2, 8),
+        Date.UTC(2026, 2, 29),
+        Date.UTC(2026, 3, 5),
+        Date.UTC(2026, 9, 4),
+        Date.UTC(2026, 9, 25),
+        Date.UTC(2026, 10, 1),
+      ])
+        for (let minute = 0; minute < 24 * 60; minute += 7) instants.push(day + minute * 60_000 + 13_000);
+      for (const time of instants) {
+        const fields = Object.fromEntries(
+          intl
+            .formatToParts(time)
+            .filter((part) => part.type !== 'literal')
+            .map((part) => [part.type, Number(part.value)]),
+        );
+        const local = localParts(time, timeZone);
+        expect({ timeZone, time, ...local, weekday: undefined }).toEqual({
+          timeZone,
+          time,
+          ...fields,
+          weekday: undefined,
+        });
+      }
+    }
   });
 });

@@ -8,6 +8,7 @@ import type {
   TicketRecord,
   UserRecord,
 } from '../../lib/storage/port';
+import { startShift, takeTurn } from '../../lib/tickets/shifts';
 
 /**
  * The storage port's contract, run against every adapter: SQLite always, YDB when
@@ -786,6 +787,64 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       });
     });
 
+    describe('ticket search', () => {
+      const entry = (term: string, found: TicketRecord) => ({
+        term,
+        createdAt: found.createdAt,
+        ticketId: found.ticketId,
+      });
+
+      it("lists a term's tickets newest first with a cursor, and no other term's", async () => {
+        const term = `contact:${run}-${freshId()}@example.com`;
+        const other = `${term}.org`;
+        const tickets = [0, 1, 2].map((minute) => ticket({ createdAt: t0 + minute * 60_000 }));
+        const elsewhere = ticket({ createdAt: t0 + 5 * 60_000 });
+        await store.transaction(async (r) => {
+          for (const created of [...tickets, elsewhere]) await r.tickets.create(created);
+          await r.ticketSearch.add(tickets.map((created) => entry(term, created)));
+          await r.ticketSearch.add([entry(other, elsewhere)]);
+        });
+        const first = await store.read((r) => r.ticketSearch.listTickets(term, { limit: 2 }));
+        expect(first.tickets).toEqual([tickets[2], tickets[1]]);
+        expect(first.nextCursor).toEqual({
+          createdAt: tickets[1]!.createdAt,
+          ticketId: tickets[1]!.ticketId,
+        });
+        const second = await store.read((r) =>
+          r.ticketSearch.listTickets(term, { limit: 2, before: first.nextCursor! }),
+        );
+        expect(second).toEqual({ tickets: [tickets[0]], nextCursor: null });
+        expect(await store.read((r) => r.ticketSearch.listTickets(`${term}x`, { limit: 2 }))).toEqual({
+          tickets: [],
+          nextCursor: null,
+        });
+      });
+
+      it("adds an entry once, lists a ticket's entries and removes them by key", async () => {
+        const found = ticket();
+        const terms = [`name:${run}а`, `name:${run}ан`, `contact:+7900${freshId()}`];
+        await store.transaction(async (r) => {
+          await r.tickets.create(found);
+          await r.ticketSearch.add(terms.map((term) => entry(term, found)));
+          await r.ticketSearch.add([entry(terms[0]!, found)]); // again: kept once
+        });
+        const listed = await store.read((r) => r.ticketSearch.listByTicket(found.ticketId));
+        expect(listed).toEqual([...terms].sort().map((term) => entry(term, found)));
+        expect(
+          (await store.read((r) => r.ticketSearch.listTickets(terms[0]!, { limit: 5 }))).tickets,
+        ).toEqual([found]);
+
+        await store.transaction((r) => r.ticketSearch.remove(listed.slice(0, 2)));
+        expect(await store.read((r) => r.ticketSearch.listByTicket(found.ticketId))).toEqual(listed.slice(2));
+        await store.transaction(async (r) => {
+          await r.ticketSearch.remove(listed); // absent ones are ignored
+          await r.ticketSearch.add([]);
+          await r.ticketSearch.remove([]);
+        });
+        expect(await store.read((r) => r.ticketSearch.listByTicket(found.ticketId))).toEqual([]);
+      });
+    });
+
     describe('audit log', () => {
       it("keeps a subject's entries in time order, apart from other subjects", async () => {
         const subject = `ticket:${randomUUID()}`;
@@ -808,6 +867,51 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           ['ticket.assign', t0 + 1, 'operator:5', 'operator', { to: 'in_progress' }],
           ['ticket.status', t0 + 2, 'operator:5', 'operator', { to: 'in_progress' }],
         ]);
+      });
+    });
+
+    describe('operator shifts', () => {
+      it("keeps each chat's operators on shift apart, by operator id, and forgets one who left", async () => {
+        const chat = freshId();
+        const other = freshId();
+        const shift = (chatPeerId: number, operatorId: number, name: string | null) => ({
+          chatPeerId,
+          operatorId,
+          name,
+          onSince: t0,
+          lastAssignedAt: null,
+        });
+        await store.transaction(async (r) => {
+          await r.shifts.put(shift(chat, 30, 'Ира'));
+          await r.shifts.put(shift(chat, 10, null));
+          await r.shifts.put(shift(other, 20, 'Олег'));
+        });
+        expect(await store.read((r) => r.shifts.listByChat(chat, 10))).toEqual([
+          shift(chat, 10, null),
+          shift(chat, 30, 'Ира'),
+        ]);
+        expect(await store.read((r) => r.shifts.listByChat(chat, 1))).toHaveLength(1);
+        expect(await store.read((r) => r.shifts.get(other, 20))).toEqual(shift(other, 20, 'Олег'));
+
+        await store.transaction((r) => r.shifts.put({ ...shift(chat, 30, 'Ира'), lastAssignedAt: t0 + 5 }));
+        expect((await store.read((r) => r.shifts.get(chat, 30)))?.lastAssignedAt).toBe(t0 + 5);
+        await store.transaction((r) => r.shifts.delete(chat, 10));
+        expect(await store.read((r) => r.shifts.get(chat, 10))).toBeNull();
+        expect((await store.read((r) => r.shifts.listByChat(chat, 10))).map((s) => s.operatorId)).toEqual([
+          30,
+        ]);
+      });
+
+      it('gives tickets filed at once to different operators on shift: the rotation reads and writes in one transaction', async () => {
+        const chat = freshId();
+        await store.transaction(async (r) => {
+          for (const operatorId of [1, 2, 3, 4])
+            await startShift(r, { chatPeerId: chat, operatorId, name: null }, t0);
+        });
+        const picks = await Promise.all(
+          Array.from({ length: 4 }, () => store.transaction((r) => takeTurn(r, chat, t0 + 1))),
+        );
+        expect(picks.map((pick) => pick?.operatorId).sort()).toEqual([1, 2, 3, 4]);
       });
     });
 

@@ -289,6 +289,39 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
       }),
   },
   { method: 'audit.listBySubject', run: (r) => r.audit.listBySubject('ticket:t-1', 100) },
+  {
+    method: 'ticketSearch.add',
+    run: (r) =>
+      r.ticketSearch.add([
+        { term: 'name:а', createdAt: t0, ticketId: 't-1' },
+        { term: 'contact:+79001234567', createdAt: t0, ticketId: 't-1' },
+      ]),
+  },
+  {
+    method: 'ticketSearch.remove',
+    run: (r) => r.ticketSearch.remove([{ term: 'name:а', createdAt: t0, ticketId: 't-1' }]),
+  },
+  { method: 'ticketSearch.listByTicket', run: (r) => r.ticketSearch.listByTicket('t-1') },
+  { method: 'ticketSearch.listTickets', run: (r) => r.ticketSearch.listTickets('name:ан', { limit: 50 }) },
+  {
+    method: 'ticketSearch.listTickets',
+    branch: 'cursor',
+    run: (r) => r.ticketSearch.listTickets('name:ан', { limit: 50, before: cursor }),
+  },
+  { method: 'shifts.get', run: (r) => r.shifts.get(2_000_000_002, 7) },
+  {
+    method: 'shifts.put',
+    run: (r) =>
+      r.shifts.put({
+        chatPeerId: 2_000_000_002,
+        operatorId: 7,
+        name: 'Ира',
+        onSince: t0,
+        lastAssignedAt: null,
+      }),
+  },
+  { method: 'shifts.delete', run: (r) => r.shifts.delete(2_000_000_002, 7) },
+  { method: 'shifts.listByChat', run: (r) => r.shifts.listByChat(2_000_000_002, 50) },
 ];
 
 /** Statements that answer with no rows, recorded as they would be sent. */

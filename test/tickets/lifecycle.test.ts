@@ -1,87 +1,19 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HOUR, ManualClock, MINUTE } from '../../lib/clock';
-import { loadConfig } from '../../lib/config/schema';
-import { createLogger } from '../../lib/log/logger';
-import { AppNotifications } from '../../lib/notifications/app-notification';
-import { DeferredJobs } from '../../lib/queue/deferred';
-import { EmbeddedQueue } from '../../lib/queue/embedded';
-import { deliverBatch } from '../../lib/queue/trigger';
-import { SqliteStore } from '../../lib/storage/sqlite/store';
-import { ticketServiceSettings } from '../../lib/tickets/compose';
-import { TicketService } from '../../lib/tickets/service';
+import { HOUR, MINUTE } from '../../lib/clock';
 import { slaOf } from '../../lib/tickets/sla';
-import { VkClient } from '../../lib/vk/client';
-import { deferredJobHandlers } from '../../lib/worker/job-handlers';
-import { VkSandbox } from '../../scripts/sandbox/vk-sandbox';
+import { msk, OPERATORS_CHAT, startTicketWorker } from '../support/ticket-worker';
 
-const CHAT = 2_000_000_001;
-const msk = (iso: string) => Date.parse(`${iso}+03:00`);
+const CHAT = OPERATORS_CHAT;
 
 async function setup(options: { crm?: string; maxFailures?: number } = {}) {
-  const clock = new ManualClock(msk('2026-11-24T10:00:00')); // Tuesday, operators at work
-  const store = new SqliteStore(':memory:');
-  const queue = new EmbeddedQueue(store, { clock, maxReceiveCount: 3 });
-  const logger = createLogger({ level: 'error' });
-  const deferred = new DeferredJobs({ store, queue, clock, logger, maxFailures: options.maxFailures ?? 3 });
-  const sandbox = await new VkSandbox({ groupId: 1, callbackSecret: 's' }).start(0);
-  const config = loadConfig(
-    {
-      OPERATORS_CHAT_PEER_ID: String(CHAT),
-      ...(options.crm ? { CRM_WEBHOOK_URL: options.crm, CRM_WEBHOOK_SECRET: 'crm-secret-0123456789' } : {}),
-    },
-    ['support', 'csat', 'runtime'],
-  );
-  const settings = ticketServiceSettings(config);
-  const tickets = new TicketService({
-    store,
-    clock,
-    logger,
-    settings,
-    dispatchJobs: (ids) => deferred.dispatchAll(ids),
+  const worker = await startTicketWorker({
+    ...(options.crm ? { crmWebhook: { url: options.crm, secret: 'crm-secret-0123456789' } } : {}),
+    ...(options.maxFailures !== undefined ? { maxFailures: options.maxFailures } : {}),
   });
-  const vk = new VkClient({
-    apiUrl: sandbox.apiUrl,
-    version: '5.199',
-    token: 't',
-    rateLimitPerSecond: 1000,
-    timeoutMs: 2000,
-    maxAttempts: 1,
-  });
-  const handlers = deferredJobHandlers({
-    store,
-    clock,
-    logger,
-    tickets,
-    deferred,
-    groupVk: vk,
-    appNotifications: new AppNotifications({ store, clock, appVk: vk, dailyCap: 1 }),
-    groupId: 1,
-    operatorsChatPeerId: CHAT,
-    crmWebhook: options.crm ? { url: options.crm, secret: 'crm-secret-0123456789' } : undefined,
-  });
-  /** Moves the clock in 15-minute steps, running the deferred queue at each, as the trigger would. */
-  const runFor = async (milliseconds: number) => {
-    const drain = async () => {
-      for (const queueName of ['deferred', 'crm'] as const) {
-        for (;;) {
-          const { delivered } = await deliverBatch(queue, queueName, async (event) => {
-            for (const message of event.messages)
-              await deferred.handleMessage(message.details.message.body, handlers);
-          }).catch(() => ({ delivered: 0 }));
-          if (delivered === 0) break;
-        }
-      }
-    };
-    for (let elapsed = 0; elapsed < milliseconds; elapsed += 15 * MINUTE) {
-      await drain();
-      clock.advance(Math.min(15 * MINUTE, milliseconds - elapsed));
-    }
-    await drain();
-  };
   const file = (userId = 42, category = 'question') =>
-    tickets.create({
+    worker.tickets.create({
       userId,
       channel: 'app',
       category,
@@ -90,8 +22,7 @@ async function setup(options: { crm?: string; maxFailures?: number } = {}) {
       attachments: [],
       details: {},
     });
-  const operator = { operatorId: 7, role: 'operator' as const };
-  return { clock, store, queue, tickets, sandbox, runFor, file, operator, close: () => sandbox.stop() };
+  return { ...worker, file };
 }
 
 describe('ticket lifecycle: SLA, auto-close, CRM webhooks', () => {
@@ -103,11 +34,12 @@ describe('ticket lifecycle: SLA, auto-close, CRM webhooks', () => {
       await t.runFor(50 * MINUTE);
       expect(t.sandbox.sent.filter((m) => m.peerId === CHAT)).toHaveLength(0);
       await t.runFor(30 * MINUTE);
+      // The alert, and (no leads' chat set) the ticket's one escalation (test/tickets/sla-escalation.test.ts).
       const alerts = t.sandbox.sent.filter((m) => m.peerId === CHAT);
-      expect(alerts).toHaveLength(1);
+      expect(alerts.map((m) => m.text.slice(0, 2))).toEqual(['⏰ ', '🚨']);
       expect(alerts[0]?.text).toContain(ticket.number);
       await t.runFor(2 * HOUR);
-      expect(t.sandbox.sent.filter((m) => m.peerId === CHAT)).toHaveLength(1);
+      expect(t.sandbox.sent.filter((m) => m.peerId === CHAT)).toHaveLength(2);
       const flagged = await t.store.read((r) => r.tickets.get(ticket.ticketId));
       expect(slaOf(flagged!)?.breachedAt.firstResponse).toBeDefined();
     } finally {

@@ -4,7 +4,8 @@ import { createLogger } from '../../lib/log/logger';
 import type { Repositories, Store } from '../../lib/storage/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { ticketServiceSettings } from '../../lib/tickets/compose';
-import { type NewTicket, TicketError, TicketService } from '../../lib/tickets/service';
+import { TicketError } from '../../lib/tickets/errors';
+import { type NewTicket, TicketService } from '../../lib/tickets/service';
 
 /**
  * One hourly ticket limit for every path that files a ticket (the mini app's form, the bot's intake

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { json } from '../../http/http';
 import type { Repositories } from '../../storage/port';
-import type { OperatorActor } from '../../tickets/service';
-import { TicketError } from '../../tickets/service';
+import type { OperatorActor } from '../../tickets/audit';
+import { TicketError } from '../../tickets/errors';
 import { eraseUser, exportUserData } from '../../users/account';
-import { type Route, route } from '../router';
+import { auditSchema, erasedSchema, userExportSchema } from '../responses';
+import { jsonOf, type Route, route } from '../router';
 import { iso, userIdOf } from './common';
 
 /**
@@ -40,14 +41,17 @@ export const adminRoutes: Route[] = [
     auth: 'admin',
     tag: 'admins',
     summary: 'What operators and the CRM changed on a ticket, in order',
-    responses: { 200: 'The audit entries' },
+    responses: {
+      200: { description: 'The audit entries', schema: auditSchema },
+      404: 'No such ticket',
+    },
     handle: async ({ params, deps }) => {
       const entries = await deps.store.read(async (repositories) => {
         const ticket = await repositories.tickets.getByNumber(params.number ?? '');
         if (!ticket) throw new TicketError('ticket_not_found', `No ticket ${params.number}.`);
         return repositories.audit.listBySubject(`ticket:${ticket.ticketId}`, 500);
       });
-      return json(200, { entries: entries.map((entry) => ({ ...entry, at: iso(entry.at) })) });
+      return jsonOf(auditSchema, 200, { entries: entries.map((entry) => ({ ...entry, at: iso(entry.at) })) });
     },
   }),
   route({
@@ -56,7 +60,14 @@ export const adminRoutes: Route[] = [
     auth: 'admin',
     tag: 'admins',
     summary: 'Everything held about a user, as JSON (a request made to support)',
-    responses: { 200: 'The export', 400: 'Not a VK user id' },
+    responses: {
+      200: {
+        description: 'The export',
+        schema: userExportSchema,
+        headers: { 'Content-Disposition': 'attachment; filename="user-data-<id>.json"' },
+      },
+      400: 'Not a VK user id',
+    },
     handle: async ({ params, operator, deps }) => {
       const userId = userIdOf(params);
       const exported = await deps.store.transaction(async (repositories) => {
@@ -80,7 +91,10 @@ export const adminRoutes: Route[] = [
     auth: 'admin',
     tag: 'admins',
     summary: "Erase a user's data on their request; tickets stay, anonymised, for statistics",
-    responses: { 200: 'Erased', 400: 'Not a VK user id' },
+    responses: {
+      200: { description: 'Erased', schema: erasedSchema },
+      400: 'Not a VK user id',
+    },
     handle: async ({ params, operator, deps }) => {
       const userId = userIdOf(params);
       const result = await deps.store.transaction(async (repositories) => {
@@ -92,7 +106,7 @@ export const adminRoutes: Route[] = [
       });
       await deps.store.afterErasure?.();
       deps.logger.info('user data erased on request', { anonymisedTickets: result.tickets });
-      return json(200, { erased: true, anonymisedTickets: result.tickets });
+      return jsonOf(erasedSchema, 200, { erased: true, anonymisedTickets: result.tickets });
     },
   }),
 ];

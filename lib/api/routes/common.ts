@@ -9,6 +9,7 @@ import { findCategory, supportSettings } from '../../support/settings';
 import type { ThreadView } from '../../tickets/service';
 import { type SlaState, slaOf, slaState } from '../../tickets/sla';
 import { localMidnight } from '../../tickets/stats';
+import type { Preferences, TicketSummary } from '../responses';
 import type { RouteContext, TicketApiDependencies } from '../router';
 import type { listTicketsQuery } from '../schemas';
 
@@ -27,12 +28,15 @@ export function decodeCursor(value: string | undefined): Cursor | undefined {
   return { createdAt: Number(match[1]), ticketId: match[2] ?? '' };
 }
 
-export const iso = (time: number | null | undefined) =>
-  typeof time === 'number' ? new Date(time).toISOString() : null;
+export function iso(time: number): string;
+export function iso(time: number | null | undefined): string | null;
+export function iso(time: number | null | undefined): string | null {
+  return typeof time === 'number' ? new Date(time).toISOString() : null;
+}
 export const toEpoch = (value: string | number) => (typeof value === 'number' ? value : Date.parse(value));
 
 /** A ticket as the mini app sees it. */
-export function ticketSummary(ticket: TicketRecord, language: Language) {
+export function ticketSummary(ticket: TicketRecord, language: Language): TicketSummary {
   const category = findCategory(supportSettings, ticket.category);
   return {
     number: ticket.number,
@@ -143,7 +147,7 @@ export async function userTickets(context: RouteContext<z.infer<typeof listTicke
 export const requestHash = (body: unknown) =>
   createHash('sha256').update(JSON.stringify(body)).digest('base64url');
 
-export function preferencesOf(record: UserRecord) {
+export function preferencesOf(record: UserRecord): Preferences {
   return {
     language: record.language,
     notificationsAllowed: record.notificationsAllowed,
@@ -152,14 +156,8 @@ export function preferencesOf(record: UserRecord) {
   };
 }
 
-/**
- * Who filed a ticket, for operators and the CRM: the VK id, the name the bot knows, the profile
- * link. Read from the user's record at the time of the request, so an erased user is `null`.
- */
-export function requesterOf(userId: number | null, user: UserRecord | null) {
-  if (userId === null) return null;
-  return { userId, name: user?.firstName ?? null, profileUrl: `https://vk.com/id${userId}` };
-}
+/** Who filed a ticket (lib/users/requester.ts: CRM webhooks carry it too). */
+export { requesterOf } from '../../users/requester';
 
 /** A `{userId}` path parameter: a VK user's id, or the caller's error. */
 export function userIdOf(params: Record<string, string>): number {

@@ -1,6 +1,6 @@
 import { HttpError } from '../../errors';
-import { json } from '../../http/http';
-import { type Route, route } from '../router';
+import { kbArticleSchema, kbResultsSchema } from '../responses';
+import { jsonOf, type Route, route } from '../router';
 import { kbArticleQuery, kbSearchQuery } from '../schemas';
 
 export const knowledgeRoutes: Route[] = [
@@ -11,9 +11,9 @@ export const knowledgeRoutes: Route[] = [
     tag: 'knowledge base',
     summary: 'Search the knowledge base (the bot’s answers), best first',
     query: kbSearchQuery,
-    responses: { 200: 'Ranked articles' },
+    responses: { 200: { description: 'Ranked articles', schema: kbResultsSchema } },
     handle: async ({ query, deps }) =>
-      json(200, {
+      jsonOf(kbResultsSchema, 200, {
         results: deps.knowledgeBase.search(query.q, query.lang, query.limit).map(({ article, score }) => ({
           slug: article.slug,
           title: article.title,
@@ -29,12 +29,15 @@ export const knowledgeRoutes: Route[] = [
     tag: 'knowledge base',
     summary: 'One article',
     query: kbArticleQuery,
-    responses: { 200: 'The article', 404: 'No such article in this language' },
+    responses: {
+      200: { description: 'The article', schema: kbArticleSchema },
+      404: 'No such article in this language',
+    },
     handle: async ({ params, query, deps }) => {
       const article = deps.knowledgeBase.get(params.slug ?? '', query.lang);
       if (!article)
         throw new HttpError(404, 'article_not_found', `No article ${params.slug} in ${query.lang}.`);
-      return json(200, article);
+      return jsonOf(kbArticleSchema, 200, article);
     },
   }),
 ];

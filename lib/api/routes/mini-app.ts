@@ -4,9 +4,24 @@ import { recordCampaignResponses } from '../../dispatcher/responses';
 import { ValidationError } from '../../errors';
 import { json } from '../../http/http';
 import { supportSettings } from '../../support/settings';
-import { type NewTicket, TicketError } from '../../tickets/service';
+import { contactNotice, retentionDays } from '../../tickets/anonymise';
+import { TicketError } from '../../tickets/errors';
+import type { NewTicket } from '../../tickets/service';
 import { ensureAppUser, eraseUser, exportUserData } from '../../users/account';
-import { type Route, route } from '../router';
+import {
+  categoriesSchema,
+  erasedSchema,
+  eventsStoredSchema,
+  pingSchema,
+  postedMessageSchema,
+  preferencesSchema,
+  ratedSchema,
+  ticketPageSchema,
+  ticketSummarySchema,
+  userExportSchema,
+  userThreadSchema,
+} from '../responses';
+import { jsonOf, type Route, route } from '../router';
 import {
   createTicketBody,
   eventsBody,
@@ -34,20 +49,26 @@ export const miniAppRoutes: Route[] = [
     auth: 'public',
     tag: 'service',
     summary: 'Liveness of the API',
-    responses: { 200: 'The API answers' },
-    handle: async () => json(200, { ok: true }),
+    responses: { 200: { description: 'The API answers', schema: pingSchema } },
+    handle: async () => jsonOf(pingSchema, 200, { ok: true }),
   }),
   route({
     method: 'GET',
     path: '/api/categories',
     auth: 'public',
     tag: 'mini app',
-    summary: 'Ticket categories for the form, with labels in ru and en',
-    responses: { 200: 'The categories' },
-    handle: async () =>
-      json(200, {
+    summary:
+      'Ticket categories for the form, with labels in ru and en, and the notice to show by its contact field',
+    responses: { 200: { description: 'The categories', schema: categoriesSchema } },
+    handle: async ({ deps }) => {
+      const retentionMs = deps.tickets.settings.personalDataRetentionMs;
+      return json(200, {
         categories: supportSettings.categories.map(({ id, emoji, label }) => ({ id, emoji, label })),
-      }),
+        // FZ-152: where the form asks for an e-mail or phone it shows this, and sends `consent: true`.
+        contactNotice: { ru: contactNotice('ru', retentionMs), en: contactNotice('en', retentionMs) },
+        retentionDays: retentionDays(retentionMs),
+      });
+    },
   }),
   route({
     method: 'POST',
@@ -57,7 +78,12 @@ export const miniAppRoutes: Route[] = [
     summary: 'File a ticket (Idempotency-Key makes retries safe)',
     body: createTicketBody,
     responses: {
-      201: 'The ticket, with its number and expected first response',
+      201: {
+        description: 'The ticket, with its number and expected first response (also for a replayed key)',
+        schema: ticketSummarySchema,
+        headers: { 'Idempotent-Replayed': 'true when the key had created it already' },
+      },
+      422: 'The Idempotency-Key was used with another body',
       429: 'Too many tickets this hour',
     },
     handle: async ({ body, user, request, deps }) => {
@@ -79,7 +105,10 @@ export const miniAppRoutes: Route[] = [
           ...(rest.screen ? { screen: rest.screen } : {}),
           ...(rest.appVersion ? { appVersion: rest.appVersion } : {}),
           ...((rest.platform ?? user.platform) ? { platform: rest.platform ?? user.platform } : {}),
-          ...(rest.contact ? { contact: rest.contact } : {}),
+          // Kept only with the user's consent to the contact notice (the body's check requires it).
+          ...(rest.contact && rest.consent
+            ? { contact: rest.contact, contactConsentAt: deps.clock.now() }
+            : {}),
           ...(rest.recentEvents
             ? { recentEvents: rest.recentEvents.map((event) => ({ ...event, at: toEpoch(event.at) })) }
             : {}),
@@ -105,7 +134,9 @@ export const miniAppRoutes: Route[] = [
     tag: 'mini app',
     summary: "The caller's tickets, newest first, with filters and a cursor",
     query: listTicketsQuery,
-    responses: { 200: 'A page of tickets and the cursor of the next one' },
+    responses: {
+      200: { description: 'A page of tickets and the cursor of the next one', schema: ticketPageSchema },
+    },
     handle: async (context) => {
       const page = await userTickets(context);
       return json(200, {
@@ -120,7 +151,10 @@ export const miniAppRoutes: Route[] = [
     auth: 'user',
     tag: 'mini app',
     summary: 'One of the caller’s tickets: thread and status history (another user’s: 404)',
-    responses: { 200: 'The ticket with its thread', 404: 'No such ticket of the caller' },
+    responses: {
+      200: { description: 'The ticket with its thread', schema: userThreadSchema },
+      404: 'No such ticket of the caller',
+    },
     handle: async ({ params, user, deps }) =>
       json(
         200,
@@ -135,8 +169,12 @@ export const miniAppRoutes: Route[] = [
     summary: 'Continue a ticket; a resolved one reopens, a closed one starts a linked ticket',
     body: ticketMessageBody,
     responses: {
-      200: 'The ticket the message went to (201 when a linked ticket was created)',
-      201: 'A linked ticket was created (the one written to is closed)',
+      200: { description: 'The ticket the message went to', schema: postedMessageSchema },
+      201: {
+        description: 'A linked ticket was created (the one written to is closed)',
+        schema: postedMessageSchema,
+      },
+      404: 'No such ticket of the caller',
       429: 'A linked ticket would pass the hourly limit of new tickets (Retry-After)',
     },
     handle: async ({ params, user, body, deps }) => {
@@ -154,7 +192,11 @@ export const miniAppRoutes: Route[] = [
     tag: 'mini app',
     summary: 'Rate a resolved ticket, once per resolution (as the chat survey)',
     body: ratingBody,
-    responses: { 200: 'The rating was recorded', 409: 'Not resolved, or rated already' },
+    responses: {
+      200: { description: 'The rating was recorded', schema: ratedSchema },
+      404: 'No such ticket of the caller',
+      409: 'Not resolved, or rated already',
+    },
     handle: async ({ params, user, body, deps }) => {
       const survey = await deps.tickets.transact(async ({ repositories, outbox }) => {
         const ticket = await repositories.tickets.getByNumber(params.number ?? '');
@@ -174,7 +216,11 @@ export const miniAppRoutes: Route[] = [
           deps.tickets.settings.csat,
         );
       });
-      return json(200, { number: params.number, rating: survey.rating, reason: survey.reason });
+      return jsonOf(ratedSchema, 200, {
+        number: params.number ?? '',
+        rating: survey.rating,
+        reason: survey.reason,
+      });
     },
   }),
   route({
@@ -184,7 +230,7 @@ export const miniAppRoutes: Route[] = [
     tag: 'mini app',
     summary: 'Log up to 100 analytics events (names from the allow-list); re-sent events are stored once',
     body: eventsBody,
-    responses: { 202: 'Stored (how many were new)' },
+    responses: { 202: { description: 'Stored (how many were new)', schema: eventsStoredSchema } },
     handle: async ({ body, user, deps }) => {
       const now = deps.clock.now();
       const bad = body.events.flatMap((event, index) => {
@@ -208,7 +254,7 @@ export const miniAppRoutes: Route[] = [
         await recordCampaignResponses(repositories, user.userId, events);
         return count;
       });
-      return json(202, { received: body.events.length, stored });
+      return jsonOf(eventsStoredSchema, 202, { received: body.events.length, stored });
     },
   }),
   route({
@@ -217,7 +263,7 @@ export const miniAppRoutes: Route[] = [
     auth: 'user',
     tag: 'mini app',
     summary: 'Language, notification types, quiet hours and consent',
-    responses: { 200: 'The preferences' },
+    responses: { 200: { description: 'The preferences', schema: preferencesSchema } },
     handle: async ({ user, deps }) => {
       const record = await deps.store.transaction((repositories) =>
         ensureAppUser(repositories, user, deps.clock.now()),
@@ -232,7 +278,7 @@ export const miniAppRoutes: Route[] = [
     tag: 'mini app',
     summary: 'Change preferences (fields left out stay as they are)',
     body: preferencesBody,
-    responses: { 200: 'The preferences now' },
+    responses: { 200: { description: 'The preferences now', schema: preferencesSchema } },
     handle: async ({ user, body, deps }) => {
       const record = await deps.store.transaction(async (repositories) => {
         const now = deps.clock.now();
@@ -257,7 +303,7 @@ export const miniAppRoutes: Route[] = [
     tag: 'mini app',
     summary: 'Notification consent given or withdrawn (VKWebAppAllowNotifications / Deny)',
     body: notificationsConsentBody,
-    responses: { 200: 'The preferences now' },
+    responses: { 200: { description: 'The preferences now', schema: preferencesSchema } },
     handle: async ({ user, body, deps }) => {
       const record = await deps.store.transaction(async (repositories) => {
         const now = deps.clock.now();
@@ -275,7 +321,13 @@ export const miniAppRoutes: Route[] = [
     auth: 'user',
     tag: 'mini app',
     summary: 'Everything held about the caller, as JSON',
-    responses: { 200: 'The export' },
+    responses: {
+      200: {
+        description: 'The export',
+        schema: userExportSchema,
+        headers: { 'Content-Disposition': 'attachment; filename="my-data-<id>.json"' },
+      },
+    },
     handle: async ({ user, deps }) =>
       json(
         200,
@@ -291,14 +343,14 @@ export const miniAppRoutes: Route[] = [
     auth: 'user',
     tag: 'mini app',
     summary: 'Erase the caller’s data; tickets stay, anonymised, for statistics',
-    responses: { 200: 'Erased' },
+    responses: { 200: { description: 'Erased', schema: erasedSchema } },
     handle: async ({ user, deps }) => {
       const result = await deps.store.transaction((repositories) =>
         eraseUser(repositories, user.userId, deps.clock.now()),
       );
       await deps.store.afterErasure?.();
       deps.logger.info('user data erased', { anonymisedTickets: result.tickets });
-      return json(200, { erased: true, anonymisedTickets: result.tickets });
+      return jsonOf(erasedSchema, 200, { erased: true, anonymisedTickets: result.tickets });
     },
   }),
 ];

@@ -6,9 +6,19 @@ import { utcDay } from '../../notifications/daily-cap';
 import type { TicketRecord, TicketStatus, UserRecord } from '../../storage/port';
 import { supportSettings } from '../../support/settings';
 import { openStatuses } from '../../tickets/lifecycle';
+import { priorityOf } from '../../tickets/priority';
 import type { SlaState } from '../../tickets/sla';
 import { computeStats, statsRange } from '../../tickets/stats';
-import { type Route, route } from '../router';
+import {
+  opsMessageSchema,
+  opsQueueSchema,
+  opsThreadSchema,
+  opsUserSchema,
+  statsSchema,
+  templatesSchema,
+  ticketSummarySchema,
+} from '../responses';
+import { jsonOf, type Route, route } from '../router';
 import { assignBody, operatorMessageBody, opsQueueQuery, statsQuery, statusBody } from '../schemas';
 
 import {
@@ -22,6 +32,7 @@ import {
   ticketSummary,
   userIdOf,
 } from './common';
+import { searchQueue } from './ops-search';
 
 export const opsRoutes: Route[] = [
   route({
@@ -30,9 +41,9 @@ export const opsRoutes: Route[] = [
     auth: 'operator',
     tag: 'operators',
     summary:
-      'The queue: open tickets by default, newest first, filtered by status, category, assignee, SLA state',
+      'The queue: open tickets by default, newest first, filtered by status, category, assignee, SLA state, priority; `q` searches every status by ticket number, VK id, e-mail or phone, or the start of a first name',
     query: opsQueueQuery,
-    responses: { 200: 'A page of the queue' },
+    responses: { 200: { description: 'A page of the queue', schema: opsQueueSchema } },
     handle: async (context) => {
       const { query, deps, operator } = context;
       const statuses: readonly TicketStatus[] = query.status ? [query.status] : openStatuses;
@@ -41,6 +52,12 @@ export const opsRoutes: Route[] = [
       const found: Array<{ ticket: TicketRecord; sla: SlaState; user: UserRecord | null }> = [];
       let nextCursor: Cursor | null = null;
       await deps.store.read(async (repositories) => {
+        if (query.q !== undefined) {
+          const searched = await searchQueue(context, query.q, repositories);
+          found.push(...searched.found);
+          nextCursor = searched.nextCursor;
+          return;
+        }
         // Each status is its own index range; merging them newest first keeps one cursor for all.
         for (let rounds = 0; rounds < 20 && found.length < query.limit; rounds++) {
           const pages = await Promise.all(
@@ -67,6 +84,7 @@ export const opsRoutes: Route[] = [
               continue;
             const sla = slaStateOf(ticket, deps);
             if (query.sla && sla !== query.sla) continue;
+            if (query.priority && priorityOf(ticket) !== query.priority) continue;
             const user = ticket.userId === null ? null : await repositories.users.get(ticket.userId);
             found.push({ ticket, sla, user });
             if (found.length === query.limit) break;
@@ -83,6 +101,7 @@ export const opsRoutes: Route[] = [
           assigneeId: ticket.assigneeId,
           channel: ticket.channel,
           sla,
+          priority: priorityOf(ticket),
           screen: ticket.details.screen ?? null,
         })),
         nextCursor: encodeCursor(nextCursor),
@@ -95,7 +114,10 @@ export const opsRoutes: Route[] = [
     auth: 'operator',
     tag: 'operators',
     summary: 'A ticket with the whole thread (internal notes included), details and SLA',
-    responses: { 200: 'The ticket', 404: 'No such ticket' },
+    responses: {
+      200: { description: 'The ticket', schema: opsThreadSchema },
+      404: 'No such ticket',
+    },
     handle: async (context) => {
       const view = await context.deps.tickets.thread(context.params.number ?? '');
       const { userId } = view.ticket;
@@ -104,6 +126,7 @@ export const opsRoutes: Route[] = [
         ...threadBody(view, 'ru', true),
         requester: requesterOf(userId, user),
         sla: slaStateOf(view.ticket, context.deps),
+        priority: priorityOf(view.ticket),
       });
     },
   }),
@@ -114,7 +137,11 @@ export const opsRoutes: Route[] = [
     tag: 'operators',
     summary: 'Take (no assigneeId), assign or unassign (null) a ticket',
     body: assignBody,
-    responses: { 200: 'The ticket now' },
+    responses: {
+      200: { description: 'The ticket now', schema: ticketSummarySchema },
+      404: 'No such ticket',
+      409: 'The ticket is closed',
+    },
     handle: async ({ params, body, operator, deps }) => {
       const assigneeId = body.assigneeId === undefined ? operator.operatorId : body.assigneeId;
       return json(
@@ -130,7 +157,11 @@ export const opsRoutes: Route[] = [
     tag: 'operators',
     summary: 'Change the status (the user is told)',
     body: statusBody,
-    responses: { 200: 'The ticket now', 409: 'Not allowed from the current status' },
+    responses: {
+      200: { description: 'The ticket now', schema: ticketSummarySchema },
+      404: 'No such ticket',
+      409: 'Not allowed from the current status',
+    },
     handle: async ({ params, body, operator, deps }) =>
       json(
         200,
@@ -144,10 +175,14 @@ export const opsRoutes: Route[] = [
     tag: 'operators',
     summary: 'Reply to the user (delivered to them) or add an internal note',
     body: operatorMessageBody,
-    responses: { 201: 'The message' },
+    responses: {
+      201: { description: 'The message', schema: opsMessageSchema },
+      404: 'No such ticket',
+      409: 'The ticket is closed',
+    },
     handle: async ({ params, body, operator, deps }) => {
       const result = await deps.tickets.operatorMessage(params.number ?? '', body, operator);
-      return json(201, {
+      return jsonOf(opsMessageSchema, 201, {
         number: result.ticket.number,
         status: result.ticket.status,
         seq: result.message.seq,
@@ -161,8 +196,8 @@ export const opsRoutes: Route[] = [
     auth: 'operator',
     tag: 'operators',
     summary: 'Reply templates',
-    responses: { 200: 'The templates' },
-    handle: async () => json(200, { templates: supportSettings.operatorTemplates }),
+    responses: { 200: { description: 'The templates', schema: templatesSchema } },
+    handle: async () => jsonOf(templatesSchema, 200, { templates: supportSettings.operatorTemplates }),
   }),
   route({
     method: 'GET',
@@ -173,7 +208,10 @@ export const opsRoutes: Route[] = [
       'Tickets by category, screen and status; response and resolution times; SLA breaches; CSAT; campaign results',
     query: statsQuery,
     responses: {
-      200: 'The figures for tickets created in the range (local dates, default the last 30 days)',
+      200: {
+        description: 'The figures for tickets created in the range (local dates, default the last 30 days)',
+        schema: statsSchema,
+      },
     },
     handle: async ({ query, deps }) => {
       const hours = deps.tickets.settings.hours;
@@ -203,7 +241,11 @@ export const opsRoutes: Route[] = [
     auth: 'operator',
     tag: 'operators',
     summary: 'A requester: their tickets and ratings, language, permissions and latest events',
-    responses: { 200: 'The user', 400: 'Not a VK user id', 404: 'No such user' },
+    responses: {
+      200: { description: 'The user', schema: opsUserSchema },
+      400: 'Not a VK user id',
+      404: 'No such user',
+    },
     handle: async ({ params, deps }) => {
       const userId = userIdOf(params);
       const now = deps.clock.now();

@@ -2,8 +2,9 @@ import { DAY, MINUTE } from '../../clock';
 import { formatLocalDate, localParts } from '../../schedule/business-hours';
 import type { TicketRecord } from '../../storage/port';
 import { type Category, findCategory } from '../../support/settings';
+import { TicketError } from '../../tickets/errors';
 import { openStatuses } from '../../tickets/lifecycle';
-import { TicketError, type TicketService } from '../../tickets/service';
+import type { TicketService } from '../../tickets/service';
 import { slaOf } from '../../tickets/sla';
 import { type Dialog, type DialogData, dialogDataSchema, stripUndefined } from '../dialog';
 import type { IntentId } from '../intents';
@@ -34,6 +35,8 @@ export interface TicketDraft {
   description: string;
   photos: string[];
   contact: string | null;
+  /** When the user gave the contact (after the notice on why and how long it is kept). */
+  contactConsentAt?: number;
 }
 
 /**
@@ -78,7 +81,9 @@ export class HandoverFlow implements Flow {
           subject: subjectOf(draft.description),
           description: draft.description,
           attachments: draft.photos,
-          details: draft.contact ? { contact: draft.contact } : {},
+          details: draft.contact
+            ? { contact: draft.contact, contactConsentAt: draft.contactConsentAt ?? turn.now }
+            : {},
         },
         turn.scope,
       );
@@ -103,7 +108,7 @@ export class HandoverFlow implements Flow {
       [[{ label: dialog.text('button.menu'), payload: { c: 'menu' } }]],
     );
     this.#offHoursReply(dialog);
-    this.deps.operatorsChat.postCard(turn, ticket, dialog.user, draft.description, draft.photos);
+    await this.deps.operatorsChat.postCard(turn, ticket, dialog.user, draft.description, draft.photos);
   }
 
   /**
@@ -176,7 +181,7 @@ export class HandoverFlow implements Flow {
         : 'added_to_ticket';
     if (!options.forward) return outcome;
     if (result.linkedFrom) {
-      this.deps.operatorsChat.postCard(turn, result.ticket, dialog.user, text, photos);
+      await this.deps.operatorsChat.postCard(turn, result.ticket, dialog.user, text, photos);
       dialog.data.lastReceiptAt = turn.now;
       dialog.say(
         dialog.text('bot.ticket.linked', {

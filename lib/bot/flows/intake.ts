@@ -1,4 +1,5 @@
 import { findCategory } from '../../support/settings';
+import { contactNotice } from '../../tickets/anonymise';
 import { parseContact } from '../contact';
 import type { Dialog } from '../dialog';
 import type { Button } from '../keyboard';
@@ -48,6 +49,7 @@ export class TicketIntakeFlow implements Flow {
         description,
         photos: dialog.data.photos ?? [],
         contact: dialog.data.contact ?? null,
+        ...(dialog.data.contactConsentAt ? { contactConsentAt: dialog.data.contactConsentAt } : {}),
       });
       return 'ticket_filed';
     },
@@ -73,7 +75,7 @@ export class TicketIntakeFlow implements Flow {
       }
       dialog.state = 'contact';
       dialog.data = { ...dialog.data, description: text, photos };
-      dialog.say(dialog.text('bot.contact.ask'), this.#contactButtons(dialog));
+      dialog.say(this.#contactQuestion(dialog), this.#contactButtons(dialog));
       return 'asking_contact';
     },
     contact: async (dialog, { text }) => {
@@ -83,7 +85,8 @@ export class TicketIntakeFlow implements Flow {
         dialog.say(dialog.text('bot.contact.invalid'), this.#contactButtons(dialog));
         return 'contact_invalid';
       }
-      dialog.data = { ...dialog.data, contact: contact.value };
+      // Given after the notice (why, how long, by whom it is kept): that is the consent, and when.
+      dialog.data = { ...dialog.data, contact: contact.value, contactConsentAt: dialog.turn.now };
       this.#confirm(dialog);
       return 'confirming';
     },
@@ -128,6 +131,12 @@ export class TicketIntakeFlow implements Flow {
         ],
       ],
     );
+  }
+
+  /** The question with the notice FZ-152 asks for where personal data is collected. */
+  #contactQuestion(dialog: Dialog): string {
+    const notice = contactNotice(dialog.language, this.deps.tickets.settings.personalDataRetentionMs);
+    return `${dialog.text('bot.contact.ask')}\n\n${notice}`;
   }
 
   #contactButtons(dialog: Dialog): Button[][] {

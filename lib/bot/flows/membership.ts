@@ -3,6 +3,7 @@ import { render, type TextKey } from '../../i18n/catalog';
 import type { Logger } from '../../log/logger';
 import type { JobHandler } from '../../queue/jobs';
 import type { DialogRecord, Store, UserRecord } from '../../storage/port';
+import { indexRequesterName } from '../../tickets/search-index';
 import { newUserRecord } from '../../users/account';
 import { Dialog } from '../dialog';
 import type { Button } from '../keyboard';
@@ -194,5 +195,8 @@ export async function upsertUser(
   const existing = (await turn.repositories.users.get(userId)) ?? newUserRecord(userId, turn.now);
   const user = { ...existing, ...changes, updatedAt: turn.now };
   await turn.repositories.users.put(user);
+  // A name learned now makes the user's earlier tickets findable by it in the operators' search.
+  if (changes.firstName !== undefined && changes.firstName !== existing.firstName)
+    await indexRequesterName(turn.repositories, userId, user.firstName);
   return user;
 }

@@ -13,6 +13,7 @@ import {
   renderCard,
   withCardRecord,
 } from './card';
+import { requesterHistory } from './card-history';
 
 /**
  * Keeping a ticket's card in the operators' chat true to the ticket.
@@ -48,6 +49,8 @@ export const cardJobSchema = z.discriminatedUnion('mode', [
     shown: z.string(),
   }),
   z.object({ mode: z.literal('refresh'), ticketId: z.string() }),
+  /** A ticket filed outside the chat bot (the mini app): the worker renders its card and posts it. */
+  z.object({ mode: z.literal('announce'), ticketId: z.string() }),
 ]);
 
 /** What a card's `vk-edit` job carries besides the edit itself. */
@@ -162,6 +165,7 @@ async function cardContent(repositories: Repositories, ticket: TicketRecord): Pr
     firstName: user?.firstName ?? null,
     text: first?.text ?? '',
     photos: first?.attachments ?? [],
+    history: await requesterHistory(repositories, ticket),
   };
 }
 
@@ -174,4 +178,19 @@ export function refreshCardOnChange(ticket: TicketRecord, outbox: Outbox, now: n
   if (!cardIsStale(ticket)) return;
   const job = cardRefreshJob(ticket, now);
   if (!outbox.jobs.some((queued) => queued.jobId === job.jobId)) outbox.jobs.push(job);
+}
+
+/**
+ * The ticket service's `onTicketFiled` (set by each composition root): a ticket filed in the mini app
+ * gets its card in the operators' chat like one filed in the chat, rendered by the worker, which
+ * holds the community's settings (the API has no VK token). The chat bot posts its own tickets' cards.
+ */
+export function announceCardOnFiling(ticket: TicketRecord, outbox: Outbox, now: number): void {
+  if (ticket.channel !== 'app') return;
+  outbox.jobs.push({
+    jobId: `${cardPostJobId(ticket.ticketId)}:announce`,
+    kind: OPS_CARD_JOB,
+    payload: { mode: 'announce', ticketId: ticket.ticketId },
+    dueAt: now,
+  });
 }

@@ -4,12 +4,15 @@ import { describeError } from '../../errors';
 import type { Logger } from '../../log/logger';
 import type { DeferredJobs } from '../../queue/deferred';
 import type { DeferredJobRecord, Repositories, Store } from '../../storage/port';
+import { findCategory, type SupportSettings } from '../../support/settings';
+import { chatPeerIdOf, type OperatorsChats } from '../../tickets/routing';
 import { type Outbox, writeOutbox } from '../../tickets/service';
 import { messagesSendParams, type VkClient } from '../../vk/client';
 import { VkApiError, vkApiError } from '../../vk/errors';
 import { markSent } from '../reply-sending';
-import { cardRecordOf, withCardRecord } from './card';
-import { cardEditSchema, cardJobSchema, queueCardEdit } from './card-sync';
+import { cardFrame, cardRecordOf, renderCard, withCardRecord } from './card';
+import { requesterHistory } from './card-history';
+import { cardEditSchema, cardJobSchema, cardPostJob, queueCardEdit } from './card-sync';
 
 /** `messages.send` with `peer_ids`: one entry per peer (VK's `messages_send_user_ids_response`). */
 const peerIdsAnswerSchema = z.array(
@@ -30,6 +33,8 @@ export interface CardJobDependencies {
   /** The community token's client: a card goes by a direct `messages.send` (`execute` keeps no answer). */
   vk: VkClient;
   deferred: DeferredJobs;
+  /** What a card is rendered with, for tickets filed in the mini app (`announce` jobs). */
+  cards?: { groupId: number; support: SupportSettings; chats: OperatorsChats };
 }
 
 /** The deferred worker's side of the cards: `ops-card` jobs, and the checks on a card's `vk-edit` jobs. */
@@ -43,6 +48,12 @@ export class CardJobs {
   /** Runs an `ops-card` job: posts the card and records where it is, or refreshes it. */
   async run(job: DeferredJobRecord): Promise<void> {
     const payload = cardJobSchema.parse(job.payload);
+    if (payload.mode === 'announce') {
+      await this.#inTransaction((repositories, outbox, now) =>
+        this.#announce(repositories, outbox, payload.ticketId, now),
+      );
+      return;
+    }
     if (payload.mode === 'refresh') {
       await this.#inTransaction(async (repositories, outbox, now) => {
         const ticket = await repositories.tickets.get(payload.ticketId);
@@ -67,6 +78,35 @@ export class CardJobs {
       // A change made while the card was on its way: shown now.
       await queueCardEdit(repositories, outbox, posted, { now, holdMs: 0 });
     });
+  }
+
+  /**
+   * Renders the card of a ticket filed in the mini app and queues its post (`ops-card:<ticket>`, as
+   * the chat bot's): from the ticket's first message, with the requester's earlier tickets. A ticket
+   * whose card exists, or that was erased meanwhile, gets none.
+   */
+  async #announce(repositories: Repositories, outbox: Outbox, ticketId: string, now: number): Promise<void> {
+    const settings = this.#deps.cards;
+    const ticket = await repositories.tickets.get(ticketId);
+    if (!settings || !ticket || ticket.userId === null || cardRecordOf(ticket).posted) return;
+    const peerId = chatPeerIdOf(findCategory(settings.support, ticket.category), settings.chats);
+    if (peerId === undefined) return;
+    const [user, messages, history] = await Promise.all([
+      repositories.users.get(ticket.userId),
+      repositories.tickets.listMessages(ticket.ticketId),
+      requesterHistory(repositories, ticket),
+    ]);
+    const first = messages.find((message) => message.author === 'user');
+    const frame = cardFrame(settings, ticket);
+    const content = {
+      userId: ticket.userId,
+      firstName: user?.firstName ?? null,
+      text: [ticket.subject, first?.text].filter(Boolean).join('\n'),
+      photos: first?.attachments ?? [],
+      history,
+    };
+    const view = renderCard(frame, content, ticket, cardRecordOf(ticket).names);
+    outbox.jobs.push(cardPostJob(ticket, { peerId, frame, view }, now));
   }
 
   /** Whether a `vk-edit` job is a card's edit that a newer one has replaced: then it is not sent. */

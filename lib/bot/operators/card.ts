@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { TicketRecord } from '../../storage/port';
 import { findCategory, type SupportSettings } from '../../support/settings';
 import { statusEmoji } from '../../tickets/lifecycle';
+import { priorityEmoji, priorityOf } from '../../tickets/priority';
 import { type Button, buildKeyboard } from '../keyboard';
 import { OPERATORS_LANGUAGE, opsText } from './voice';
 
@@ -83,7 +84,27 @@ export interface CardContent {
   firstName: string | null;
   text: string;
   photos: readonly string[];
+  /** The requester's tickets before this one (`card-history.ts`); null for a first ticket. */
+  history: RequesterHistory | null;
 }
+
+/** What the card says of the requester's earlier tickets: a few read, the latest one, the last rating. */
+export interface RequesterHistory {
+  /** Earlier tickets read (at most a few), and whether there are more than that. */
+  count: number;
+  more: boolean;
+  /** The latest of them. */
+  last: Pick<TicketRecord, 'number' | 'status'>;
+  /** The latest rating the requester gave on them, 1..5. */
+  lastRating: number | null;
+}
+
+/**
+ * The user's words on a card at most: with the frame, the requester's lines, ten photos and the
+ * state the card stays within the 4096 characters a VK message shows in one piece (a card is one
+ * message, sent and edited whole).
+ */
+export const CARD_WORDS_MAX = 3000;
 
 export interface CardView {
   text: string;
@@ -91,18 +112,23 @@ export interface CardView {
 }
 
 /**
- * The card as the chat shows it: the ticket, the user's words and a line with the current status and
- * assignee; the buttons are what the status allows (take and resolve while open, reopen once resolved,
+ * The card as the chat shows it: the ticket, the requester and their earlier tickets, the user's words
+ * (cut to `CARD_WORDS_MAX`) and a line with the current status and assignee; the buttons are what the status allows (take and resolve while open, reopen once resolved,
  * none once closed; templates until then).
  */
 export function renderCard(
   frame: CardFrame,
   content: CardContent,
-  ticket: Pick<TicketRecord, 'number' | 'status' | 'assigneeId'>,
+  ticket: Pick<TicketRecord, 'number' | 'status' | 'assigneeId' | 'details'>,
   names: Readonly<Record<string, string>>,
 ): CardView {
   const { userId } = content;
   const status = opsText(`status.${ticket.status}`);
+  const priority = priorityOf(ticket);
+  const priorityLine = opsText('ops.card.priority', {
+    emoji: priorityEmoji[priority],
+    priority: opsText(`priority.${priority}`),
+  });
   const text = opsText('ops.card', {
     status_emoji: statusEmoji[ticket.status],
     emoji: frame.emoji,
@@ -112,7 +138,8 @@ export function renderCard(
       userId === null
         ? opsText('ops.card.user.erased')
         : opsText('ops.card.user', { name: content.firstName ?? `id${userId}`, user_id: userId }),
-    text: content.text || '—',
+    history: historyLine(content.history),
+    text: clipped(content.text) || '—',
     attachments:
       content.photos.length > 0 ? opsText('ops.card.attachments', { list: content.photos.join(', ') }) : '',
     dialog_url: userId === null ? '—' : `https://vk.com/gim${frame.groupId}?sel=${userId}`,
@@ -121,7 +148,38 @@ export function renderCard(
         ? opsText('ops.card.state.unassigned', { status })
         : opsText('ops.card.state.assigned', { status, assignee: operatorLabel(names, ticket.assigneeId) }),
   });
-  return { text, keyboard: cardKeyboard(ticket) };
+  return { text: `${text}${priorityLine}`, keyboard: cardKeyboard(ticket) };
+}
+
+/** "Ранее: 3 обращения (последнее B-0998, решено ✅), последняя оценка: 4 ★", or nothing. */
+function historyLine(history: RequesterHistory | null): string {
+  if (!history) return '';
+  const form = new Intl.PluralRules(OPERATORS_LANGUAGE).select(history.count);
+  const count = history.more
+    ? opsText('ops.card.history.more', { count: history.count })
+    : opsText(
+        form === 'one'
+          ? 'ops.card.history.one'
+          : form === 'few'
+            ? 'ops.card.history.few'
+            : 'ops.card.history.many',
+        { count: history.count },
+      );
+  return opsText('ops.card.history', {
+    count,
+    number: history.last.number,
+    status: opsText(`status.${history.last.status}`),
+    rating:
+      history.lastRating === null ? '' : opsText('ops.card.history.rating', { rating: history.lastRating }),
+  });
+}
+
+/** The user's words cut to `CARD_WORDS_MAX`, never inside a surrogate pair. */
+function clipped(text: string): string {
+  if (text.length <= CARD_WORDS_MAX) return text;
+  return `${Array.from(text.slice(0, CARD_WORDS_MAX - 1))
+    .filter((char) => char.length === 2 || !/[\uD800-\uDFFF]/.test(char))
+    .join('')}…`;
 }
 
 /** The card's buttons for the ticket's status. */

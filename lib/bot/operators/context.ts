@@ -2,7 +2,9 @@ import type { Logger } from '../../log/logger';
 import type { BusinessHours } from '../../schedule/business-hours';
 import type { TicketRecord } from '../../storage/port';
 import type { SupportSettings } from '../../support/settings';
-import { TicketError, type TicketService } from '../../tickets/service';
+import { TicketError } from '../../tickets/errors';
+import type { OperatorsChats } from '../../tickets/routing';
+import type { TicketService } from '../../tickets/service';
 import type { Turn } from '../turn';
 import { queueCardEdit } from './card-sync';
 import { ticketErrorText } from './ticket-errors';
@@ -17,7 +19,10 @@ export interface OperatorFacts {
 
 export interface OperatorsChatSettings {
   groupId: number;
+  /** The default operators' chat (OPERATORS_CHAT_PEER_ID). */
   peerId: number | undefined;
+  /** Every operators' chat, and which gets which category's tickets (lib/tickets/routing.ts). */
+  chats: OperatorsChats;
   support: SupportSettings;
   hours: BusinessHours;
 }

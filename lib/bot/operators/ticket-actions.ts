@@ -1,6 +1,6 @@
 import type { TicketRecord } from '../../storage/port';
+import { TicketError } from '../../tickets/errors';
 import { openStatuses, reopenStatus } from '../../tickets/lifecycle';
-import { TicketError } from '../../tickets/service';
 import { dialogDataSchema } from '../dialog';
 import { buildKeyboard } from '../keyboard';
 import type { Turn } from '../turn';

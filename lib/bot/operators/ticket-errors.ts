@@ -1,5 +1,5 @@
 import type { TextKey } from '../../i18n/catalog';
-import type { TicketError } from '../../tickets/service';
+import type { TicketError } from '../../tickets/errors';
 
 export type TicketErrorCode = ConstructorParameters<typeof TicketError>[0];
 

@@ -243,6 +243,34 @@ CREATE TABLE IF NOT EXISTS counters (
         'CREATE INDEX IF NOT EXISTS deferred_jobs_unclaimed ON deferred_jobs (kind, status, hop, due_at, job_id)',
       ),
   },
+  {
+    version: 8,
+    apply: (db) =>
+      db.exec(`
+CREATE TABLE IF NOT EXISTS operator_shifts (
+  chat_peer_id INTEGER NOT NULL,
+  operator_id INTEGER NOT NULL,
+  name TEXT,
+  on_since INTEGER NOT NULL,
+  last_assigned_at INTEGER,
+  PRIMARY KEY (chat_peer_id, operator_id)
+);`),
+  },
+  {
+    version: 9,
+    // The operators' ticket search: a term's tickets newest first by the key, a ticket's terms by
+    // the index (erasure and a newly known name replace them). Tickets filed before this step are
+    // indexed by `npm run db:backfill-search`.
+    apply: (db) =>
+      db.exec(`
+CREATE TABLE IF NOT EXISTS ticket_search (
+  term TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  ticket_id TEXT NOT NULL,
+  PRIMARY KEY (term, created_at, ticket_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ticket_search_by_ticket ON ticket_search (ticket_id);`),
+  },
 ];
 
 /** Applies the steps the file has not had, each in a transaction with its record. */

@@ -13,7 +13,9 @@ import { sqliteDialogs } from './repositories/dialogs';
 import { sqliteEvents } from './repositories/events';
 import { sqliteJobs } from './repositories/jobs';
 import { sqliteNotifications } from './repositories/notifications';
+import { sqliteShifts } from './repositories/shifts';
 import { sqliteSurveys } from './repositories/surveys';
+import { sqliteTicketSearch } from './repositories/ticket-search';
 import { sqliteTickets } from './repositories/tickets';
 import { sqliteUsers } from './repositories/users';
 import { sqliteStatements } from './sql';
@@ -120,6 +122,7 @@ function createRepositories(db: Database.Database, owner: () => string): Reposit
     users: sqliteUsers(sql),
     dialogs: sqliteDialogs(sql),
     tickets: sqliteTickets(sql),
+    ticketSearch: sqliteTicketSearch(sql),
     events: sqliteEvents(sql),
     notifications: sqliteNotifications(sql),
     deliveries: sqliteDeliveries(sql),
@@ -128,5 +131,6 @@ function createRepositories(db: Database.Database, owner: () => string): Reposit
     jobs: sqliteJobs(sql),
     audit: sqliteAudit(sql),
     counters: sqliteCounters(sql),
+    shifts: sqliteShifts(sql),
   };
 }

@@ -223,4 +223,33 @@ export const ydbMigrations: readonly YdbMigrationStep[] = [
       'ALTER TABLE deferred_jobs ADD INDEX deferred_jobs_unclaimed GLOBAL SYNC ON (kind, status, hop, due_at, job_id)',
     ],
   },
+  {
+    version: 8,
+    // Who is on shift in which operators' chat, and when the rotation last gave each a ticket.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS operator_shifts (
+        chat_peer_id Int64 NOT NULL,
+        operator_id Int64 NOT NULL,
+        name Utf8,
+        on_since Timestamp NOT NULL,
+        last_assigned_at Timestamp,
+        PRIMARY KEY (chat_peer_id, operator_id)
+      )`,
+    ],
+  },
+  {
+    version: 9,
+    // The operators' ticket search: a term's tickets newest first by the key, a ticket's terms by
+    // the index (erasure and a newly known name replace them). Tickets filed before this step are
+    // indexed by `npm run db:backfill-search`.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS ticket_search (
+        term Utf8 NOT NULL,
+        created_at Timestamp NOT NULL,
+        ticket_id Utf8 NOT NULL,
+        PRIMARY KEY (term, created_at, ticket_id),
+        INDEX ticket_search_by_ticket GLOBAL SYNC ON (ticket_id)
+      )`,
+    ],
+  },
 ];

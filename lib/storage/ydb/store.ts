@@ -10,7 +10,9 @@ import { ydbDialogs } from './repositories/dialogs';
 import { ydbEvents } from './repositories/events';
 import { ydbJobs } from './repositories/jobs';
 import { ydbNotifications } from './repositories/notifications';
+import { ydbShifts } from './repositories/shifts';
 import { ydbSurveys } from './repositories/surveys';
+import { ydbTicketSearch } from './repositories/ticket-search';
 import { ydbTickets } from './repositories/tickets';
 import { ydbUsers } from './repositories/users';
 import { DriverSessions } from './session';
@@ -130,6 +132,7 @@ export function createRepositories(sql: Sql, owner: string): Repositories {
     users: ydbUsers(sql),
     dialogs: ydbDialogs(sql),
     tickets: ydbTickets(sql),
+    ticketSearch: ydbTicketSearch(sql),
     events: ydbEvents(sql),
     notifications: ydbNotifications(sql),
     deliveries: ydbDeliveries(sql),
@@ -138,5 +141,6 @@ export function createRepositories(sql: Sql, owner: string): Repositories {
     jobs: ydbJobs(sql),
     audit: ydbAudit(sql),
     counters: ydbCounters(sql),
+    shifts: ydbShifts(sql),
   };
 }

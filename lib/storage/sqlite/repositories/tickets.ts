@@ -1,7 +1,7 @@
 import type { StatusChangeRecord, TicketMessageRecord, TicketRecord, TicketRepository } from '../../port';
 import { json, num, parse, type Row, type SqliteStatements, str } from '../sql';
 
-const toTicket = (row: Row): TicketRecord => ({
+export const toTicket = (row: Row): TicketRecord => ({
   ticketId: String(row.ticket_id),
   number: String(row.number),
   userId: num(row.user_id),

@@ -10,7 +10,7 @@ import { first, insertIfAbsent, rows, type Sql, updateRow, userRange } from '../
 import type { Row } from '../statement';
 import { read, yv } from '../values';
 
-const toTicket = (row: Row): TicketRecord => ({
+export const toTicket = (row: Row): TicketRecord => ({
   ticketId: read.text(row.ticket_id),
   number: read.text(row.number),
   userId: read.optNum(row.user_id),

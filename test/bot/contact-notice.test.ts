@@ -1,0 +1,52 @@
+import { type BotStack, startBotStack } from '../support/bot-harness';
+
+/**
+ * FZ-152 where the bot collects a contact: the question says why it is asked, who keeps it and how
+ * long; a contact given after it is the user's consent, stamped on the ticket.
+ */
+let bot: BotStack;
+afterEach(async () => {
+  await bot?.close();
+});
+
+async function upToTheContactQuestion(userId: number, options: { langId?: number } = {}) {
+  await bot.says(userId, 'меню', options);
+  await bot.press(userId, bot.lastTo(userId), { c: 'cat', id: 'bug' });
+  await bot.says(userId, 'Приложение падает при открытии профиля', options);
+  return bot.lastTo(userId);
+}
+
+describe('the contact question of the ticket intake', () => {
+  it('tells why the contact is asked, who keeps it and for how long, and stamps the consent of a contact given', async () => {
+    bot = await startBotStack({ environment: { PERSONAL_DATA_RETENTION_DAYS: '30' } });
+    const question = await upToTheContactQuestion(701);
+    expect(question.text).toContain('e-mail или телефон');
+    expect(question.text).toContain('чтобы ответить на обращение');
+    expect(question.text).toContain('оператор персональных данных');
+    expect(question.text).toContain('30 дн. после закрытия обращения');
+
+    const typedAt = bot.clock.now();
+    await bot.says(701, 'anna@example.ru');
+    await bot.press(701, bot.lastTo(701), { c: 'send' });
+    const number = /Обращение (B-\d+) создано/.exec(bot.lastTo(701).text)?.[1];
+    const { ticket } = await bot.stack.tickets.threadForUser(701, number!);
+    expect(ticket.details).toMatchObject({ contact: 'anna@example.ru', contactConsentAt: typedAt });
+  });
+
+  it('shows the notice in English to an English-speaking user', async () => {
+    bot = await startBotStack();
+    const question = await upToTheContactQuestion(702, { langId: 3 });
+    expect(question.text).toContain('for 180 days after the ticket is closed');
+  });
+
+  it('stores neither a contact nor a consent when the user skips the question', async () => {
+    bot = await startBotStack();
+    const question = await upToTheContactQuestion(703);
+    await bot.press(703, question, { c: 'skip' });
+    await bot.press(703, bot.lastTo(703), { c: 'send' });
+    const number = /Обращение (B-\d+) создано/.exec(bot.lastTo(703).text)?.[1];
+    const { ticket } = await bot.stack.tickets.threadForUser(703, number!);
+    expect(ticket.details.contact).toBeUndefined();
+    expect(ticket.details.contactConsentAt).toBeUndefined();
+  });
+});
