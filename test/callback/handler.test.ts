@@ -199,11 +199,17 @@ describe('delivering replies', () => {
     await bot.advance(MINUTE);
     expect(bot.sentTo(21)).toHaveLength(1);
     // Three requests carried the reply (in `execute`): two failed, the third went; VK's dedup by
-    // random_id keeps a lost answer's retry from sending it twice.
+    // random_id keeps a lost answer's retry from sending it twice. On a loaded machine the worker's
+    // recheck may meet the third still unconfirmed and repeat it once, under the same random_id.
     const requests = bot.sandbox.calls.filter(
       (c) => c.method === 'execute' || (c.method === 'messages.send' && c.via !== 'execute'),
     );
-    expect(requests).toHaveLength(3);
+    expect(requests.length).toBeGreaterThanOrEqual(3);
+    expect(requests.length).toBeLessThanOrEqual(4);
+    const randomIds = new Set(
+      requests.map((c) => /random_id[\\"]*:(\d+)/.exec(JSON.stringify(c.params))?.[1]),
+    );
+    expect([...randomIds]).toEqual([expect.stringMatching(/^\d+$/)]);
   });
 
   it('answers ok within the reply budget when VK hangs, and the worker sends the reply once', async () => {
