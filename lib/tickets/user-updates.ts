@@ -56,6 +56,11 @@ export interface UserUpdateDependencies {
 const STATE_TTL = 30 * DAY;
 /** A user who wrote on a pending ticket this recently is in the conversation: quiet hours don't hold it back. */
 const LIVE_CONVERSATION = 30 * MINUTE;
+/**
+ * How long a send in flight is left to the job making it. A job that finds one younger than this
+ * leaves its update pending for that job's next round rather than repeating the call alongside it.
+ */
+const INFLIGHT_GRACE = MINUTE;
 /** Enough for a send that meets new updates, and one more that finds VK's answer disagreeing with ours. */
 const ROUNDS = 4;
 
@@ -165,6 +170,12 @@ async function nextStep(
     return { kind: 'done' };
   }
   const language: Language = user.language ?? 'ru';
+  if (state.inflight && now - state.inflight.at < INFLIGHT_GRACE) {
+    // Another job is sending right now and will take what this one added on its next round. If it
+    // died instead, the due job at the end of the grace repeats its send under the same key.
+    if (state !== stored) await save(state);
+    return { kind: 'wait', until: state.inflight.at + INFLIGHT_GRACE };
+  }
   if (state.inflight) {
     const resend = contentStep(
       language,

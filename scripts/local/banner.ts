@@ -121,7 +121,12 @@ export function startupBanner(stack: LocalStack): string[] {
       (stack.clockFile ? `   (kept in ${stack.clockFile})` : ''),
     `  a user via VK       curl -X POST ${sandbox.url}/sandbox/users/${DEV_USER_ID}/messages -d '{"text":"Привет"}'`,
     `  mini app identity   curl ${url}/dev/launch-params?user=${DEV_USER_ID}   (signed X-VK-Launch-Params)`,
-    `  operator token      X-Operator-Token: ${defaulted.includes('OPERATOR_TOKENS') ? 'dev-admin-token-0123456789ab' : '(from OPERATOR_TOKENS)'}`,
+    ...(defaulted.includes('OPERATOR_TOKENS')
+      ? [
+          '  admin token         X-Operator-Token: dev-admin-token-0123456789ab   (VK id 1: also export, erasure, audit)',
+          '  operator token      X-Operator-Token: dev-operator-token-0123456789   (VK id 2: tickets only)',
+        ]
+      : ['  operator tokens     X-Operator-Token: from OPERATOR_TOKENS']),
     `  data                ${join(config.local.DATA_DIR, 'local.sqlite')}`,
     defaulted.length > 0 ? `  dev defaults for    ${defaulted.join(', ')}` : '  no dev defaults used',
     '',

@@ -1,4 +1,4 @@
-import { type BotStack, OPERATORS_CHAT, startBotStack } from '../support/bot-harness';
+import { type BotStack, OPERATOR_TOKEN, OPERATORS_CHAT, startBotStack } from '../support/bot-harness';
 
 jest.setTimeout(60_000);
 
@@ -27,6 +27,11 @@ describe('a ticket filed in the mini app', () => {
     expect(card.text).toContain(number);
     expect(card.text).toContain('Не открывается профиль');
     expect(card.text).toContain('После обновления белый экран');
+    // The user never wrote to the community: their name is asked of VK for the card, and kept.
+    expect(card.text).toContain('User1601');
+    const found = await bot.api('GET', '/api/ops/tickets?q=user16', { operatorToken: OPERATOR_TOKEN });
+    expect(found.body.tickets.map((ticket: { number: string }) => ticket.number)).toEqual([number]);
+    expect(found.body.tickets[0].requester).toMatchObject({ userId: 1601, name: 'User1601' });
     // Once: a retried announce (or the worker's redelivery) posts nothing more.
     expect(bot.sentTo(OPERATORS_CHAT).filter((message) => message.text.includes(number))).toHaveLength(1);
     await bot.press(1, card, { c: 'op', a: 'take' });

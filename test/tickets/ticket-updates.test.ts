@@ -103,6 +103,33 @@ describe('ticket updates: their own budget, quiet hours, digests', () => {
     expect(textsTo(user)).toEqual([`Новый ответ по обращению ${number}`]);
   });
 
+  it('sends each chat update once, with no repeated call, when an operator changes the status quickly', async () => {
+    const user = 505;
+    await seedUser(user, { messagesAllowed: true });
+    const number = await file(user);
+    const before = harness.sandbox.calls.length;
+    await Promise.all(
+      ['in_progress', 'waiting_for_user', 'in_progress', 'resolved'].map((status, i) =>
+        new Promise((resolve) => setTimeout(resolve, i * 5)).then(() => setStatus(number, status)),
+      ),
+    );
+    await harness.advance(2 * MINUTE);
+    const sends = harness.sandbox.calls
+      .slice(before)
+      .filter(
+        (call) =>
+          JSON.stringify(call.params).includes(`peer_id\\":${user}`) || call.params.peer_id === String(user),
+      );
+    expect(sends.length).toBeGreaterThan(0);
+    expect(sends.filter((call) => call.outcome === 'duplicate')).toEqual([]);
+    expect(
+      harness
+        .sentTo(user)
+        .map((message) => message.text)
+        .join('\n'),
+    ).toContain(`${number}`);
+  });
+
   it('leaves ticket updates their budget when a campaign went out today', async () => {
     const user = 502;
     await seedUser(user, { messagesAllowed: null });

@@ -6,6 +6,7 @@ import type { DeferredJobs } from '../../queue/deferred';
 import type { DeferredJobRecord, Repositories, Store } from '../../storage/port';
 import { findCategory, type SupportSettings } from '../../support/settings';
 import { chatPeerIdOf, type OperatorsChats } from '../../tickets/routing';
+import { indexRequesterName } from '../../tickets/search-index';
 import { type Outbox, writeOutbox } from '../../tickets/service';
 import { messagesSendParams, type VkClient } from '../../vk/client';
 import { VkApiError, vkApiError } from '../../vk/errors';
@@ -49,8 +50,9 @@ export class CardJobs {
   async run(job: DeferredJobRecord): Promise<void> {
     const payload = cardJobSchema.parse(job.payload);
     if (payload.mode === 'announce') {
+      const name = await this.#requesterName(payload.ticketId);
       await this.#inTransaction((repositories, outbox, now) =>
-        this.#announce(repositories, outbox, payload.ticketId, now),
+        this.#announce(repositories, outbox, payload.ticketId, now, name),
       );
       return;
     }
@@ -85,10 +87,22 @@ export class CardJobs {
    * the chat bot's): from the ticket's first message, with the requester's earlier tickets. A ticket
    * whose card exists, or that was erased meanwhile, gets none.
    */
-  async #announce(repositories: Repositories, outbox: Outbox, ticketId: string, now: number): Promise<void> {
+  async #announce(
+    repositories: Repositories,
+    outbox: Outbox,
+    ticketId: string,
+    now: number,
+    learnedName: string | null,
+  ): Promise<void> {
     const settings = this.#deps.cards;
     const ticket = await repositories.tickets.get(ticketId);
     if (!settings || !ticket || ticket.userId === null || cardRecordOf(ticket).posted) return;
+    const stored = await repositories.users.get(ticket.userId);
+    if (stored && stored.firstName === null && learnedName !== null) {
+      // The requester's name for operators, the card, the CRM and the search by name.
+      await repositories.users.put({ ...stored, firstName: learnedName, updatedAt: now });
+      await indexRequesterName(repositories, ticket.userId, learnedName);
+    }
     const peerId = chatPeerIdOf(findCategory(settings.support, ticket.category), settings.chats);
     if (peerId === undefined) return;
     const [user, messages, history] = await Promise.all([
@@ -107,6 +121,27 @@ export class CardJobs {
     };
     const view = renderCard(frame, content, ticket, cardRecordOf(ticket).names);
     outbox.jobs.push(cardPostJob(ticket, { peerId, frame, view }, now));
+  }
+
+  /**
+   * A mini app user who never wrote to the community has no name stored (VK gives it with a message):
+   * asked of `users.get` before the card is rendered, outside the transaction. Null when known already,
+   * or when VK can't say now (the card names the id then).
+   */
+  async #requesterName(ticketId: string): Promise<string | null> {
+    const { store, vk, logger } = this.#deps;
+    const user = await store.read(async (repositories) => {
+      const ticket = await repositories.tickets.get(ticketId);
+      return ticket?.userId ? repositories.users.get(ticket.userId) : null;
+    });
+    if (!user || user.firstName !== null) return null;
+    try {
+      const [profile] = await vk.getUsers([user.userId], user.language ?? 'ru');
+      return profile?.first_name?.trim() || null;
+    } catch (error) {
+      logger.warn('users.get failed; the card names the id', { error: describeError(error) });
+      return null;
+    }
   }
 
   /** Whether a `vk-edit` job is a card's edit that a newer one has replaced: then it is not sent. */
