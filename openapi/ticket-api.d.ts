@@ -131,7 +131,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Language, notification types, quiet hours and consent */
+        /** Language, notification types, quiet hours, timezone and consent */
         get: operations["getApiMePreferences"];
         /** Change preferences (fields left out stay as they are) */
         put: operations["putApiMePreferences"];
@@ -407,6 +407,80 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ops/broadcasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send an incident broadcast (or, with ?dryRun=1, count its audience)
+         * @description Admins only: an operator token gets 403.
+         */
+        post: operations["postApiOpsBroadcasts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/broadcasts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A broadcast's delivery: per-user results by status
+         * @description Admins only: an operator token gets 403.
+         */
+        get: operations["getApiOpsBroadcastsId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The shipped campaigns and journeys: kind, channel, state and goal */
+        get: operations["getApiOpsCampaigns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/campaigns/{id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A campaign's results per variant and control, for plans made in a range of UTC days */
+        get: operations["getApiOpsCampaignsIdResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "ticket.created": {
@@ -504,6 +578,116 @@ export interface components {
                 details: {
                     [key: string]: unknown;
                 };
+            }[];
+        };
+        BroadcastAccepted: {
+            id: string;
+            /** @enum {string} */
+            status: "sending" | "done";
+        };
+        BroadcastAudienceCount: {
+            /** @constant */
+            dryRun: true;
+            audience: number;
+            messages: number;
+            notifications: number;
+        };
+        BroadcastReport: {
+            id: string;
+            /** @enum {string} */
+            status: "sending" | "done";
+            /** @enum {string} */
+            channel: "message" | "notification" | "auto";
+            audience: unknown;
+            counts: {
+                [key: string]: number;
+            };
+            createdBy: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        CampaignList: {
+            campaigns: {
+                id: string;
+                kind: string;
+                description: string;
+                /** @enum {string} */
+                channel: "notification" | "message" | "auto" | "mixed";
+                /** @enum {string} */
+                state: "active" | "disabled";
+                goal: {
+                    event: string;
+                    withinHours: number;
+                } | null;
+            }[];
+        };
+        CampaignResult: {
+            campaign: string;
+            goal: {
+                event: string;
+                withinHours: number;
+            } | null;
+            variants: {
+                variant: string;
+                assigned: number;
+                sent: number;
+                delivered: number;
+                opened: number;
+                ctr: number | null;
+                returned: number;
+                returnRate: number | null;
+                upliftPoints: number | null;
+                conversions: number;
+                conversionRate: number | null;
+                uplift: {
+                    points: number;
+                    low: number;
+                    high: number;
+                } | null;
+                statuses: {
+                    [key: string]: number;
+                };
+            }[];
+            /** Format: date */
+            fromDay: string;
+            /** Format: date */
+            toDay: string;
+            kind: string;
+        };
+        CampaignResults: {
+            /** Format: date */
+            fromDay: string;
+            /** Format: date */
+            toDay: string;
+            campaigns: {
+                campaign: string;
+                goal: {
+                    event: string;
+                    withinHours: number;
+                } | null;
+                variants: {
+                    variant: string;
+                    assigned: number;
+                    sent: number;
+                    delivered: number;
+                    opened: number;
+                    ctr: number | null;
+                    returned: number;
+                    returnRate: number | null;
+                    upliftPoints: number | null;
+                    conversions: number;
+                    conversionRate: number | null;
+                    uplift: {
+                        points: number;
+                        low: number;
+                        high: number;
+                    } | null;
+                    statuses: {
+                        [key: string]: number;
+                    };
+                }[];
             }[];
         };
         Categories: {
@@ -691,6 +875,7 @@ export interface components {
                 from: string;
                 to: string;
             } | null;
+            timezone: string | null;
         };
         Problem: {
             type: string;
@@ -798,29 +983,7 @@ export interface components {
                     share: number;
                 }[];
             };
-            campaigns: {
-                /** Format: date */
-                fromDay: string;
-                /** Format: date */
-                toDay: string;
-                campaigns: {
-                    campaign: string;
-                    variants: {
-                        variant: string;
-                        assigned: number;
-                        sent: number;
-                        delivered: number;
-                        opened: number;
-                        ctr: number | null;
-                        returned: number;
-                        returnRate: number | null;
-                        upliftPoints: number | null;
-                        statuses: {
-                            [key: string]: number;
-                        };
-                    }[];
-                }[];
-            };
+            campaigns: components["schemas"]["CampaignResults"];
         };
         Templates: {
             templates: {
@@ -1663,6 +1826,7 @@ export interface operations {
                         from: string;
                         to: string;
                     } | null;
+                    timezone?: string | null;
                 };
             };
         };
@@ -2735,6 +2899,302 @@ export interface operations {
             };
             /** @description An operator token, not an admin one */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    postApiOpsBroadcasts: {
+        parameters: {
+            query?: {
+                dryRun?: "0" | "1";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                    audience: "all" | {
+                        /** @description A segment rule in the language of content/campaigns.json */
+                        segment: {
+                            [key: string]: unknown;
+                        };
+                    } | {
+                        key: string;
+                    };
+                    /**
+                     * @default auto
+                     * @enum {string}
+                     */
+                    channel?: "message" | "notification" | "auto";
+                };
+            };
+        };
+        responses: {
+            /** @description Dry run: the audience counted, nothing written */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastAudienceCount"];
+                };
+            };
+            /** @description Accepted: the batches are queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastAccepted"];
+                };
+            };
+            /** @description Invalid text, audience or channel */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An operator token, not an admin one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsBroadcastsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The broadcast and its counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BroadcastReport"];
+                };
+            };
+            /** @description The path, query or body is invalid (`errors` names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An operator token, not an admin one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such broadcast */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsCampaigns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The campaigns */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignList"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsCampaignsIdResults: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The results */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignResult"];
+                };
+            };
+            /** @description A bad range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such campaign */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,7 @@ import { intentProblems, intentsContent } from '../lib/bot/intents';
 import { campaignProblems, shippedCampaigns } from '../lib/campaigns/campaign';
 import { catalog, type TextKey, textVariables } from '../lib/i18n/catalog';
 import { compileTemplate } from '../lib/i18n/template';
+import { journeyProblems, shippedJourneys } from '../lib/journeys/definition';
 import { knowledgeBase } from '../lib/kb/articles';
 import { kbWords } from '../lib/kb/terms';
 import { supportSettings } from '../lib/support/settings';
@@ -28,6 +29,8 @@ kbWords();
 problems.push(...intentProblems(intentsContent()));
 // Campaigns: event names from the allow-list, texts ≤ 254 characters rendered, fragments ≤ 2047.
 problems.push(...campaignProblems(shippedCampaigns(), 254, 2047));
+// Journeys: event names from the allow-list, notification texts ≤ 254 characters rendered.
+problems.push(...journeyProblems(shippedJourneys(), 254));
 if (problems.length > 0) {
   console.error(problems.join('\n'));
   process.exit(1);

@@ -1,3 +1,4 @@
+import { campaignOverview } from '../lib/campaigns/overview';
 import { DAY } from '../lib/clock';
 import { loadConfig } from '../lib/config/schema';
 import { campaignResults } from '../lib/dispatcher/report';
@@ -7,8 +8,11 @@ import { dateOptions, openStore, percent } from './lib/open-store';
 /**
  * `npm run notify:report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`: per campaign and
  * variant, for plans made in the range (UTC days, default the last 14): assigned, sent, delivered,
- * opened (CTR), returned within 7 days, and the uplift over the control group — what
- * `GET /api/ops/stats` reports as `campaigns`.
+ * opened (CTR), returned within 7 days (the notification's own open and launch excluded) with its
+ * uplift over the control group, and goal conversions with their uplift and Newcombe 95 % interval
+ * — what `GET /api/ops/stats` reports as `campaigns`. First the shipped campaigns and journeys with
+ * their kind, channel and state: `GET /api/ops/campaigns`; each campaign's rows are
+ * `GET /api/ops/campaigns/{id}/results`.
  */
 async function main(): Promise<void> {
   const values = dateOptions();
@@ -19,21 +23,29 @@ async function main(): Promise<void> {
   const store = await openStore(local.DATA_DIR);
   try {
     const results = await store.read((r) => campaignResults(r, { fromDay, toDay }));
+    const listed = campaignOverview();
     if (values.json) {
-      console.log(JSON.stringify(results, null, 2));
+      console.log(JSON.stringify({ list: listed, ...results }, null, 2));
       return;
     }
+    console.log('Campaigns and journeys (content/campaigns.json):');
+    for (const campaign of listed)
+      console.log(
+        `  ${campaign.id.padEnd(22)} ${campaign.kind.padEnd(8)} ${campaign.channel.padEnd(13)} ${campaign.state}`,
+      );
+    console.log('');
     console.log(
-      `Campaign results for plans of ${fromDay} … ${toDay} (UTC); returned = any event within 7 days`,
+      `Campaign results for plans of ${fromDay} … ${toDay} (UTC); returned = came back within 7 days, own click excluded; goal uplift with 95 % interval (Newcombe)`,
     );
     console.log('');
     console.log(
-      `  ${'campaign'.padEnd(22)} ${'variant'.padEnd(8)} ${'assigned'.padStart(8)} ${'sent'.padStart(7)} ${'deliv.'.padStart(7)} ${'opened'.padStart(7)} ${'CTR'.padStart(6)} ${'return'.padStart(7)} ${'uplift'.padStart(7)}`,
+      `  ${'campaign'.padEnd(22)} ${'variant'.padEnd(8)} ${'assigned'.padStart(8)} ${'sent'.padStart(7)} ${'deliv.'.padStart(7)} ${'opened'.padStart(7)} ${'CTR'.padStart(6)} ${'return'.padStart(7)} ${'uplift'.padStart(7)} ${'goal'.padStart(6)} ${'goal uplift [95 %]'.padStart(24)}`,
     );
-    for (const { campaign, variants } of results.campaigns) {
+    for (const { campaign, goal, variants } of results.campaigns) {
+      if (goal) console.log(`  ${campaign}: goal ${goal.event} within ${goal.withinHours} h`);
       for (const v of variants) {
         console.log(
-          `  ${campaign.padEnd(22)} ${v.variant.padEnd(8)} ${String(v.assigned).padStart(8)} ${String(v.sent).padStart(7)} ${String(v.delivered).padStart(7)} ${String(v.opened).padStart(7)} ${percent(v.ctr).padStart(6)} ${percent(v.returnRate).padStart(7)} ${(v.upliftPoints === null ? '—' : `${v.upliftPoints > 0 ? '+' : ''}${v.upliftPoints}pp`).padStart(7)}`,
+          `  ${campaign.padEnd(22)} ${v.variant.padEnd(8)} ${String(v.assigned).padStart(8)} ${String(v.sent).padStart(7)} ${String(v.delivered).padStart(7)} ${String(v.opened).padStart(7)} ${percent(v.ctr).padStart(6)} ${percent(v.returnRate).padStart(7)} ${(v.upliftPoints === null ? '—' : `${v.upliftPoints > 0 ? '+' : ''}${v.upliftPoints}pp`).padStart(7)} ${percent(v.conversionRate).padStart(6)} ${(v.uplift === null ? '—' : `${v.uplift.points > 0 ? '+' : ''}${v.uplift.points}pp [${v.uplift.low}, ${v.uplift.high}]`).padStart(24)}`,
         );
       }
     }

@@ -135,6 +135,8 @@ export const preferencesSchema = named(
       news: z.boolean(),
     }),
     quietHours: z.strictObject({ from: z.string(), to: z.string() }).nullable(),
+    /** IANA timezone for quiet hours; null: the app's. */
+    timezone: z.string().nullable(),
   }),
 );
 export type Preferences = z.infer<typeof preferencesSchema>;
@@ -256,6 +258,39 @@ const csatFigures = z.strictObject({
   distribution: z.record(z.string(), z.number().int()),
 });
 const counts = z.record(z.string(), z.number().int());
+
+/** lib/dispatcher/report.ts `campaignResults`: per campaign and variant, against the control group. */
+export const campaignResultsSchema = named(
+  'CampaignResults',
+  z.strictObject({
+    fromDay: z.iso.date(),
+    toDay: z.iso.date(),
+    campaigns: z.array(
+      z.strictObject({
+        campaign: z.string(),
+        goal: z.strictObject({ event: z.string(), withinHours: z.number().int() }).nullable(),
+        variants: z.array(
+          z.strictObject({
+            variant: z.string(),
+            assigned: z.number().int(),
+            sent: z.number().int(),
+            delivered: z.number().int(),
+            opened: z.number().int(),
+            ctr: z.number().nullable(),
+            returned: z.number().int(),
+            returnRate: z.number().nullable(),
+            upliftPoints: z.number().nullable(),
+            conversions: z.number().int(),
+            conversionRate: z.number().nullable(),
+            uplift: z.strictObject({ points: z.number(), low: z.number(), high: z.number() }).nullable(),
+            statuses: counts,
+          }),
+        ),
+      }),
+    ),
+  }),
+  'Plans made in the range: reached, opened, returned (own click excluded) and goal conversions, with the uplift over control (Newcombe 95 % interval, percentage points).',
+);
 export const statsSchema = named(
   'Stats',
   z.strictObject({
@@ -277,29 +312,7 @@ export const statsSchema = named(
         z.strictObject({ reason: z.string(), count: z.number().int(), share: z.number() }),
       ),
     }),
-    campaigns: z.strictObject({
-      fromDay: z.iso.date(),
-      toDay: z.iso.date(),
-      campaigns: z.array(
-        z.strictObject({
-          campaign: z.string(),
-          variants: z.array(
-            z.strictObject({
-              variant: z.string(),
-              assigned: z.number().int(),
-              sent: z.number().int(),
-              delivered: z.number().int(),
-              opened: z.number().int(),
-              ctr: z.number().nullable(),
-              returned: z.number().int(),
-              returnRate: z.number().nullable(),
-              upliftPoints: z.number().nullable(),
-              statuses: counts,
-            }),
-          ),
-        }),
-      ),
-    }),
+    campaigns: campaignResultsSchema,
   }),
   'Figures for tickets created in the range, and the campaigns planned in it.',
 );
@@ -343,3 +356,64 @@ export const auditSchema = named(
 );
 
 for (const [event, schema] of Object.entries(webhookEvents)) named(schema.id, schema.payload, `\`${event}\``);
+
+export const broadcastAcceptedSchema = named(
+  'BroadcastAccepted',
+  z.strictObject({ id: z.string(), status: z.enum(['sending', 'done']) }),
+  'The broadcast is on its way: follow it at GET /api/ops/broadcasts/{id}',
+);
+
+export const broadcastAudienceCountSchema = named(
+  'BroadcastAudienceCount',
+  z.strictObject({
+    dryRun: z.literal(true),
+    /** Users the broadcast would reach, and by which channel. */
+    audience: z.number().int(),
+    messages: z.number().int(),
+    notifications: z.number().int(),
+  }),
+);
+
+export const broadcastReportSchema = named(
+  'BroadcastReport',
+  z.strictObject({
+    id: z.string(),
+    status: z.enum(['sending', 'done']),
+    channel: z.enum(['message', 'notification', 'auto']),
+    audience: z.unknown(),
+    /** Per-user results by status: `queued` (in flight), `sent`, `failed`, `not_allowed`, `skipped:<why>`, … */
+    counts: z.record(z.string(), z.number().int()),
+    createdBy: z.string(),
+    createdAt: instant,
+    updatedAt: instant,
+  }),
+);
+
+export const campaignListSchema = named(
+  'CampaignList',
+  z.strictObject({
+    campaigns: z.array(
+      z.strictObject({
+        id: z.string(),
+        /** `daily` (segment campaigns of the daily run) or `journey` (event-triggered). */
+        kind: z.string(),
+        description: z.string(),
+        channel: z.enum(['notification', 'message', 'auto', 'mixed']),
+        state: z.enum(['active', 'disabled']),
+        goal: z.strictObject({ event: z.string(), withinHours: z.number().int() }).nullable(),
+      }),
+    ),
+  }),
+  'The shipped campaigns and journeys (content/campaigns.json)',
+);
+
+/** One campaign's entry of `campaignResults`, with the range and what the list says of it. */
+export const campaignResultSchema = named(
+  'CampaignResult',
+  campaignResultsSchema.shape.campaigns.element.extend({
+    fromDay: z.iso.date(),
+    toDay: z.iso.date(),
+    kind: z.string(),
+  }),
+  "One campaign's per-variant results for plans made in the range, against its control group.",
+);

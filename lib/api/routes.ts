@@ -1,5 +1,7 @@
 import { createApiHandler, type Route } from './router';
 import { adminRoutes } from './routes/admin';
+import { broadcastRoutes } from './routes/broadcasts';
+import { campaignRoutes } from './routes/campaigns';
 import { knowledgeRoutes } from './routes/knowledge';
 import { miniAppRoutes } from './routes/mini-app';
 import { opsRoutes } from './routes/ops';
@@ -8,7 +10,14 @@ import { opsRoutes } from './routes/ops';
  * The ticket-api's route table, one file per area in `routes/` (the mini app, the knowledge base,
  * operators and the CRM, admins). The OpenAPI document is generated from it (`npm run openapi`).
  */
-export const routes: Route[] = [...miniAppRoutes, ...knowledgeRoutes, ...opsRoutes, ...adminRoutes];
+export const routes: Route[] = [
+  ...miniAppRoutes,
+  ...knowledgeRoutes,
+  ...opsRoutes,
+  ...adminRoutes,
+  ...broadcastRoutes,
+  ...campaignRoutes,
+];
 
 /** The ticket-api's request handler over the route table above. */
 export const handleApiRequest = createApiHandler(routes);

@@ -1,5 +1,8 @@
 import * as z from 'zod';
+import { broadcastAudienceSchema } from '../broadcasts/audience';
+import { BROADCAST_MESSAGE_LIMIT } from '../broadcasts/broadcast';
 import { lowRatingReasons, REASON_TEXT } from '../csat/survey';
+import { isKnownTimezone } from '../schedule/timezone';
 import { supportSettings } from '../support/settings';
 import { ticketStatuses } from '../tickets/lifecycle';
 import { ticketPriorities } from '../tickets/priority';
@@ -117,6 +120,12 @@ export const preferencesBody = z.strictObject({
     .partial()
     .optional(),
   quietHours: z.strictObject({ from: clock, to: clock }).nullable().optional(),
+  /** The device's IANA timezone (quiet hours are local to it); null returns to the app's. */
+  timezone: z
+    .string()
+    .refine(isKnownTimezone, 'must be an IANA timezone such as Europe/Moscow')
+    .nullable()
+    .optional(),
 });
 
 export const notificationsConsentBody = z.strictObject({ enabled: z.boolean() });
@@ -149,3 +158,22 @@ export const statusBody = z.strictObject({ status: z.enum(ticketStatuses) });
 export const operatorMessageBody = ticketMessageBody.extend({ internal: z.boolean().default(false) });
 
 export const statsQuery = z.strictObject({ from: z.iso.date().optional(), to: z.iso.date().optional() });
+
+/** An admins' incident broadcast: one text to an audience, by community message or notification. */
+export const broadcastBody = z.strictObject({
+  text: z.string().trim().min(1).max(BROADCAST_MESSAGE_LIMIT),
+  audience: broadcastAudienceSchema,
+  /** `auto`: a community message to users who allow messages, else a mini app notification. */
+  channel: z.enum(['message', 'notification', 'auto']).default('auto'),
+});
+
+export const broadcastQuery = z.strictObject({
+  /** `1`: count the audience and write nothing. */
+  dryRun: z.enum(['0', '1']).optional(),
+});
+
+/** A range of UTC plan days, `YYYY-MM-DD`; by default the last 14 (as `npm run notify:report`). */
+export const campaignResultsQuery = z.strictObject({
+  from: z.iso.date().optional(),
+  to: z.iso.date().optional(),
+});

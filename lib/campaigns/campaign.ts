@@ -47,6 +47,9 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   ]),
 ) as z.ZodType<Condition>;
 
+/** The longest goal window, in hours: a week, like the returns' window. */
+export const GOAL_WINDOW_HOURS = 168;
+
 /** Personal variables a campaign text may use; each needs a fallback (`{first_name|друг}`). */
 export const CAMPAIGN_VARIABLES: ReadonlySet<string> = new Set(['first_name']);
 /** The control group's variant name: planned and measured, never sent. */
@@ -61,6 +64,11 @@ const variantSchema = z.strictObject({
   weight: z.number().int().min(1).max(1000),
   /** Alternatives per language: the first one that differs from the user's last notification goes. */
   texts: z.strictObject({ ru: texts, en: texts }),
+  /** Send at this local time ("HH:MM", the user's timezone) of the plan's day instead of at the run. */
+  sendAt: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM')
+    .optional(),
 });
 
 const campaignSchema = z.strictObject({
@@ -80,6 +88,14 @@ const campaignSchema = z.strictObject({
   fragment: z.string().min(1).max(1900),
   /** Share of the segment held out as the control group, in percent. */
   controlPercent: z.number().min(0).max(50).default(0),
+  /**
+   * What the campaign is for: the user does `event` within `withinHours` after the plan (the
+   * results' conversions, per variant and control). At most a week: responses are matched to the
+   * deliveries of the last 7 days.
+   */
+  goal: z
+    .strictObject({ event: eventName, withinHours: z.number().int().min(1).max(GOAL_WINDOW_HOURS) })
+    .optional(),
   variants: z
     .array(variantSchema)
     .min(1)
@@ -90,6 +106,46 @@ const campaignSchema = z.strictObject({
     ),
 });
 
+/** The longest wait before a journey's step: 30 days. */
+const MAX_WAIT_MINUTES = 30 * 24 * 60;
+
+const journeyStepSchema = z.strictObject({
+  /** Minutes after the trigger (first step) or the previous step; a step due in quiet hours waits more. */
+  waitMinutes: z.number().int().min(1).max(MAX_WAIT_MINUTES),
+  /** Checked just before the step (windows count back from then): unmet, the step is skipped. */
+  when: conditionSchema.optional(),
+  /**
+   * `message`: a community message (users who allowed messages only); `notification`: a mini app
+   * notification; `auto`: the message where allowed, else the notification.
+   */
+  channel: z.enum(['auto', 'message', 'notification']).default('auto'),
+  /** Alternatives per language: a message takes the first, a notification the first not repeating the last one. */
+  texts: z.strictObject({ ru: texts, en: texts }),
+});
+
+/**
+ * An event-triggered campaign: the trigger event starts a run for its user (one at a time), the steps
+ * follow with their waits as deferred jobs, and an exit event (or a ticket filed, with `exitOnTicket`)
+ * ends it before whatever step is still waiting.
+ */
+const journeySchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be 2–40 lowercase letters, digits or dashes'),
+  kind: z.literal('journey'),
+  description: z.string().min(1),
+  enabled: z.boolean().default(true),
+  /** The notification preference a notification step needs: `reminders` or `news`. */
+  type: z.enum(['reminders', 'news']),
+  trigger: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an event name'),
+  exitOn: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an event name')).default([]),
+  /** A ticket the user files after the trigger ends the run (the abandoned form's nudge). */
+  exitOnTicket: z.boolean().default(false),
+  /** The deep link after `#` in the app URL (notifications); `journey` and `step` are appended. */
+  fragment: z.string().min(1).max(1900),
+  steps: z.array(journeyStepSchema).min(1).max(10),
+});
+
+export type JourneyDefinition = z.infer<typeof journeySchema>;
+
 const campaignsFile = z.strictObject({
   campaigns: z
     .array(campaignSchema)
@@ -97,7 +153,19 @@ const campaignsFile = z.strictObject({
       (campaigns) => new Set(campaigns.map((c) => c.id)).size === campaigns.length,
       'campaign ids must differ',
     ),
+  journeys: z
+    .array(journeySchema)
+    .default([])
+    .refine(
+      (journeys) => new Set(journeys.map((j) => j.id)).size === journeys.length,
+      'journey ids must differ',
+    ),
 });
+
+/** The journeys of a campaigns file (`content/campaigns.json`), validated. */
+export function parseJourneys(source: unknown): JourneyDefinition[] {
+  return campaignsFile.parse(source).journeys;
+}
 
 export type CampaignDefinition = z.infer<typeof campaignSchema>;
 
@@ -107,6 +175,8 @@ export interface CompiledVariant {
   templates: Record<Language, CompiledTemplate[]>;
   /** The full deep link, with campaign and variant. */
   fragment: string;
+  /** The local send time, if the variant has one (lib/schedule/timezone.ts `sendTimeFor`). */
+  sendAt?: string;
 }
 
 export interface Campaign extends Omit<CampaignDefinition, 'variants'> {
@@ -127,6 +197,7 @@ export function compileCampaigns(source: unknown): Campaign[] {
       id: variant.id,
       weight: variant.weight,
       fragment: fragmentFor(definition.fragment, definition.id, variant.id),
+      ...(variant.sendAt ? { sendAt: variant.sendAt } : {}),
       templates: {
         ru: variant.texts.ru.map((text, index) =>
           compileTemplate(text, CAMPAIGN_VARIABLES, `${definition.id}/${variant.id}/ru/${index}`),
@@ -179,6 +250,8 @@ export function campaignProblems(
       for (const name of eventNamesIn(condition))
         if (!known.has(name)) problems.push(`campaign ${campaign.id}: event ${name} is not in eventNames`);
     }
+    if (campaign.goal && !known.has(campaign.goal.event))
+      problems.push(`campaign ${campaign.id}: goal event ${campaign.goal.event} is not in eventNames`);
     if (campaign.exit && JSON.stringify(campaign.exit).includes('"ticket"'))
       problems.push(
         `campaign ${campaign.id}: an exit rule may only use events (checked per user at sending)`,

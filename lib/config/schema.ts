@@ -48,6 +48,11 @@ export const configSections = {
     NOTIFY_DAILY_CAP: positiveInt
       .max(2, 'must be at most 2 (VK allows 3 a day, and the last one is kept for ticket updates)')
       .default(1),
+    /**
+     * Marketing community messages (journeys' steps) one user may get a UTC day; ticket messages
+     * don't count against it.
+     */
+    MARKETING_MESSAGES_DAILY_CAP: positiveInt.max(10).default(1),
   }),
   storage: z.object({
     /** `grpcs://ydb.serverless.yandexcloud.net:2135/?database=/ru-central1/…` */

@@ -132,7 +132,11 @@ async function sendSurvey(
     logger.info('csat survey expired unsent', { jobId: job.jobId, step });
     return;
   }
-  const quietEnd = quietHoursEnd(user.quietHours ?? settings.defaultQuietHours, now, deps.timezone);
+  const quietEnd = quietHoursEnd(
+    user.quietHours ?? settings.defaultQuietHours,
+    now,
+    user.timezone ?? deps.timezone,
+  );
   if (quietEnd !== null) return { postponeUntil: quietEnd };
 
   const delivered = await deliver(deps, job, step, { ...state, ticket, user });

@@ -82,6 +82,13 @@ export function createNotifyDispatcher(parts: {
         return null;
       }
       const { postponed = 0, ...batch } = parsed.data;
+      const wait = (batch.notBefore ?? 0) - parts.clock.now();
+      if (wait > 0) {
+        // A variant's local send time not yet reached: hop again, no longer than the queue's delay.
+        const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.ceil(wait / 1000));
+        await queue.send('notify', { body, delaySeconds });
+        return { results: { waiting: batch.userIds.length } };
+      }
       const outcome = await sendCampaignBatch(parts, batch);
       if (outcome.retryAfterSeconds !== undefined) {
         // Backs off further each time VK refuses; the batch's day ends the retries at midnight UTC.

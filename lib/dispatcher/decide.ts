@@ -48,8 +48,9 @@ export function audienceProblem(
   settings: AudienceSettings,
 ): SkipReason | null {
   if (!user.notificationsAllowed) return 'consent';
-  if (quietHoursEnd(user.quietHours ?? settings.defaultQuietHours, now, settings.timezone) !== null)
-    return 'quiet_hours';
+  // Quiet hours are the user's local times: in the zone their app reported, else the app's.
+  const quiet = user.quietHours ?? settings.defaultQuietHours;
+  if (quietHoursEnd(quiet, now, user.timezone ?? settings.timezone) !== null) return 'quiet_hours';
   const verdict = capVerdict(notifications, now, { kind: 'campaign', campaignCap: settings.dailyCap });
   return 'refused' in verdict ? verdict.refused : null;
 }

@@ -1,7 +1,8 @@
-import { type Campaign, CONTROL } from '../campaigns/campaign';
+import { type Campaign, CONTROL, type CompiledVariant } from '../campaigns/campaign';
 import { factsNeeded } from '../campaigns/segment';
 import { type Clock, DAY } from '../clock';
 import { utcDay } from '../notifications/daily-cap';
+import { sendTimeFor } from '../schedule/timezone';
 import type {
   CampaignDeliveryRecord,
   EventRecord,
@@ -123,7 +124,15 @@ export async function planCampaigns(
       ),
     );
     const plans: CampaignDeliveryRecord[] = [];
-    const requeue: Array<{ plan: CampaignDeliveryRecord; fragment: string }> = [];
+    const requeue: Array<{ plan: CampaignDeliveryRecord; variant: CompiledVariant }> = [];
+    // A variant with a local send time goes at that time in each user's own zone.
+    const timezones = new Map(snapshots.map((s) => [s.user.userId, s.user.timezone ?? settings.timezone]));
+    const batchFor = (plan: CampaignDeliveryRecord, variant: CompiledVariant) => {
+      const notBefore = variant.sendAt
+        ? sendTimeFor(variant.sendAt, now, timezones.get(plan.userId) ?? settings.timezone)
+        : now;
+      return { ...batchOf(plan, variant.fragment), ...(notBefore > now ? { notBefore } : {}) };
+    };
     for (const snapshot of snapshots) {
       report.users++;
       const today = snapshot.deliveries.find((d) => d.day === day && d.status === 'planned');
@@ -132,7 +141,7 @@ export async function planCampaigns(
         const variant = byPriority
           .find((campaign) => campaign.id === today.campaign)
           ?.variants.find((candidate) => candidate.id === today.variant);
-        if (variant && today.text) requeue.push({ plan: today, fragment: variant.fragment });
+        if (variant && today.text) requeue.push({ plan: today, variant });
         count(report.planned[today.campaign] ?? {}, today.variant);
         continue;
       }
@@ -157,6 +166,7 @@ export async function planCampaigns(
         claimedAt: null,
         openedAt: null,
         returnedAt: null,
+        goalAt: null,
         updatedAt: now,
       });
     }
@@ -176,9 +186,9 @@ export async function planCampaigns(
         if (plan.status !== 'planned' || !plan.text) continue;
         const campaign = byPriority.find((candidate) => candidate.id === plan.campaign)!;
         const variant = campaign.variants.find((candidate) => candidate.id === plan.variant)!;
-        await collector.add(batchOf(plan, variant.fragment), plan.userId);
+        await collector.add(batchFor(plan, variant), plan.userId);
       }
-      for (const { plan, fragment } of requeue) await collector.add(batchOf(plan, fragment), plan.userId);
+      for (const { plan, variant } of requeue) await collector.add(batchFor(plan, variant), plan.userId);
     }
     report.cursor = users[users.length - 1]!.userId;
     if (++pages % (options.pagesPerCheckpoint ?? 10) === 0 && options.checkpoint) {

@@ -17,6 +17,9 @@ export const migrationHistory = [
   { version: 7, name: 'deferred_jobs_unclaimed_index' },
   { version: 8, name: 'operator_shifts' },
   { version: 9, name: 'ticket_search' },
+  { version: 10, name: 'journey_runs' },
+  { version: 11, name: 'broadcasts_message_subscriptions' },
+  { version: 12, name: 'user_timezone_delivery_goals' },
 ] as const;
 
 export type MigrationVersion = (typeof migrationHistory)[number]['version'];

@@ -33,6 +33,8 @@ export interface UserRecord {
   notificationsAllowed: boolean;
   notificationTypes: NotificationPreferences;
   quietHours: QuietHours | null;
+  /** The IANA timezone the mini app reported (`Asia/Vladivostok`); null: the app's `APP_TIMEZONE`. */
+  timezone: string | null;
   firstName: string | null;
   createdAt: number;
   updatedAt: number;
@@ -45,6 +47,8 @@ export interface UserRepository {
   delete(userId: number): Promise<void>;
   /** Users who allow notifications, by ascending id after `afterUserId`: the dispatcher's stream. */
   listNotifiable(page: { afterUserId: number; limit: number }): Promise<UserRecord[]>;
+  /** Every user, by ascending id after `afterUserId` (a key range): an incident broadcast's stream. */
+  listPage(page: { afterUserId: number; limit: number }): Promise<UserRecord[]>;
 }
 
 export interface DialogRecord {
@@ -296,8 +300,14 @@ export interface CampaignDeliveryRecord {
   claimedAt: number | null;
   /** First `notification_open` of this campaign and variant after the plan. */
   openedAt: number | null;
-  /** First event of any kind within 7 days after the plan. */
+  /**
+   * First event within 7 days after the plan that is not the notification's own click: not a
+   * `notification_open` of this campaign, not an event tagged with it (the launch the click causes)
+   * and not within a minute after the open (see lib/dispatcher/responses.ts).
+   */
   returnedAt: number | null;
+  /** First goal event of the campaign (`goal.event`) within `goal.withinHours` after the plan. */
+  goalAt: number | null;
   updatedAt: number;
 }
 
@@ -308,6 +318,8 @@ export interface DeliverySummaryRow {
   count: number;
   opened: number;
   returned: number;
+  /** Rows with `goalAt`: users who reached the campaign's goal in its window. */
+  goals: number;
 }
 
 export interface CampaignDeliveryRepository {
@@ -511,6 +523,112 @@ export interface ShiftRepository {
   listByChat(chatPeerId: number, limit: number): Promise<OperatorShiftRecord[]>;
 }
 
+/** How one step of a journey ended for one user (see lib/journeys/). */
+export interface JourneyStepOutcome {
+  step: number;
+  outcome: 'sent' | 'capped' | 'skipped' | 'exited' | 'failed';
+  channel: 'message' | 'notification' | null;
+  /** Why, for the ones not sent: `condition`, `quiet_hours`, `daily_cap`, `not_allowed`, … */
+  detail: string | null;
+  at: number;
+}
+
+/**
+ * One user's run through a journey, started by one trigger event (its `runId` is the event's id, so a
+ * re-sent event finds its run and starts nothing). `step` is the step due next; `sending` holds the
+ * step's send while its VK call is in flight (a retry repeats it with the same key).
+ */
+export interface JourneyRunRecord {
+  userId: number;
+  journey: string;
+  runId: string;
+  startedAt: number;
+  step: number;
+  status: 'active' | 'completed' | 'exited';
+  /** When the due step runs (null once the run is over). */
+  nextAt: number | null;
+  outcomes: JourneyStepOutcome[];
+  sending: {
+    step: number;
+    channel: 'message' | 'notification';
+    /** The message's `random_id` key; for a notification, its slot's send key. */
+    key: string;
+    text: string;
+    /** The notification's slot of the day it was claimed (null for a message). */
+    slot: number | null;
+    claimedAt: number;
+  } | null;
+  updatedAt: number;
+}
+
+/**
+ * Journey runs, keyed by (user, journey, run): a user's runs of a journey are a key-prefix range
+ * (a handful), and a journey's runs by start time are an index range (its results by day).
+ */
+export interface JourneyRunRepository {
+  get(userId: number, journey: string, runId: string): Promise<JourneyRunRecord | null>;
+  /** Inserts or replaces the run. */
+  put(run: JourneyRunRecord): Promise<void>;
+  /** The user's active run of the journey, if any (at most one is). */
+  findActive(userId: number, journey: string): Promise<JourneyRunRecord | null>;
+  /** Runs of a journey started in `[since, until)`, oldest first, at most `limit`, after `after`. */
+  listByJourney(
+    journey: string,
+    range: {
+      since: number;
+      until: number;
+      limit: number;
+      after?: { startedAt: number; userId: number; runId: string };
+    },
+  ): Promise<JourneyRunRecord[]>;
+  deleteByUser(userId: number): Promise<void>;
+}
+
+export type BroadcastChannel = 'message' | 'notification' | 'auto';
+export type BroadcastStatus = 'sending' | 'done';
+
+/**
+ * An admins' incident broadcast (`POST /api/ops/broadcasts`): one text to an audience, sent by keyed
+ * batch jobs of 100 users. `counts` adds up the per-user results as each batch settles them.
+ */
+export interface BroadcastRecord {
+  broadcastId: string;
+  text: string;
+  /** `"all"`, `{segment}` or `{key}`, as the request gave it. */
+  audience: unknown;
+  channel: BroadcastChannel;
+  status: BroadcastStatus;
+  /** Per-user results by status: `sent`, `failed`, `not_allowed`, `skipped:<why>`, … */
+  counts: Record<string, number>;
+  /** `operator:<id>`: the admin who sent it. */
+  createdBy: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface BroadcastRepository {
+  /** Creates the broadcast; false if one with this id exists. */
+  create(broadcast: BroadcastRecord): Promise<boolean>;
+  get(broadcastId: string): Promise<BroadcastRecord | null>;
+  update(broadcast: BroadcastRecord): Promise<void>;
+}
+
+/** A user allowed the community's messages through a `message_allow` key (Senler's subscription lists). */
+export interface MessageSubscriptionRecord {
+  key: string;
+  userId: number;
+  at: number;
+}
+
+export interface MessageSubscriptionRepository {
+  /** Inserts or refreshes the user's subscription under the key. */
+  put(subscription: MessageSubscriptionRecord): Promise<void>;
+  /** The key's subscribers by ascending user id after `afterUserId`, at most `limit` (a key range). */
+  listByKey(key: string, page: { afterUserId: number; limit: number }): Promise<MessageSubscriptionRecord[]>;
+  /** Every subscription of the user (`message_deny`, erasure); an index on the user id. */
+  deleteByUser(userId: number): Promise<void>;
+}
+
 /** Everything a transaction can reach. */
 export interface Repositories {
   users: UserRepository;
@@ -526,6 +644,9 @@ export interface Repositories {
   counters: CounterRepository;
   audit: AuditRepository;
   shifts: ShiftRepository;
+  journeys: JourneyRunRepository;
+  broadcasts: BroadcastRepository;
+  messageSubscriptions: MessageSubscriptionRepository;
 }
 
 export interface TransactionOptions {
@@ -583,4 +704,7 @@ export const tableNames = [
   'audit_log',
   'operator_shifts',
   'ticket_search',
+  'journey_runs',
+  'broadcasts',
+  'message_subscriptions',
 ] as const;

@@ -202,7 +202,11 @@ async function nextStep(
     return { kind: 'done' };
   }
   const threads = await threadsOf(repositories, state.pending);
-  const quietEnd = quietHoursEnd(user.quietHours ?? deps.defaultQuietHours, now, deps.timezone);
+  const quietEnd = quietHoursEnd(
+    user.quietHours ?? deps.defaultQuietHours,
+    now,
+    user.timezone ?? deps.timezone,
+  );
   const live =
     channel === 'chat' &&
     [...threads.values()].some((thread) =>

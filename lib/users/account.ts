@@ -11,6 +11,7 @@ export function newUserRecord(userId: number, now: number, overrides: Partial<Us
     notificationsAllowed: false,
     notificationTypes: { ticketUpdates: true, reminders: true, news: false },
     quietHours: null,
+    timezone: null,
     firstName: null,
     createdAt: now,
     updatedAt: now,
@@ -125,6 +126,8 @@ export async function eraseUser(
   await repositories.events.deleteByUser(userId);
   await repositories.notifications.deleteByUser(userId);
   await repositories.deliveries.deleteByUser(userId);
+  await repositories.messageSubscriptions.deleteByUser(userId);
+  await repositories.journeys.deleteByUser(userId);
   // Ticket updates still waiting for them: nobody to tell now (a claim can't be deleted, only emptied).
   await repositories.claims.put({ key: userUpdatesKey(userId), value: {}, createdAt: now, expiresAt: now });
   return { tickets: tickets.length };

@@ -1,8 +1,10 @@
 import { leaveReasonJobHandlers } from '../bot/flows/membership';
 import type { MessageSender } from '../bot/reply-sending';
 import { ReplyWorker } from '../bot/reply-worker';
+import { broadcastJobHandlers } from '../broadcasts/jobs';
 import type { Clock } from '../clock';
 import { csatJobHandlers } from '../csat/jobs';
+import { journeyJobHandlers } from '../journeys/step';
 import type { Logger } from '../log/logger';
 import type { AppNotifications } from '../notifications/app-notification';
 import type { DeferredJobs } from '../queue/deferred';
@@ -33,6 +35,13 @@ export function deferredJobHandlers(parts: {
    */
   groupSender?: MessageSender;
   appNotifications: AppNotifications;
+  /** The service token's client: incident broadcasts' notifications go in batches of 100 through it. */
+  appVk?: VkClient;
+  /**
+   * Journeys' caps: `NOTIFY_DAILY_CAP` (their notifications spend the campaigns' budget) and
+   * `MARKETING_MESSAGES_DAILY_CAP`; both 1 when left out, as the settings' defaults.
+   */
+  marketingCaps?: { campaignCap: number; messagesDailyCap: number };
   groupId: number;
   operatorsChatPeerId: number | undefined;
   crmWebhook: { url: string; secret: string } | undefined;
@@ -78,6 +87,23 @@ export function deferredJobHandlers(parts: {
       timezone: tickets.settings.hours.timezone,
       support: tickets.settings.support,
       dispatchJobs: (jobIds) => deferred.dispatchAll(jobIds),
+    }),
+    // Admins' incident broadcasts, a keyed job per batch of 100 users (lib/broadcasts/jobs.ts).
+    ...broadcastJobHandlers({ store, clock, logger, groupVk, appVk: parts.appVk, deferred }),
+    // Journeys' steps, each a deferred job of its run (lib/journeys/step.ts).
+    ...journeyJobHandlers({
+      store,
+      clock,
+      logger,
+      groupVk,
+      appNotifications,
+      deferred,
+      settings: {
+        campaignCap: parts.marketingCaps?.campaignCap ?? 1,
+        messagesDailyCap: parts.marketingCaps?.messagesDailyCap ?? 1,
+        defaultQuietHours: tickets.settings.csat.defaultQuietHours,
+        timezone: tickets.settings.hours.timezone,
+      },
     }),
   };
 }

@@ -231,6 +231,11 @@ export async function startLocalStack(
     groupVk,
     groupSender,
     appNotifications,
+    appVk,
+    marketingCaps: {
+      campaignCap: config.miniApp.NOTIFY_DAILY_CAP,
+      messagesDailyCap: config.miniApp.MARKETING_MESSAGES_DAILY_CAP,
+    },
     groupId: config.vk.VK_GROUP_ID,
     operatorsChatPeerId: config.support.OPERATORS_CHAT_PEER_ID,
     crmWebhook:

@@ -55,6 +55,7 @@ async function setup(options: { crm: boolean }) {
       notificationsAllowed: false,
       notificationTypes: { ticketUpdates: true, reminders: true, news: true },
       quietHours: null,
+      timezone: null,
       firstName: 'Анна',
       createdAt: clock.now(),
       updatedAt: clock.now(),

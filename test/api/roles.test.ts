@@ -1,6 +1,6 @@
 import { ADMIN_TOKEN, type BotStack, OPERATOR_TOKEN, startBotStack } from '../support/bot-harness';
 
-/** Operators handle tickets; exports, erasure on request and the audit are an admin's alone. */
+/** Operators handle tickets; exports, erasure on request, the audit and broadcasts are an admin's alone. */
 
 let bot: BotStack;
 afterEach(async () => {
@@ -47,6 +47,25 @@ describe('admin-only endpoints', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ erased: true, anonymisedTickets: 1 });
     expect(await bot.store.read((r) => r.users.get(3103))).toBeNull();
+  });
+
+  it("an incident broadcast: 403 to an operator and nothing sent; an admin's goes and is reported", async () => {
+    bot = await startBotStack();
+    const body = { text: 'Сбой оплаты, чиним', audience: 'all' };
+    for (const query of ['', '?dryRun=1']) {
+      const asOperator = await bot.api('POST', `/api/ops/broadcasts${query}`, {
+        operatorToken: OPERATOR_TOKEN,
+        body,
+      });
+      expect(asOperator.status).toBe(403);
+      expect(asOperator.body).toMatchObject({ status: 403, type: expect.stringContaining('admin_only') });
+      expect((await bot.api('POST', `/api/ops/broadcasts${query}`, { body })).status).toBe(401);
+    }
+    const accepted = await bot.api('POST', '/api/ops/broadcasts', { operatorToken: ADMIN_TOKEN, body });
+    expect(accepted.status).toBe(202);
+    const report = await adminOnly('GET', `/api/ops/broadcasts/${accepted.body.id}`);
+    expect(report.status).toBe(200);
+    expect(report.body).toMatchObject({ id: accepted.body.id, createdBy: 'operator:1' });
   });
 
   it('operators keep what operators do: the queue, a reply, a status', async () => {

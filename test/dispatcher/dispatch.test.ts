@@ -161,7 +161,8 @@ describe('notify-dispatcher: the daily run and its sends', () => {
     const control = results.variants.find((v) => v.variant === CONTROL)!;
     expect(control).toMatchObject({ assigned: 3, sent: 0, returned: 1 });
     const opened = results.variants.find((v) => v.variant === variant)!;
-    expect(opened).toMatchObject({ opened: 1, returned: 1 });
+    // The open alone is the notification's own click, not a return (lib/dispatcher/responses.ts).
+    expect(opened).toMatchObject({ opened: 1, returned: 0 });
     expect(opened.ctr).toBeCloseTo(1 / (opened.delivered as number));
     expect(typeof opened.upliftPoints).toBe('number');
   });
@@ -359,6 +360,7 @@ describe('notify-dispatcher: counts under retried transactions', () => {
             claimedAt: null,
             openedAt: null,
             returnedAt: null,
+            goalAt: null,
             updatedAt: now,
           });
         }

@@ -35,6 +35,7 @@ const user = (userId: number, changes: Partial<UserRecord> = {}): UserRecord => 
   notificationsAllowed: true,
   notificationTypes: { ticketUpdates: true, reminders: true, news: true },
   quietHours: null,
+  timezone: null,
   firstName: 'Анна',
   createdAt: 0,
   updatedAt: 0,
@@ -239,6 +240,7 @@ describe('the daily decision for one user', () => {
       claimedAt: null,
       openedAt: null,
       returnedAt: null,
+      goalAt: null,
       updatedAt: 0,
     });
     const kind = (day: string) => {

@@ -38,6 +38,7 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       notificationsAllowed: false,
       notificationTypes: { ticketUpdates: true, reminders: true, news: false },
       quietHours: null,
+      timezone: null,
       firstName: 'Анна',
       createdAt: t0,
       updatedAt: t0,
@@ -61,7 +62,11 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
 
     describe('users', () => {
       it('stores, reads back and replaces a user', async () => {
-        const original = user({ quietHours: { from: '22:00', to: '09:00' }, messagesAllowed: true });
+        const original = user({
+          quietHours: { from: '22:00', to: '09:00' },
+          timezone: 'Asia/Vladivostok',
+          messagesAllowed: true,
+        });
         await store.transaction((r) => r.users.put(original));
         expect(await store.read((r) => r.users.get(original.userId))).toEqual(original);
 
@@ -498,6 +503,7 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         claimedAt: null,
         openedAt: null,
         returnedAt: null,
+        goalAt: null,
         updatedAt: t0,
         ...changes,
       });
@@ -551,21 +557,26 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         const day = `2031-01-0${String(1 + Math.floor(Math.random() * 8))}`;
         await store.transaction(async (r) => {
           await r.deliveries.plan(
-            delivery(freshId(), campaign, day, { status: 'sent', openedAt: t0, returnedAt: t0 }),
+            delivery(freshId(), campaign, day, { status: 'sent', openedAt: t0, returnedAt: t0, goalAt: t0 }),
           );
           await r.deliveries.plan(delivery(freshId(), campaign, day, { status: 'sent', returnedAt: t0 }));
           await r.deliveries.plan(delivery(freshId(), campaign, day, { status: 'capped' }));
           await r.deliveries.plan(
-            delivery(freshId(), campaign, day, { variant: 'control', status: 'control', returnedAt: t0 }),
+            delivery(freshId(), campaign, day, {
+              variant: 'control',
+              status: 'control',
+              returnedAt: t0,
+              goalAt: t0 + 1,
+            }),
           );
         });
         const rows = (await store.read((r) => r.deliveries.summarize({ fromDay: day, toDay: day }))).filter(
           (row) => row.campaign === campaign,
         );
         expect(rows).toEqual([
-          { campaign, variant: 'a', status: 'capped', count: 1, opened: 0, returned: 0 },
-          { campaign, variant: 'a', status: 'sent', count: 2, opened: 1, returned: 2 },
-          { campaign, variant: 'control', status: 'control', count: 1, opened: 0, returned: 1 },
+          { campaign, variant: 'a', status: 'capped', count: 1, opened: 0, returned: 0, goals: 0 },
+          { campaign, variant: 'a', status: 'sent', count: 2, opened: 1, returned: 2, goals: 1 },
+          { campaign, variant: 'control', status: 'control', count: 1, opened: 0, returned: 1, goals: 1 },
         ]);
       });
     });
@@ -870,6 +881,82 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
       });
     });
 
+    describe('journey runs', () => {
+      const journeyRun = (userId: number, runId: string, startedAt: number, status: 'active' | 'exited') => ({
+        userId,
+        journey: 'quiz-dropout',
+        runId,
+        startedAt,
+        step: 0,
+        status,
+        nextAt: status === 'active' ? startedAt + 3_600_000 : null,
+        outcomes:
+          status === 'exited'
+            ? [
+                {
+                  step: 0,
+                  outcome: 'exited' as const,
+                  channel: null,
+                  detail: 'quiz_finish',
+                  at: startedAt + 5,
+                },
+              ]
+            : [],
+        sending: null,
+        updatedAt: startedAt,
+      });
+
+      it("finds a run by its trigger, a user's active one, and a journey's runs by start time, page by page", async () => {
+        const user = 900_000 + Math.floor(Math.random() * 100_000);
+        const journey = `j-${randomUUID().slice(0, 8)}`;
+        const of = <T extends object>(run: T) => ({ ...run, journey });
+        await store.transaction(async (r) => {
+          await r.journeys.put(of(journeyRun(user, 'e-1', t0, 'exited')));
+          await r.journeys.put(of(journeyRun(user, 'e-2', t0 + 10, 'active')));
+          await r.journeys.put(of(journeyRun(user + 1, 'e-3', t0 + 10, 'active')));
+          await r.journeys.put({ ...journeyRun(user, 'e-4', t0 + 20, 'active'), journey: `${journey}-x` });
+        });
+        expect(await store.read((r) => r.journeys.get(user, journey, 'e-1'))).toEqual(
+          of(journeyRun(user, 'e-1', t0, 'exited')),
+        );
+        expect(await store.read((r) => r.journeys.get(user, journey, 'e-9'))).toBeNull();
+        expect((await store.read((r) => r.journeys.findActive(user, journey)))?.runId).toBe('e-2');
+        expect(await store.read((r) => r.journeys.findActive(user + 2, journey))).toBeNull();
+
+        const sending = {
+          step: 0,
+          channel: 'message' as const,
+          key: 'k',
+          text: 'Привет',
+          slot: null,
+          claimedAt: t0 + 11,
+        };
+        await store.transaction((r) =>
+          r.journeys.put({ ...of(journeyRun(user, 'e-2', t0 + 10, 'active')), sending }),
+        );
+        expect((await store.read((r) => r.journeys.get(user, journey, 'e-2')))?.sending).toEqual(sending);
+
+        const range = { since: t0, until: t0 + 11, limit: 2 };
+        const first = await store.read((r) => r.journeys.listByJourney(journey, range));
+        expect(first.map((run) => [run.userId, run.runId])).toEqual([
+          [user, 'e-1'],
+          [user, 'e-2'],
+        ]);
+        const last = first[1]!;
+        const next = await store.read((r) =>
+          r.journeys.listByJourney(journey, {
+            ...range,
+            after: { startedAt: last.startedAt, userId: last.userId, runId: last.runId },
+          }),
+        );
+        expect(next.map((run) => [run.userId, run.runId])).toEqual([[user + 1, 'e-3']]);
+
+        await store.transaction((r) => r.journeys.deleteByUser(user));
+        expect(await store.read((r) => r.journeys.get(user, journey, 'e-1'))).toBeNull();
+        expect(await store.read((r) => r.journeys.get(user + 1, journey, 'e-3'))).not.toBeNull();
+      });
+    });
+
     describe('operator shifts', () => {
       it("keeps each chat's operators on shift apart, by operator id, and forgets one who left", async () => {
         const chat = freshId();
@@ -912,6 +999,76 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           Array.from({ length: 4 }, () => store.transaction((r) => takeTurn(r, chat, t0 + 1))),
         );
         expect(picks.map((pick) => pick?.operatorId).sort()).toEqual([1, 2, 3, 4]);
+      });
+    });
+
+    describe('broadcasts and message subscriptions', () => {
+      it('creates a broadcast once, reads it back and keeps its updated counts', async () => {
+        const broadcast = {
+          broadcastId: `b-${run}-${freshId()}`,
+          text: 'Оплата временно не работает',
+          audience: { segment: { event: 'app_open', daysAgo: [0, 7] } },
+          channel: 'auto' as const,
+          status: 'sending' as const,
+          counts: {},
+          createdBy: 'operator:1',
+          createdAt: t0,
+          updatedAt: t0,
+        };
+        expect(await store.transaction((r) => r.broadcasts.create(broadcast))).toBe(true);
+        expect(await store.transaction((r) => r.broadcasts.create({ ...broadcast, text: 'другой' }))).toBe(
+          false,
+        );
+        expect(await store.read((r) => r.broadcasts.get(broadcast.broadcastId))).toEqual(broadcast);
+        const done = {
+          ...broadcast,
+          status: 'done' as const,
+          counts: { sent: 2, not_allowed: 1 },
+          updatedAt: t0 + 1,
+        };
+        await store.transaction((r) => r.broadcasts.update(done));
+        expect(await store.read((r) => r.broadcasts.get(broadcast.broadcastId))).toEqual(done);
+        expect(await store.read((r) => r.broadcasts.get(`absent-${run}`))).toBeNull();
+      });
+
+      it("lists a key's subscribers by user id page by page, and forgets all of one user's keys", async () => {
+        const key = `promo-${run}-${freshId()}`;
+        const other = `news-${run}-${freshId()}`;
+        const [a, b, c] = [freshId(), freshId(), freshId()];
+        await store.transaction(async (r) => {
+          for (const userId of [c, a, b]) await r.messageSubscriptions.put({ key, userId, at: t0 });
+          await r.messageSubscriptions.put({ key: other, userId: a, at: t0 });
+        });
+        const first = await store.read((r) =>
+          r.messageSubscriptions.listByKey(key, { afterUserId: 0, limit: 2 }),
+        );
+        expect(first).toEqual([
+          { key, userId: a, at: t0 },
+          { key, userId: b, at: t0 },
+        ]);
+        const rest = await store.read((r) =>
+          r.messageSubscriptions.listByKey(key, { afterUserId: b, limit: 2 }),
+        );
+        expect(rest.map((row) => row.userId)).toEqual([c]);
+        await store.transaction((r) => r.messageSubscriptions.deleteByUser(a));
+        expect(
+          (await store.read((r) => r.messageSubscriptions.listByKey(key, { afterUserId: 0, limit: 10 }))).map(
+            (row) => row.userId,
+          ),
+        ).toEqual([b, c]);
+        expect(
+          await store.read((r) => r.messageSubscriptions.listByKey(other, { afterUserId: 0, limit: 10 })),
+        ).toEqual([]);
+      });
+
+      it('pages through every user by id, whatever their consent', async () => {
+        const [a, b] = [user({ messagesAllowed: true }), user({ notificationsAllowed: false })];
+        await store.transaction(async (r) => {
+          await r.users.put(a);
+          await r.users.put(b);
+        });
+        const page = await store.read((r) => r.users.listPage({ afterUserId: a.userId - 1, limit: 2 }));
+        expect(page.map((found) => found.userId)).toEqual([a.userId, b.userId]);
       });
     });
 

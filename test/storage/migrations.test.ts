@@ -158,7 +158,7 @@ describe('YDB migrations (npm run db:migrate)', () => {
     const ydb = new FakeYdb();
     const report = await migrateYdb(ydb, logger, { now: () => t0 });
     expect(report.applied.map((step) => step.version)).toEqual(versions);
-    expect([...ydb.recorded].sort()).toEqual(versions);
+    expect([...ydb.recorded].sort((a, b) => a - b)).toEqual(versions);
     expect(ydb.sent).toEqual(
       expect.arrayContaining([
         expect.stringContaining('CREATE TABLE IF NOT EXISTS schema_migrations'),

@@ -39,6 +39,7 @@ describe('every YQL statement the YDB adapter sends', () => {
   it('updates rows with UPDATE, never UPSERT: a row deleted meanwhile is not brought back', () => {
     const updates = captured.statements.filter(({ site }) => /\.update\w*( |$)/.test(site));
     expect(updates.map(({ site }) => site).sort()).toEqual([
+      'broadcasts.update',
       'jobs.update',
       'jobs.update (done)',
       'surveys.update',

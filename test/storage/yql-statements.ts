@@ -34,6 +34,7 @@ const user: UserRecord = {
   notificationsAllowed: true,
   notificationTypes: { reminders: true, news: false },
   quietHours: null,
+  timezone: null,
   firstName: 'Аня',
   createdAt: t0,
   updatedAt: t0,
@@ -87,6 +88,7 @@ export const delivery: CampaignDeliveryRecord = {
   claimedAt: null,
   openedAt: null,
   returnedAt: null,
+  goalAt: null,
   updatedAt: t0,
 } as CampaignDeliveryRecord;
 const survey: SurveyRecord = {
@@ -128,6 +130,7 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
   { method: 'users.put', run: (r) => r.users.put(user) },
   { method: 'users.delete', run: (r) => r.users.delete(1) },
   { method: 'users.listNotifiable', run: (r) => r.users.listNotifiable({ afterUserId: 0, limit: 1000 }) },
+  { method: 'users.listPage', run: (r) => r.users.listPage({ afterUserId: 0, limit: 100 }) },
   { method: 'dialogs.get', run: (r) => r.dialogs.get(1) },
   {
     method: 'dialogs.put',
@@ -322,6 +325,80 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
   },
   { method: 'shifts.delete', run: (r) => r.shifts.delete(2_000_000_002, 7) },
   { method: 'shifts.listByChat', run: (r) => r.shifts.listByChat(2_000_000_002, 50) },
+  { method: 'journeys.get', run: (r) => r.journeys.get(42, 'quiz-dropout', 'e-1') },
+  {
+    method: 'journeys.put',
+    run: (r) =>
+      r.journeys.put({
+        userId: 42,
+        journey: 'quiz-dropout',
+        runId: 'e-1',
+        startedAt: t0,
+        step: 0,
+        status: 'active',
+        nextAt: t0 + 3_600_000,
+        outcomes: [],
+        sending: { step: 0, channel: 'message', key: 'journey:k', text: 'Привет', slot: null, claimedAt: t0 },
+        updatedAt: t0,
+      }),
+  },
+  { method: 'journeys.findActive', run: (r) => r.journeys.findActive(42, 'quiz-dropout') },
+  {
+    method: 'journeys.listByJourney',
+    run: (r) => r.journeys.listByJourney('quiz-dropout', { since: t0, until: t0 + 86_400_000, limit: 100 }),
+  },
+  {
+    method: 'journeys.listByJourney',
+    branch: 'after',
+    run: (r) =>
+      r.journeys.listByJourney('quiz-dropout', {
+        since: t0,
+        until: t0 + 86_400_000,
+        limit: 100,
+        after: { startedAt: t0, userId: 42, runId: 'e-1' },
+      }),
+  },
+  { method: 'journeys.deleteByUser', run: (r) => r.journeys.deleteByUser(42) },
+  {
+    method: 'broadcasts.create',
+    run: (r) =>
+      r.broadcasts.create({
+        broadcastId: 'b-1',
+        text: 'Оплата временно не работает',
+        audience: 'all',
+        channel: 'auto',
+        status: 'sending',
+        counts: {},
+        createdBy: 'operator:1',
+        createdAt: t0,
+        updatedAt: t0,
+      }),
+  },
+  { method: 'broadcasts.get', run: (r) => r.broadcasts.get('b-1') },
+  {
+    method: 'broadcasts.update',
+    run: (r) =>
+      r.broadcasts.update({
+        broadcastId: 'b-1',
+        text: 'Оплата временно не работает',
+        audience: { key: 'promo' },
+        channel: 'message',
+        status: 'done',
+        counts: { sent: 1 },
+        createdBy: 'operator:1',
+        createdAt: t0,
+        updatedAt: t0,
+      }),
+  },
+  {
+    method: 'messageSubscriptions.put',
+    run: (r) => r.messageSubscriptions.put({ key: 'promo', userId: 42, at: t0 }),
+  },
+  {
+    method: 'messageSubscriptions.listByKey',
+    run: (r) => r.messageSubscriptions.listByKey('promo', { afterUserId: 0, limit: 100 }),
+  },
+  { method: 'messageSubscriptions.deleteByUser', run: (r) => r.messageSubscriptions.deleteByUser(42) },
 ];
 
 /** Statements that answer with no rows, recorded as they would be sent. */

@@ -153,6 +153,7 @@ export function preferencesOf(record: UserRecord): Preferences {
     notificationsAllowed: record.notificationsAllowed,
     notificationTypes: record.notificationTypes,
     quietHours: record.quietHours,
+    timezone: record.timezone,
   };
 }
 

@@ -3,6 +3,7 @@ import { recordRating } from '../../csat/survey';
 import { recordCampaignResponses } from '../../dispatcher/responses';
 import { ValidationError } from '../../errors';
 import { json } from '../../http/http';
+import { enterJourneys } from '../../journeys/enter';
 import { supportSettings } from '../../support/settings';
 import { contactNotice, retentionDays } from '../../tickets/anonymise';
 import { TicketError } from '../../tickets/errors';
@@ -248,10 +249,15 @@ export const miniAppRoutes: Route[] = [
         screen: event.screen ?? null,
         props: event.props,
       }));
-      const stored = await deps.store.transaction(async (repositories) => {
+      // The tickets' transaction with an outbox: a journey's first step is a deferred job sent after the commit.
+      const stored = await deps.tickets.transact(async ({ repositories, outbox }) => {
+        // A user who only ever sends events is still a user: registered with their launch consent.
+        await ensureAppUser(repositories, user, now);
         const count = await repositories.events.append(events);
         // Opens and returns of campaigns this user was in (the A/B results).
         await recordCampaignResponses(repositories, user.userId, events);
+        // Trigger and exit events start and stop journeys (lib/journeys/enter.ts).
+        await enterJourneys({ repositories, outbox }, user.userId, events, now);
         return count;
       });
       return jsonOf(eventsStoredSchema, 202, { received: body.events.length, stored });
@@ -262,7 +268,7 @@ export const miniAppRoutes: Route[] = [
     path: '/api/me/preferences',
     auth: 'user',
     tag: 'mini app',
-    summary: 'Language, notification types, quiet hours and consent',
+    summary: 'Language, notification types, quiet hours, timezone and consent',
     responses: { 200: { description: 'The preferences', schema: preferencesSchema } },
     handle: async ({ user, deps }) => {
       const record = await deps.store.transaction((repositories) =>
@@ -288,6 +294,7 @@ export const miniAppRoutes: Route[] = [
           language: body.language ?? current.language,
           notificationTypes: { ...current.notificationTypes, ...body.notificationTypes },
           quietHours: body.quietHours === undefined ? current.quietHours : body.quietHours,
+          timezone: body.timezone === undefined ? current.timezone : body.timezone,
           updatedAt: now,
         };
         await repositories.users.put(updated);

@@ -59,8 +59,18 @@ export class MembershipFlow implements Flow {
   async permission(update: Extract<BotUpdate, { kind: 'allow' | 'deny' }>, turn: Turn): Promise<Outcome> {
     const before = await turn.repositories.users.get(update.userId);
     const user = await upsertUser(turn, update.userId, { messagesAllowed: update.kind === 'allow' });
-    if (update.kind === 'deny') return 'deny';
+    if (update.kind === 'deny') {
+      // Denied: no subscription list may reach them any more (a new allow subscribes again).
+      await turn.repositories.messageSubscriptions.deleteByUser(update.userId);
+      return 'deny';
+    }
     if (update.key) {
+      // Subscribed through this key: broadcasts with `{key}` reach them (Senler's subscription lists).
+      await turn.repositories.messageSubscriptions.put({
+        key: update.key,
+        userId: user.userId,
+        at: turn.now,
+      });
       // The mini app passes a key to VKWebAppAllowMessagesFromGroup: it says where the permission came from.
       await turn.repositories.events.append([
         botEvent(user.userId, `message_allow:${turn.key}`, 'messages_allowed', turn.now, {

@@ -271,6 +271,58 @@ CREATE TABLE IF NOT EXISTS ticket_search (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ticket_search_by_ticket ON ticket_search (ticket_id);`),
   },
+  {
+    version: 10,
+    // Journeys: one row per (user, journey, run); a journey's runs by start time for its results.
+    apply: (db) =>
+      db.exec(`
+CREATE TABLE IF NOT EXISTS journey_runs (
+  user_id INTEGER NOT NULL,
+  journey TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  step INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  next_at INTEGER,
+  outcomes TEXT NOT NULL,
+  sending TEXT,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, journey, run_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS journey_runs_by_journey ON journey_runs (journey, started_at, user_id, run_id);`),
+  },
+  {
+    version: 11,
+    // Admins' incident broadcasts, and who allowed messages through which `message_allow` key.
+    apply: (db) =>
+      db.exec(`
+CREATE TABLE IF NOT EXISTS broadcasts (
+  broadcast_id TEXT PRIMARY KEY,
+  text TEXT NOT NULL,
+  audience TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  status TEXT NOT NULL,
+  counts TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS message_subscriptions (
+  key TEXT NOT NULL,
+  user_id INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  PRIMARY KEY (key, user_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS message_subscriptions_by_user ON message_subscriptions (user_id);`),
+  },
+  {
+    version: 12,
+    // The user's own timezone for quiet hours, and when a campaign's goal was reached (results).
+    apply: (db) => {
+      addColumn(db, 'users', 'timezone', 'TEXT');
+      addColumn(db, 'campaign_deliveries', 'goal_at', 'INTEGER');
+    },
+  },
 ];
 
 /** Applies the steps the file has not had, each in a transaction with its record. */

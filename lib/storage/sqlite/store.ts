@@ -6,12 +6,14 @@ import { newTransactionOwner } from '../port';
 import { GroupCommitLane, LOCK_TIMEOUT_MS } from './group-commit';
 import { migrateSqlite } from './migrations';
 import { sqliteAudit } from './repositories/audit';
+import { sqliteBroadcasts, sqliteMessageSubscriptions } from './repositories/broadcasts';
 import { sqliteClaims } from './repositories/claims';
 import { sqliteCounters } from './repositories/counters';
 import { sqliteDeliveries } from './repositories/deliveries';
 import { sqliteDialogs } from './repositories/dialogs';
 import { sqliteEvents } from './repositories/events';
 import { sqliteJobs } from './repositories/jobs';
+import { sqliteJourneys } from './repositories/journeys';
 import { sqliteNotifications } from './repositories/notifications';
 import { sqliteShifts } from './repositories/shifts';
 import { sqliteSurveys } from './repositories/surveys';
@@ -132,5 +134,8 @@ function createRepositories(db: Database.Database, owner: () => string): Reposit
     audit: sqliteAudit(sql),
     counters: sqliteCounters(sql),
     shifts: sqliteShifts(sql),
+    journeys: sqliteJourneys(sql),
+    broadcasts: sqliteBroadcasts(sql),
+    messageSubscriptions: sqliteMessageSubscriptions(sql),
   };
 }

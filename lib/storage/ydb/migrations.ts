@@ -252,4 +252,61 @@ export const ydbMigrations: readonly YdbMigrationStep[] = [
       )`,
     ],
   },
+  {
+    version: 10,
+    // Journeys: one row per (user, journey, run); a journey's runs by start time for its results.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS journey_runs (
+        user_id Int64 NOT NULL,
+        journey Utf8 NOT NULL,
+        run_id Utf8 NOT NULL,
+        started_at Timestamp NOT NULL,
+        step Int32 NOT NULL,
+        status Utf8 NOT NULL,
+        next_at Timestamp,
+        outcomes Json NOT NULL,
+        sending Json,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (user_id, journey, run_id),
+        INDEX journey_runs_by_journey GLOBAL SYNC ON (journey, started_at, user_id, run_id)
+      )`,
+    ],
+  },
+  {
+    version: 11,
+    // Admins' incident broadcasts, and who allowed messages through which `message_allow` key.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS broadcasts (
+        broadcast_id Utf8 NOT NULL,
+        text Utf8 NOT NULL,
+        audience Json NOT NULL,
+        channel Utf8 NOT NULL,
+        status Utf8 NOT NULL,
+        counts Json NOT NULL,
+        created_by Utf8 NOT NULL,
+        created_at Timestamp NOT NULL,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (broadcast_id)
+      )`,
+      `CREATE TABLE IF NOT EXISTS message_subscriptions (
+        \`key\` Utf8 NOT NULL,
+        user_id Int64 NOT NULL,
+        at Timestamp NOT NULL,
+        PRIMARY KEY (\`key\`, user_id),
+        INDEX message_subscriptions_by_user GLOBAL SYNC ON (user_id)
+      )`,
+    ],
+  },
+  {
+    version: 12,
+    alter: true,
+    // The user's own timezone for quiet hours, and when a campaign's goal was reached. The results
+    // read a new covering index with `goal_at`: YDB can't add a column to an index's cover. The old
+    // `campaign_deliveries_by_day` stays until every instance runs this code; a later step drops it.
+    statements: [
+      'ALTER TABLE users ADD COLUMN timezone Utf8',
+      'ALTER TABLE campaign_deliveries ADD COLUMN goal_at Timestamp',
+      'ALTER TABLE campaign_deliveries ADD INDEX campaign_deliveries_results GLOBAL SYNC ON (day, campaign, `variant`) COVER (status, opened_at, returned_at, goal_at)',
+    ],
+  },
 ];

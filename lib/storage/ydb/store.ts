@@ -3,12 +3,14 @@ import { Driver } from '@ydbjs/core';
 import type { Repositories, Store, TransactionOptions } from '../port';
 import { newTransactionOwner } from '../port';
 import { ydbAudit } from './repositories/audit';
+import { ydbBroadcasts, ydbMessageSubscriptions } from './repositories/broadcasts';
 import { ydbClaims } from './repositories/claims';
 import { ydbCounters } from './repositories/counters';
 import { ydbDeliveries } from './repositories/deliveries';
 import { ydbDialogs } from './repositories/dialogs';
 import { ydbEvents } from './repositories/events';
 import { ydbJobs } from './repositories/jobs';
+import { ydbJourneys } from './repositories/journeys';
 import { ydbNotifications } from './repositories/notifications';
 import { ydbShifts } from './repositories/shifts';
 import { ydbSurveys } from './repositories/surveys';
@@ -142,5 +144,8 @@ export function createRepositories(sql: Sql, owner: string): Repositories {
     audit: ydbAudit(sql),
     counters: ydbCounters(sql),
     shifts: ydbShifts(sql),
+    journeys: ydbJourneys(sql),
+    broadcasts: ydbBroadcasts(sql),
+    messageSubscriptions: ydbMessageSubscriptions(sql),
   };
 }

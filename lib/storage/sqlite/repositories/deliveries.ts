@@ -15,10 +15,11 @@ const toDelivery = (row: Row): CampaignDeliveryRecord => ({
   claimedAt: num(row.claimed_at),
   openedAt: num(row.opened_at),
   returnedAt: num(row.returned_at),
+  goalAt: num(row.goal_at),
   updatedAt: Number(row.updated_at),
 });
 const deliveryColumns = `(user_id, campaign, day, variant, status, detail, text, slot, send_key, planned_at,
-  claimed_at, opened_at, returned_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  claimed_at, opened_at, returned_at, goal_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const deliveryValues = (delivery: CampaignDeliveryRecord) => [
   delivery.userId,
   delivery.campaign,
@@ -33,6 +34,7 @@ const deliveryValues = (delivery: CampaignDeliveryRecord) => [
   delivery.claimedAt,
   delivery.openedAt,
   delivery.returnedAt,
+  delivery.goalAt,
   delivery.updatedAt,
 ];
 
@@ -76,7 +78,7 @@ export function sqliteDeliveries(sql: SqliteStatements): CampaignDeliveryReposit
     async summarize({ fromDay, toDay }) {
       return all(
         `SELECT campaign, variant, status, COUNT(*) AS count, COUNT(opened_at) AS opened,
-                COUNT(returned_at) AS returned
+                COUNT(returned_at) AS returned, COUNT(goal_at) AS goals
          FROM campaign_deliveries WHERE day >= ? AND day <= ?
          GROUP BY campaign, variant, status ORDER BY campaign, variant, status`,
         fromDay,
@@ -88,6 +90,7 @@ export function sqliteDeliveries(sql: SqliteStatements): CampaignDeliveryReposit
         count: Number(row.count),
         opened: Number(row.opened),
         returned: Number(row.returned),
+        goals: Number(row.goals),
       }));
     },
     async deleteByUser(userId) {

@@ -8,6 +8,7 @@ const toUser = (row: Row): UserRecord => ({
   notificationsAllowed: row.notifications_allowed === 1,
   notificationTypes: parse(row.notification_types),
   quietHours: row.quiet_hours === null ? null : parse(row.quiet_hours),
+  timezone: str(row.timezone),
   firstName: str(row.first_name),
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
@@ -23,14 +24,15 @@ export function sqliteUsers(sql: SqliteStatements): UserRepository {
     async put(user) {
       run(
         `INSERT OR REPLACE INTO users (user_id, language, messages_allowed, notifications_allowed,
-           notification_types, quiet_hours, first_name, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           notification_types, quiet_hours, timezone, first_name, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         user.userId,
         user.language,
         flag(user.messagesAllowed),
         flag(user.notificationsAllowed),
         json(user.notificationTypes),
         user.quietHours === null ? null : json(user.quietHours),
+        user.timezone,
         user.firstName,
         user.createdAt,
         user.updatedAt,
@@ -45,6 +47,11 @@ export function sqliteUsers(sql: SqliteStatements): UserRepository {
         afterUserId,
         limit,
       ).map(toUser);
+    },
+    async listPage({ afterUserId, limit }) {
+      return all('SELECT * FROM users WHERE user_id > ? ORDER BY user_id LIMIT ?', afterUserId, limit).map(
+        toUser,
+      );
     },
   };
 }

@@ -18,6 +18,7 @@ const toDelivery = (row: Row): CampaignDeliveryRecord => ({
   claimedAt: read.optTime(row.claimed_at),
   openedAt: read.optTime(row.opened_at),
   returnedAt: read.optTime(row.returned_at),
+  goalAt: read.optTime(row.goal_at),
   updatedAt: read.time(row.updated_at),
 });
 
@@ -28,9 +29,9 @@ const deliveryKey = (key: { userId: number; campaign: string; day: string }) => 
 });
 
 const upsertDelivery = `UPSERT INTO campaign_deliveries (user_id, campaign, day, \`variant\`, status, detail, text, slot,
-    send_key, planned_at, claimed_at, opened_at, returned_at, updated_at)
+    send_key, planned_at, claimed_at, opened_at, returned_at, goal_at, updated_at)
   VALUES ($user_id, $campaign, $day, $variant, $status, $detail, $text, $slot, $send_key, $planned_at, $claimed_at,
-    $opened_at, $returned_at, $updated_at)`;
+    $opened_at, $returned_at, $goal_at, $updated_at)`;
 const deliveryParams = (delivery: CampaignDeliveryRecord): Record<string, Value> => ({
   ...deliveryKey(delivery),
   $variant: yv.text(delivery.variant),
@@ -43,6 +44,7 @@ const deliveryParams = (delivery: CampaignDeliveryRecord): Record<string, Value>
   $claimed_at: yv.optTime(delivery.claimedAt),
   $opened_at: yv.optTime(delivery.openedAt),
   $returned_at: yv.optTime(delivery.returnedAt),
+  $goal_at: yv.optTime(delivery.goalAt),
   $updated_at: yv.time(delivery.updatedAt),
 });
 
@@ -92,13 +94,14 @@ export function ydbDeliveries(sql: Sql): CampaignDeliveryRepository {
       ).map(toDelivery);
     },
     async summarize({ fromDay, toDay }) {
-      // The covering index keeps this a range read of (day, campaign, variant) without the table.
+      // The covering index keeps this a range read of (day, campaign, variant) without the table
+      // (`campaign_deliveries_results`, migration 12: it covers `goal_at` too).
       return (
         await rows(
           sql,
           `SELECT campaign, \`variant\`, status, COUNT(*) AS count, COUNT(opened_at) AS opened,
-                    COUNT(returned_at) AS returned
-             FROM campaign_deliveries VIEW campaign_deliveries_by_day
+                    COUNT(returned_at) AS returned, COUNT(goal_at) AS goals
+             FROM campaign_deliveries VIEW campaign_deliveries_results
              WHERE day >= $from_day AND day <= $to_day
              GROUP BY campaign, \`variant\`, status ORDER BY campaign, \`variant\`, status`,
           { $from_day: yv.text(fromDay), $to_day: yv.text(toDay) },
@@ -110,6 +113,7 @@ export function ydbDeliveries(sql: Sql): CampaignDeliveryRepository {
         count: read.num(row.count),
         opened: read.num(row.opened),
         returned: read.num(row.returned),
+        goals: read.num(row.goals),
       }));
     },
     async deleteByUser(userId) {

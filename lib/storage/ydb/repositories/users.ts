@@ -10,6 +10,7 @@ const toUser = (row: Row): UserRecord => ({
   notificationsAllowed: Boolean(row.notifications_allowed),
   notificationTypes: read.json(row.notification_types),
   quietHours: row.quiet_hours === null || row.quiet_hours === undefined ? null : read.json(row.quiet_hours),
+  timezone: read.optText(row.timezone),
   firstName: read.optText(row.first_name),
   createdAt: read.time(row.created_at),
   updatedAt: read.time(row.updated_at),
@@ -22,15 +23,16 @@ const userParams = (user: UserRecord) => ({
   $notifications_allowed: yv.bool(user.notificationsAllowed),
   $notification_types: yv.json(user.notificationTypes),
   $quiet_hours: yv.optJson(user.quietHours),
+  $timezone: yv.optText(user.timezone),
   $first_name: yv.optText(user.firstName),
   $created_at: yv.time(user.createdAt),
   $updated_at: yv.time(user.updatedAt),
 });
 
 const upsertUser = `UPSERT INTO users (user_id, language, messages_allowed, notifications_allowed, notification_types,
-      quiet_hours, first_name, created_at, updated_at)
+      quiet_hours, timezone, first_name, created_at, updated_at)
     VALUES ($user_id, $language, $messages_allowed, $notifications_allowed, $notification_types, $quiet_hours,
-      $first_name, $created_at, $updated_at)`;
+      $timezone, $first_name, $created_at, $updated_at)`;
 
 export function ydbUsers(sql: Sql): UserRepository {
   return {
@@ -57,6 +59,15 @@ export function ydbUsers(sql: Sql): UserRepository {
           { $after: yv.int64(afterUserId), $limit: yv.int32(limit) },
         )
       ).map((row) => toUser(stripAlias(row)));
+    },
+    async listPage({ afterUserId, limit }) {
+      // A range of the primary key.
+      return (
+        await rows(sql, 'SELECT * FROM users WHERE user_id > $after ORDER BY user_id LIMIT $limit', {
+          $after: yv.int64(afterUserId),
+          $limit: yv.int32(limit),
+        })
+      ).map(toUser);
     },
   };
 }

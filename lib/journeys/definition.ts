@@ -1,0 +1,115 @@
+import content from '../../content/campaigns.json';
+import {
+  CAMPAIGN_VARIABLES,
+  eventNamesIn,
+  type JourneyDefinition,
+  parseJourneys,
+  renderCampaignText,
+} from '../campaigns/campaign';
+import { type CompiledTemplate, compileTemplate } from '../i18n/template';
+import type { NewJob } from '../queue/jobs';
+import type { Language } from '../storage/port';
+import { supportSettings } from '../support/settings';
+
+/**
+ * Journeys: event-triggered campaigns (`journeys` in `content/campaigns.json`). A trigger event starts
+ * a run for its user on arrival (`enterJourneys`); each step then waits as a deferred job of kind
+ * `journey-step` (`runJourneyStep`), re-checks the exit and its condition, and sends a community
+ * message or a mini app notification.
+ */
+
+export const JOURNEY_STEP_JOB = 'journey-step';
+
+export interface JourneyStep extends Omit<JourneyDefinition['steps'][number], 'texts'> {
+  templates: Record<Language, CompiledTemplate[]>;
+}
+
+export interface Journey extends Omit<JourneyDefinition, 'steps'> {
+  steps: JourneyStep[];
+}
+
+export function compileJourneys(source: unknown): Journey[] {
+  return parseJourneys(source).map((definition) => ({
+    ...definition,
+    steps: definition.steps.map((step, index) => {
+      const { texts, ...rest } = step;
+      const compile = (language: Language) =>
+        texts[language].map((text, alternative) =>
+          compileTemplate(text, CAMPAIGN_VARIABLES, `${definition.id}/${index}/${language}/${alternative}`),
+        );
+      return { ...rest, templates: { ru: compile('ru'), en: compile('en') } };
+    }),
+  }));
+}
+
+let shipped: readonly Journey[] | undefined;
+
+/** The shipped journeys, compiled on first use (as `shippedCampaigns`). */
+export function shippedJourneys(): readonly Journey[] {
+  shipped ??= compileJourneys(content);
+  return shipped;
+}
+
+/** The deep link of a journey's step: the mini app reads `journey` and `step` from it. */
+export function journeyFragment(journey: Journey, step: number): string {
+  const base = journey.fragment;
+  return `${base}${base.includes('?') ? '&' : '?'}journey=${journey.id}&step=${step}`;
+}
+
+/** The rendered texts of a step for a user, in their language: the first one, then the alternatives. */
+export function stepTexts(step: JourneyStep, language: Language, firstName: string | null): string[] {
+  return step.templates[language].map((template) => renderCampaignText(template, firstName));
+}
+
+export interface JourneyStepPayload {
+  userId: number;
+  journey: string;
+  runId: string;
+  step: number;
+}
+
+/** The deferred job of one step of one run: its id is the step's key, so it is created once. */
+export function journeyStepJob(payload: JourneyStepPayload, dueAt: number): NewJob {
+  return {
+    jobId: `journey:${payload.journey}:${payload.userId}:${payload.runId}:${payload.step}`,
+    kind: JOURNEY_STEP_JOB,
+    payload: { ...payload },
+    dueAt,
+  };
+}
+
+/** VK's cap on a community message's text. */
+const MESSAGE_LIMIT = 4096;
+
+/** What the build refuses in journeys beyond their schema: unknown events, texts too long. */
+export function journeyProblems(list: readonly Journey[], notificationLimit: number): string[] {
+  const known = new Set(supportSettings.eventNames);
+  const problems: string[] = [];
+  for (const journey of list) {
+    const names = [
+      journey.trigger,
+      ...journey.exitOn,
+      ...journey.steps.flatMap((step) => (step.when ? eventNamesIn(step.when) : [])),
+    ];
+    for (const name of names)
+      if (name !== '*' && !known.has(name))
+        problems.push(`journey ${journey.id}: event ${name} is not in eventNames`);
+    if (journey.exitOn.includes(journey.trigger))
+      problems.push(`journey ${journey.id}: the trigger can't be an exit event`);
+    for (const [index, step] of journey.steps.entries()) {
+      const limit = step.channel === 'message' ? MESSAGE_LIMIT : notificationLimit;
+      for (const language of ['ru', 'en'] as const) {
+        for (const template of step.templates[language]) {
+          if (template.required.length > 0)
+            problems.push(`journey ${journey.id}/${index}: {${template.required[0]}} needs a fallback`);
+          const rendered = renderCampaignText(template, 'Ю'.repeat(32));
+          if (rendered.length > limit)
+            problems.push(
+              `journey ${journey.id}/${index}/${language}: ${rendered.length} characters rendered (limit ${limit})`,
+            );
+        }
+      }
+    }
+  }
+  return problems;
+}
