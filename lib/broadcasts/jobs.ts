@@ -8,7 +8,7 @@ import {
   NOTIFICATION_LIMIT,
   notificationStatus,
 } from '../notifications/app-notification';
-import { claimNotificationSlot, utcDay } from '../notifications/daily-cap';
+import { capFreesAt, claimNotificationSlot, utcDay } from '../notifications/daily-cap';
 import type { DeferredJobs } from '../queue/deferred';
 import { createJob, type JobHandler } from '../queue/jobs';
 import type { BroadcastRecord, NotificationStatus, Repositories, Store } from '../storage/port';
@@ -108,6 +108,7 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
     };
     const toSend: Recipient[] = [];
     const givenUp: Recipient[] = [];
+    let waitUntil: number | null = null;
     for (const { user, via } of page.recipients) {
       const key = recipientKey(broadcast.broadcastId, user.userId);
       const held = await r.claims.get(key, now);
@@ -135,6 +136,12 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
           },
           { kind: 'ticket_update' },
         );
+        if ('refused' in verdict && verdict.refused === 'hourly_limit') {
+          // Notified within the hour (a ticket update, a journey): the incident notice waits out the
+          // hour in a later run of this batch, rather than being skipped.
+          waitUntil = Math.max(waitUntil ?? 0, capFreesAt(verdict.latest, 'hourly_limit', now));
+          continue;
+        }
         if ('refused' in verdict) {
           await takeRecipient(
             r,
@@ -168,8 +175,17 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
       toSend.push({ ...recipient, userId: user.userId });
     }
     if (next) await createJob(r, next, now);
+    // This batch again when the hour frees: it finds the others settled and sends to the waiting.
+    const again =
+      waitUntil === null
+        ? null
+        : {
+            ...broadcastBatchJob(broadcast.broadcastId, payload.batch, payload.afterUserId, waitUntil),
+            jobId: `broadcast:${broadcast.broadcastId}:${payload.batch}:after:${waitUntil}`,
+          };
+    if (again) await createJob(r, again, now);
     await addCounts(r, broadcast.broadcastId, counts, now, false);
-    return { toSend, givenUp };
+    return { toSend, givenUp, again };
   });
 
   const results = new Map<number, { status: string }>();
@@ -215,7 +231,7 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
         if (result.status === 'notifications_off') await markNotificationsOff(r.users, userId, settledAt);
       }
     }
-    await addCounts(r, broadcast.broadcastId, counts, settledAt, next === null);
+    await addCounts(r, broadcast.broadcastId, counts, settledAt, next === null && claimed.again === null);
   });
   logger.info('broadcast batch sent', {
     broadcastId: broadcast.broadcastId,
@@ -224,8 +240,9 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
     notifications: notifications.length,
   });
   // The next batch goes once this one is done: batches run one after another, never past the gate.
-  if (next) {
-    await deps.deferred.dispatchCommitted([next]).catch((error: unknown) => {
+  const followUps = [next, claimed.again].filter((job) => job !== null);
+  if (followUps.length > 0) {
+    await deps.deferred.dispatchCommitted(followUps).catch((error: unknown) => {
       logger.warn('deferred dispatch failed; the rescue timer will retry', { error: describeError(error) });
     });
   }
