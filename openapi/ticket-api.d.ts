@@ -649,6 +649,16 @@ export interface components {
                 statuses: {
                     [key: string]: number;
                 };
+                reached?: number;
+                steps?: {
+                    step: number;
+                    sent: number;
+                    capped: number;
+                    skipped: number;
+                    exited: number;
+                    failed: number;
+                    control: number;
+                }[];
             }[];
             /** Format: date */
             fromDay: string;
@@ -687,6 +697,16 @@ export interface components {
                     statuses: {
                         [key: string]: number;
                     };
+                    reached?: number;
+                    steps?: {
+                        step: number;
+                        sent: number;
+                        capped: number;
+                        skipped: number;
+                        exited: number;
+                        failed: number;
+                        control: number;
+                    }[];
                 }[];
             }[];
         };

@@ -2,6 +2,8 @@ import { campaignOverview } from '../lib/campaigns/overview';
 import { DAY } from '../lib/clock';
 import { loadConfig } from '../lib/config/schema';
 import { campaignResults } from '../lib/dispatcher/report';
+import { shippedJourneys } from '../lib/journeys/definition';
+import { journeyResults } from '../lib/journeys/results';
 import { utcDay } from '../lib/notifications/daily-cap';
 import { dateOptions, openStore, percent } from './lib/open-store';
 
@@ -12,7 +14,9 @@ import { dateOptions, openStore, percent } from './lib/open-store';
  * uplift over the control group, and goal conversions with their uplift and Newcombe 95 % interval
  * — what `GET /api/ops/stats` reports as `campaigns`. First the shipped campaigns and journeys with
  * their kind, channel and state: `GET /api/ops/campaigns`; each campaign's rows are
- * `GET /api/ops/campaigns/{id}/results`.
+ * `GET /api/ops/campaigns/{id}/results`. Then each journey per group (treated `a`, `control`) for runs
+ * started in the range: started, reached, goal conversions with the uplift and its interval, and
+ * outcomes per step (lib/journeys/results.ts).
  */
 async function main(): Promise<void> {
   const values = dateOptions();
@@ -23,9 +27,12 @@ async function main(): Promise<void> {
   const store = await openStore(local.DATA_DIR);
   try {
     const results = await store.read((r) => campaignResults(r, { fromDay, toDay }));
+    const journeys = await store.read((r) =>
+      Promise.all(shippedJourneys().map((journey) => journeyResults(r, journey, { fromDay, toDay }))),
+    );
     const listed = campaignOverview();
     if (values.json) {
-      console.log(JSON.stringify({ list: listed, ...results }, null, 2));
+      console.log(JSON.stringify({ list: listed, ...results, journeys }, null, 2));
       return;
     }
     console.log('Campaigns and journeys (content/campaigns.json):');
@@ -50,6 +57,26 @@ async function main(): Promise<void> {
       }
     }
     if (results.campaigns.length === 0) console.log('  (no campaign plans in the range)');
+    console.log('');
+    console.log(
+      `Journey results for runs started ${fromDay} … ${toDay} (UTC); reached = a step sent; goal uplift over control with 95 % interval (Newcombe)`,
+    );
+    console.log('');
+    console.log(
+      `  ${'journey'.padEnd(22)} ${'group'.padEnd(8)} ${'started'.padStart(8)} ${'reached'.padStart(8)} ${'goal'.padStart(6)} ${'rate'.padStart(6)} ${'goal uplift [95 %]'.padStart(24)}  steps (sent/capped/skipped/exited/failed/control)`,
+    );
+    for (const { journey, goal, variants } of journeys) {
+      console.log(`  ${journey}: ${goal ? `goal ${goal.event} within ${goal.withinHours} h` : 'no goal'}`);
+      for (const v of variants) {
+        const steps = v.steps
+          .map((s) => `#${s.step} ${s.sent}/${s.capped}/${s.skipped}/${s.exited}/${s.failed}/${s.control}`)
+          .join(' ');
+        console.log(
+          `  ${journey.padEnd(22)} ${v.variant.padEnd(8)} ${String(v.assigned).padStart(8)} ${String(v.reached).padStart(8)} ${String(v.conversions).padStart(6)} ${percent(v.conversionRate).padStart(6)} ${(v.uplift === null ? '—' : `${v.uplift.points > 0 ? '+' : ''}${v.uplift.points}pp [${v.uplift.low}, ${v.uplift.high}]`).padStart(24)}  ${steps}`,
+        );
+      }
+      if (variants.length === 0) console.log('  (no runs started in the range)');
+    }
   } finally {
     await store.close();
   }

@@ -29,7 +29,7 @@ locals {
   function_sections = {
     "vk-callback"       = ["vkApi", "vk", "support", "csat", "storage", "queue", "runtime"]
     "ticket-api"        = ["miniApp", "support", "csat", "api", "storage", "queue", "runtime"]
-    "notify-dispatcher" = ["vkApi", "miniApp", "storage", "queue", "runtime"]
+    "notify-dispatcher" = ["vkApi", "vk", "miniApp", "storage", "queue", "runtime"]
     "csat-followup"     = ["vkApi", "vk", "miniApp", "support", "csat", "storage", "queue", "runtime"]
   }
 

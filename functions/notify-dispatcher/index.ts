@@ -5,7 +5,8 @@ import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '
 import { parseTimerPayload } from '../../lib/dispatcher/timer-payload';
 import type { FunctionContext, QueueEvent, TimerEvent } from '../../lib/platform/types';
 import { createCloudRuntime } from '../../lib/runtime/cloud';
-import { vkApiOptions } from '../../lib/vk/client';
+import { VkClient, vkApiOptions } from '../../lib/vk/client';
+import { groupTokenGate } from '../../lib/vk/shared-rate-gate';
 
 const runtime = createCloudRuntime('notify-dispatcher', functionConfigSections['notify-dispatcher']);
 const { config } = runtime;
@@ -34,6 +35,14 @@ export const handler = (event: TimerEvent | QueueEvent, context: FunctionContext
         },
         logger,
       ),
+      // Campaigns that write (channel message or auto): paced with every other user of the community token.
+      groupVk: new VkClient({
+        ...vkApiOptions(config.vkApi),
+        token: config.vk.VK_GROUP_TOKEN,
+        rateLimitPerSecond: config.vk.VK_GROUP_RATE_LIMIT,
+        bucket: groupTokenGate(store, config.vk.VK_GROUP_RATE_LIMIT),
+        logger,
+      }),
       settings,
       campaigns: shippedCampaigns(),
     });

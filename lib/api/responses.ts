@@ -284,12 +284,27 @@ export const campaignResultsSchema = named(
             conversionRate: z.number().nullable(),
             uplift: z.strictObject({ points: z.number(), low: z.number(), high: z.number() }).nullable(),
             statuses: counts,
+            /** Journeys only (lib/journeys/results.ts): runs with a step sent, and outcomes per step. */
+            reached: z.number().int().optional(),
+            steps: z
+              .array(
+                z.strictObject({
+                  step: z.number().int(),
+                  sent: z.number().int(),
+                  capped: z.number().int(),
+                  skipped: z.number().int(),
+                  exited: z.number().int(),
+                  failed: z.number().int(),
+                  control: z.number().int(),
+                }),
+              )
+              .optional(),
           }),
         ),
       }),
     ),
   }),
-  'Plans made in the range: reached, opened, returned (own click excluded) and goal conversions, with the uplift over control (Newcombe 95 % interval, percentage points).',
+  'Plans made in the range (journeys: runs started in it): reached, opened, returned (own click excluded) and goal conversions, with the uplift over control (Newcombe 95 % interval, percentage points); journeys add runs reached and outcomes per step.',
 );
 export const statsSchema = named(
   'Stats',

@@ -71,7 +71,7 @@ const variantSchema = z.strictObject({
     .optional(),
 });
 
-const campaignSchema = z.strictObject({
+const campaignFields = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be 2–40 lowercase letters, digits or dashes'),
   description: z.string().min(1),
   enabled: z.boolean().default(true),
@@ -96,6 +96,17 @@ const campaignSchema = z.strictObject({
   goal: z
     .strictObject({ event: eventName, withinHours: z.number().int().min(1).max(GOAL_WINDOW_HOURS) })
     .optional(),
+  /**
+   * How it goes: `notification` (a mini app notification, the default), `message` (a community
+   * message, to users who allowed messages only; `type` doesn't apply) or `auto` (the message where
+   * allowed, else the notification).
+   */
+  channel: z.enum(['notification', 'message', 'auto']).default('notification'),
+  /**
+   * Only users who allowed messages through this `message_allow` key (Senler's subscription lists);
+   * with `message` or `auto` only.
+   */
+  subscriptionKey: z.string().min(1).max(100).optional(),
   variants: z
     .array(variantSchema)
     .min(1)
@@ -105,6 +116,14 @@ const campaignSchema = z.strictObject({
       'variant ids must differ',
     ),
 });
+
+const campaignSchema = campaignFields.refine(
+  (campaign) => campaign.subscriptionKey === undefined || campaign.channel !== 'notification',
+  {
+    message: 'subscriptionKey needs channel message or auto (notifications have no subscription lists)',
+    path: ['subscriptionKey'],
+  },
+);
 
 /** The longest wait before a journey's step: 30 days. */
 const MAX_WAIT_MINUTES = 30 * 24 * 60;
@@ -142,6 +161,15 @@ const journeySchema = z.strictObject({
   /** The deep link after `#` in the app URL (notifications); `journey` and `step` are appended. */
   fragment: z.string().min(1).max(1900),
   steps: z.array(journeyStepSchema).min(1).max(10),
+  /** Share of the triggered users held out as the control group, in percent: their runs send nothing. */
+  controlPercent: z.number().min(0).max(50).default(0),
+  /**
+   * What the journey is for: the user does `event` within `withinHours` after the trigger (the
+   * results' conversions, treated and control alike). At most a week, as campaigns' goals.
+   */
+  goal: z
+    .strictObject({ event: eventName, withinHours: z.number().int().min(1).max(GOAL_WINDOW_HOURS) })
+    .optional(),
 });
 
 export type JourneyDefinition = z.infer<typeof journeySchema>;

@@ -26,6 +26,7 @@ export function campaignOverview(
     description: string;
     enabled: boolean;
     steps: ReadonlyArray<{ channel: 'auto' | 'message' | 'notification' }>;
+    goal?: { event: string; withinHours: number };
   }> = shippedJourneys(),
 ): CampaignOverview[] {
   const state = (enabled: boolean): CampaignOverview['state'] => (enabled ? 'active' : 'disabled');
@@ -35,7 +36,7 @@ export function campaignOverview(
       // The daily campaigns carry no kind in the file; a kind added to them later is read as is.
       kind: 'kind' in campaign && typeof campaign.kind === 'string' ? campaign.kind : 'daily',
       description: campaign.description,
-      channel: 'notification' as const,
+      channel: campaign.channel,
       state: state(campaign.enabled),
       goal: campaign.goal ?? null,
     })),
@@ -48,7 +49,7 @@ export function campaignOverview(
         description: journey.description,
         channel: channels.size === 1 && only ? only : ('mixed' as const),
         state: state(journey.enabled),
-        goal: null,
+        goal: journey.goal ?? null,
       };
     }),
   ];

@@ -49,8 +49,8 @@ export const configSections = {
       .max(2, 'must be at most 2 (VK allows 3 a day, and the last one is kept for ticket updates)')
       .default(1),
     /**
-     * Marketing community messages (journeys' steps) one user may get a UTC day; ticket messages
-     * don't count against it.
+     * Marketing community messages (journeys' steps and daily campaigns' mailings, together) one user
+     * may get a UTC day; ticket messages don't count against it.
      */
     MARKETING_MESSAGES_DAILY_CAP: positiveInt.max(10).default(1),
   }),
@@ -237,7 +237,7 @@ export type Config<S extends ConfigSectionName> = { [K in S]: ConfigSection<K> }
 export const functionConfigSections = {
   'vk-callback': ['vkApi', 'vk', 'support', 'csat', 'storage', 'queue', 'runtime'],
   'ticket-api': ['miniApp', 'support', 'csat', 'api', 'storage', 'queue', 'runtime'],
-  'notify-dispatcher': ['vkApi', 'miniApp', 'storage', 'queue', 'runtime'],
+  'notify-dispatcher': ['vkApi', 'vk', 'miniApp', 'storage', 'queue', 'runtime'],
   'csat-followup': ['vkApi', 'vk', 'miniApp', 'support', 'csat', 'storage', 'queue', 'runtime'],
 } as const satisfies Record<string, readonly ConfigSectionName[]>;
 

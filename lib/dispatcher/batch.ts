@@ -15,13 +15,16 @@ export const campaignBatchSchema = z.strictObject({
   text: z.string().min(1).max(254),
   fragment: z.string().min(1).max(2047),
   userIds: z.array(z.number().int().positive()).min(1).max(USERS_PER_CALL),
+  /** A mini app notification (batches queued before messages carry none) or one `messages.send` to the users. */
+  channel: z.enum(['notification', 'message']).default('notification'),
   /** Not before this instant (a variant's local `sendAt`): the batch hops through the queue until then. */
   notBefore: z.number().int().positive().optional(),
   /** How many times VK refused this batch as a whole (9, or 6): each retry waits longer. */
   postponed: z.number().int().min(0).optional(),
 });
 
-export type CampaignBatch = z.infer<typeof campaignBatchSchema>;
+/** As written (a batch queued before channels has none: a notification). */
+export type CampaignBatch = z.input<typeof campaignBatchSchema>;
 
 /**
  * Collects planned users into batches of one (campaign, variant, text), at most `USERS_PER_CALL`
@@ -40,7 +43,7 @@ export class BatchCollector {
   }
 
   async add(batch: Omit<CampaignBatch, 'userIds' | 'kind'>, userId: number): Promise<void> {
-    const key = `${batch.campaign}\u0000${batch.variant}\u0000${batch.text}\u0000${batch.notBefore ?? ''}`;
+    const key = `${batch.campaign}\u0000${batch.variant}\u0000${batch.channel ?? 'notification'}\u0000${batch.text}\u0000${batch.notBefore ?? ''}`;
     let open = this.#open.get(key);
     if (!open) {
       if (this.#open.size >= this.#maxOpen) this.#close(this.#fullest());

@@ -10,6 +10,7 @@ import { serviceTokenGate } from '../vk/shared-rate-gate';
 import { type CampaignBatch, campaignBatchSchema } from './batch';
 import { runDailyDispatch } from './daily-run';
 import type { AudienceSettings } from './decide';
+import { sendMessageBatch } from './message-sender';
 import { type BatchOutcome, sendCampaignBatch } from './sender';
 
 export function audienceSettingsFrom(config: {
@@ -20,6 +21,7 @@ export function audienceSettingsFrom(config: {
     dailyCap: config.miniApp.NOTIFY_DAILY_CAP,
     timezone: config.runtime.APP_TIMEZONE,
     defaultQuietHours: config.runtime.DEFAULT_QUIET_HOURS,
+    messagesDailyCap: config.miniApp.MARKETING_MESSAGES_DAILY_CAP,
   };
 }
 
@@ -56,6 +58,8 @@ export function createNotifyDispatcher(parts: {
   clock: Clock;
   logger: Logger;
   appVk: VkClient;
+  /** The community token's client, for campaigns that write (`channel` message or auto). */
+  groupVk?: VkClient;
   settings: AudienceSettings;
   campaigns: readonly Campaign[];
 }) {
@@ -89,7 +93,10 @@ export function createNotifyDispatcher(parts: {
         await queue.send('notify', { body, delaySeconds });
         return { results: { waiting: batch.userIds.length } };
       }
-      const outcome = await sendCampaignBatch(parts, batch);
+      const outcome =
+        batch.channel === 'message'
+          ? await sendMessageBatch(parts, batch)
+          : await sendCampaignBatch(parts, batch);
       if (outcome.retryAfterSeconds !== undefined) {
         // Backs off further each time VK refuses; the batch's day ends the retries at midnight UTC.
         const delaySeconds = Math.min(MAX_DELAY_SECONDS, outcome.retryAfterSeconds * 2 ** postponed);
@@ -101,6 +108,7 @@ export function createNotifyDispatcher(parts: {
       logger.info('campaign batch sent', {
         campaign: batch.campaign,
         variant: batch.variant,
+        channel: batch.channel,
         ...outcome.results,
       });
       return outcome;

@@ -4,7 +4,15 @@ import { DAY } from '../clock';
 import { NOTIFICATION_LIMIT } from '../notifications/app-notification';
 import { capVerdict, utcDay } from '../notifications/daily-cap';
 import { quietHoursEnd } from '../schedule/quiet-hours';
-import type { CampaignDeliveryRecord, NotificationRecord, QuietHours, UserRecord } from '../storage/port';
+import type {
+  CampaignDeliveryRecord,
+  DeliveryChannel,
+  NotificationRecord,
+  QuietHours,
+  UserRecord,
+} from '../storage/port';
+
+export type { DeliveryChannel };
 
 export interface AudienceSettings {
   /** Campaign notifications a user may get a day (NOTIFY_DAILY_CAP), within VK's 3 of every kind. */
@@ -12,6 +20,11 @@ export interface AudienceSettings {
   timezone: string;
   /** Quiet hours of users who set none (DEFAULT_QUIET_HOURS). */
   defaultQuietHours: QuietHours | null;
+  /**
+   * Marketing community messages a user may get a UTC day, journeys' and campaigns' together
+   * (MARKETING_MESSAGES_DAILY_CAP); 1 when left out, as the config's default.
+   */
+  messagesDailyCap?: number;
 }
 
 /** Everything the decision needs about one user, loaded a page of users at a time. */
@@ -22,6 +35,8 @@ export interface UserSnapshot {
   notifications: readonly NotificationRecord[];
   /** Recent campaign deliveries, control group included (cooldowns). */
   deliveries: readonly CampaignDeliveryRecord[];
+  /** The `message_allow` keys the user subscribed with, among those the campaigns name. */
+  subscriptionKeys?: ReadonlySet<string>;
 }
 
 export type SkipReason =
@@ -33,11 +48,12 @@ export type SkipReason =
   | 'cooldown'
   | 'type_off'
   | 'exited'
-  | 'repeat_text';
+  | 'repeat_text'
+  | 'not_subscribed';
 
 export type Decision =
-  | { kind: 'send'; campaign: Campaign; variant: CompiledVariant; text: string }
-  | { kind: 'control'; campaign: Campaign }
+  | { kind: 'send'; campaign: Campaign; variant: CompiledVariant; text: string; channel: DeliveryChannel }
+  | { kind: 'control'; campaign: Campaign; channel: DeliveryChannel }
   | { kind: 'skip'; reason: SkipReason };
 
 /** Why a user can't be notified right now at all, whatever the campaign. */
@@ -53,6 +69,30 @@ export function audienceProblem(
   if (quietHoursEnd(quiet, now, user.timezone ?? settings.timezone) !== null) return 'quiet_hours';
   const verdict = capVerdict(notifications, now, { kind: 'campaign', campaignCap: settings.dailyCap });
   return 'refused' in verdict ? verdict.refused : null;
+}
+
+/**
+ * Why a user can't get a marketing community message right now: no permission, or quiet hours (the
+ * same local hours as notifications). The daily cap is the claim's, at sending.
+ */
+export function messageAudienceProblem(
+  user: UserRecord,
+  now: number,
+  settings: AudienceSettings,
+): SkipReason | null {
+  if (user.messagesAllowed !== true) return 'consent';
+  const quiet = user.quietHours ?? settings.defaultQuietHours;
+  if (quietHoursEnd(quiet, now, user.timezone ?? settings.timezone) !== null) return 'quiet_hours';
+  return null;
+}
+
+/**
+ * The channel a campaign would use for this user: a `message` campaign writes, a `notification` one
+ * notifies, `auto` writes to users who allowed messages and notifies the others.
+ */
+export function channelFor(campaign: Pick<Campaign, 'channel'>, user: UserRecord): DeliveryChannel {
+  if (campaign.channel === 'auto') return user.messagesAllowed === true ? 'message' : 'notification';
+  return campaign.channel;
 }
 
 /** The user's latest notification text: VK refuses the same text twice in a row. */
@@ -87,13 +127,31 @@ export function decide(
   now: number,
   settings: AudienceSettings,
 ): Decision {
-  const problem = audienceProblem(snapshot.user, snapshot.notifications, now, settings);
-  if (problem) return { kind: 'skip', reason: problem };
+  const { user } = snapshot;
+  const notificationProblem = audienceProblem(user, snapshot.notifications, now, settings);
+  const writes = byPriority.some((campaign) => campaign.channel !== 'notification');
+  const messageProblem = writes ? messageAudienceProblem(user, now, settings) : 'consent';
+  // Unreachable by either channel: the notification's reason first (as before messages), unless that is only consent.
+  if (notificationProblem && messageProblem)
+    return {
+      kind: 'skip',
+      reason: notificationProblem === 'consent' ? messageProblem : notificationProblem,
+    };
   const lastText = lastTextOf(snapshot.notifications);
   let blocked: SkipReason | null = null;
   for (const campaign of byPriority) {
     if (!matches(campaign.segment, snapshot.facts, now)) continue;
-    if (!snapshot.user.notificationTypes[campaign.type]) {
+    if (campaign.subscriptionKey !== undefined && !snapshot.subscriptionKeys?.has(campaign.subscriptionKey)) {
+      blocked ??= 'not_subscribed';
+      continue;
+    }
+    const channel = channelFor(campaign, user);
+    const problem = channel === 'message' ? messageProblem : notificationProblem;
+    if (problem) {
+      blocked ??= problem;
+      continue;
+    }
+    if (channel === 'notification' && !user.notificationTypes[campaign.type]) {
       blocked ??= 'type_off';
       continue;
     }
@@ -107,14 +165,18 @@ export function decide(
       continue;
     }
     const variantId = assignVariant(campaign, snapshot.user.userId);
-    if (variantId === CONTROL) return { kind: 'control', campaign };
+    if (variantId === CONTROL) return { kind: 'control', campaign, channel };
     const variant = campaign.variants.find((candidate) => candidate.id === variantId)!;
-    const text = textFor(variant, snapshot.user, lastText);
+    // VK's "not the same text twice in a row" is a notification rule: a message takes the first text.
+    const text =
+      channel === 'message'
+        ? renderCampaignText(variant.templates[user.language ?? 'ru'][0]!, user.firstName)
+        : textFor(variant, user, lastText);
     if (text === null) {
       blocked ??= 'repeat_text';
       continue;
     }
-    return { kind: 'send', campaign, variant, text };
+    return { kind: 'send', campaign, variant, text, channel };
   }
   return { kind: 'skip', reason: blocked ?? 'no_campaign' };
 }

@@ -13,7 +13,13 @@ import type {
   UserRecord,
 } from '../storage/port';
 import { BatchCollector, type CampaignBatch } from './batch';
-import { type AudienceSettings, decide, inPriorityOrder, type UserSnapshot } from './decide';
+import {
+  type AudienceSettings,
+  type DeliveryChannel,
+  decide,
+  inPriorityOrder,
+  type UserSnapshot,
+} from './decide';
 
 /** How far back the last notification text is looked up (VK's "not twice in a row"). */
 const NOTIFICATION_HISTORY_DAYS = 30;
@@ -90,6 +96,14 @@ export async function planCampaigns(
   const needs = factsNeeded(byPriority);
   const longestCooldown = Math.max(1, ...byPriority.map((campaign) => campaign.cooldownDays));
   const pageSize = options.pageSize ?? 1000;
+  // A campaign that may write reaches users who allowed messages but not notifications: every user
+  // is looked at then (a key range by id, a page at a time), else only those who allow notifications.
+  const writes = byPriority.some((campaign) => campaign.channel !== 'notification');
+  const subscriptionKeys = [
+    ...new Set(
+      byPriority.flatMap((campaign) => (campaign.subscriptionKey ? [campaign.subscriptionKey] : [])),
+    ),
+  ];
   const report: PlanReport = {
     day,
     users: 0,
@@ -111,7 +125,9 @@ export async function planCampaigns(
   let pages = 0;
   for (;;) {
     const users = await store.read((r) =>
-      r.users.listNotifiable({ afterUserId: report.cursor, limit: pageSize }),
+      writes
+        ? r.users.listPage({ afterUserId: report.cursor, limit: pageSize })
+        : r.users.listNotifiable({ afterUserId: report.cursor, limit: pageSize }),
     );
     if (users.length === 0) break;
     const snapshots = await store.read((r) =>
@@ -120,28 +136,33 @@ export async function planCampaigns(
         users,
         now,
         { eventDays: needs.eventDays, ticketDays: needs.ticketDays, deliveryDays: longestCooldown },
-        { eventsPerRead: options.eventsPerRead ?? EVENTS_PER_READ },
+        { eventsPerRead: options.eventsPerRead ?? EVENTS_PER_READ, pageSize },
+        subscriptionKeys,
       ),
     );
     const plans: CampaignDeliveryRecord[] = [];
-    const requeue: Array<{ plan: CampaignDeliveryRecord; variant: CompiledVariant }> = [];
+    const requeue: Array<{
+      plan: CampaignDeliveryRecord;
+      variant: CompiledVariant;
+      channel: DeliveryChannel;
+    }> = [];
     // A variant with a local send time goes at that time in each user's own zone.
     const timezones = new Map(snapshots.map((s) => [s.user.userId, s.user.timezone ?? settings.timezone]));
-    const batchFor = (plan: CampaignDeliveryRecord, variant: CompiledVariant) => {
+    const batchFor = (plan: CampaignDeliveryRecord, variant: CompiledVariant, channel: DeliveryChannel) => {
       const notBefore = variant.sendAt
         ? sendTimeFor(variant.sendAt, now, timezones.get(plan.userId) ?? settings.timezone)
         : now;
-      return { ...batchOf(plan, variant.fragment), ...(notBefore > now ? { notBefore } : {}) };
+      return { ...batchOf(plan, variant.fragment), channel, ...(notBefore > now ? { notBefore } : {}) };
     };
     for (const snapshot of snapshots) {
       report.users++;
       const today = snapshot.deliveries.find((d) => d.day === day && d.status === 'planned');
       if (today) {
         // Planned by an earlier run that stopped before queueing it.
-        const variant = byPriority
-          .find((campaign) => campaign.id === today.campaign)
-          ?.variants.find((candidate) => candidate.id === today.variant);
-        if (variant && today.text) requeue.push({ plan: today, variant });
+        const campaign = byPriority.find((candidate) => candidate.id === today.campaign);
+        const variant = campaign?.variants.find((candidate) => candidate.id === today.variant);
+        if (campaign && variant && today.text)
+          requeue.push({ plan: today, variant, channel: today.channel ?? 'notification' });
         count(report.planned[today.campaign] ?? {}, today.variant);
         continue;
       }
@@ -160,6 +181,7 @@ export async function planCampaigns(
         status: decision.kind === 'send' ? 'planned' : 'control',
         detail: null,
         text: decision.kind === 'send' ? decision.text : null,
+        channel: decision.channel,
         slot: null,
         sendKey: null,
         plannedAt: now,
@@ -186,9 +208,10 @@ export async function planCampaigns(
         if (plan.status !== 'planned' || !plan.text) continue;
         const campaign = byPriority.find((candidate) => candidate.id === plan.campaign)!;
         const variant = campaign.variants.find((candidate) => candidate.id === plan.variant)!;
-        await collector.add(batchFor(plan, variant), plan.userId);
+        await collector.add(batchFor(plan, variant, plan.channel ?? 'notification'), plan.userId);
       }
-      for (const { plan, variant } of requeue) await collector.add(batchFor(plan, variant), plan.userId);
+      for (const { plan, variant, channel } of requeue)
+        await collector.add(batchFor(plan, variant, channel), plan.userId);
     }
     report.cursor = users[users.length - 1]!.userId;
     if (++pages % (options.pagesPerCheckpoint ?? 10) === 0 && options.checkpoint) {
@@ -214,10 +237,11 @@ async function loadSnapshots(
   users: readonly UserRecord[],
   now: number,
   windows: { eventDays: number; ticketDays: number; deliveryDays: number },
-  limits: { eventsPerRead: number },
+  limits: { eventsPerRead: number; pageSize: number },
+  subscriptionKeys: readonly string[],
 ): Promise<UserSnapshot[]> {
   const range = { fromUserId: users[0]!.userId, toUserId: users[users.length - 1]!.userId };
-  const [events, notifications, deliveries, tickets] = await Promise.all([
+  const [events, notifications, deliveries, tickets, subscribed] = await Promise.all([
     windows.eventDays > 0
       ? eventsOfUsers(
           r,
@@ -230,6 +254,7 @@ async function loadSnapshots(
     windows.ticketDays > 0
       ? r.tickets.listForUsers({ ...range, updatedSince: now - windows.ticketDays * DAY })
       : ([] as TicketRecord[]),
+    subscribersOf(r, subscriptionKeys, range, limits.pageSize),
   ]);
   const resolved = new Map<number, Array<{ resolvedAt: number; rated: boolean }>>();
   for (const ticket of tickets) {
@@ -254,7 +279,38 @@ async function loadSnapshots(
     facts: { events: eventsByUser.get(user.userId) ?? [], resolvedTickets: resolved.get(user.userId) ?? [] },
     notifications: notificationsByUser.get(user.userId) ?? [],
     deliveries: deliveriesByUser.get(user.userId) ?? [],
+    subscriptionKeys: subscribed.get(user.userId) ?? NO_KEYS,
   }));
+}
+
+const NO_KEYS: ReadonlySet<string> = new Set();
+
+/**
+ * Which of the page's users subscribed with each key: the key's subscribers in the page's id range,
+ * `perRead` at a time (a key range each), so no read is larger than a page of users.
+ */
+async function subscribersOf(
+  r: Repositories,
+  keys: readonly string[],
+  range: { fromUserId: number; toUserId: number },
+  perRead: number,
+): Promise<Map<number, Set<string>>> {
+  const byUser = new Map<number, Set<string>>();
+  for (const key of keys) {
+    let after = range.fromUserId - 1;
+    while (after < range.toUserId) {
+      const page = await r.messageSubscriptions.listByKey(key, { afterUserId: after, limit: perRead });
+      for (const subscription of page) {
+        if (subscription.userId > range.toUserId) break;
+        const keysOfUser = byUser.get(subscription.userId) ?? new Set<string>();
+        keysOfUser.add(key);
+        byUser.set(subscription.userId, keysOfUser);
+      }
+      if (page.length < perRead) break;
+      after = page[page.length - 1]!.userId;
+    }
+  }
+  return byUser;
 }
 
 /** A page of users' events, read `perRead` rows at a time: no read returns more than that. */

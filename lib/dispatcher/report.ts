@@ -2,10 +2,11 @@ import { type Campaign, CONTROL, shippedCampaigns } from '../campaigns/campaign'
 import type { DeliveryStatus, DeliverySummaryRow, Repositories } from '../storage/port';
 import { differenceInterval } from './uplift';
 
-/** Statuses of users a notification was actually tried for (a VK call went out with them). */
+/** Statuses of users a notification or message was actually tried for (a VK call went out with them). */
 const ATTEMPTED: ReadonlySet<DeliveryStatus> = new Set<DeliveryStatus>([
   'claimed',
   'sent',
+  'not_allowed',
   'notifications_off',
   'hourly_limit',
   'daily_limit',

@@ -1,21 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Campaign } from '../campaigns/campaign';
-import { lookback, matches } from '../campaigns/segment';
-import { type Clock, DAY, MINUTE } from '../clock';
+import type { Clock } from '../clock';
 import type { Logger } from '../log/logger';
 import { markNotificationsOff, notificationStatus } from '../notifications/app-notification';
-import { claimNotificationSlot, utcDay } from '../notifications/daily-cap';
-import type { CampaignDeliveryRecord, Repositories, Store, UserRecord } from '../storage/port';
+import { claimNotificationSlot } from '../notifications/daily-cap';
+import type { CampaignDeliveryRecord, Store, UserRecord } from '../storage/port';
 import type { VkClient } from '../vk/client';
 import { VkApiError, VkFloodControlError, VkTooManyRequestsError } from '../vk/errors';
 import type { CampaignBatch } from './batch';
+import { triageBatch } from './batch-triage';
 import { type AudienceSettings, audienceProblem } from './decide';
-
-/**
- * Within VK's one-hour `random_id` window: a call whose answer was lost may be repeated with the
- * same key (VK drops the copy). Past it a repeat could notify twice, so the users are given up.
- */
-const SAME_KEY_RETRY_WINDOW = 50 * MINUTE;
 
 export interface SenderDeps {
   store: Store;
@@ -61,42 +55,10 @@ export async function sendCampaignBatch(deps: SenderDeps, batch: CampaignBatch):
   const count = (status: string, by = 1) => {
     results[status] = (results[status] ?? 0) + by;
   };
-  const campaign = deps.campaigns.find((candidate) => candidate.id === batch.campaign);
   const keyOf = (userId: number) => ({ userId, campaign: batch.campaign, day: batch.day });
-
-  const loaded = await store.read((r) =>
-    Promise.all(
-      batch.userIds.map(async (userId) => ({
-        row: await r.deliveries.get(keyOf(userId)),
-        user: await r.users.get(userId),
-        exited: campaign?.exit ? await exitReached(r, campaign, userId, now) : false,
-      })),
-    ),
+  const { retries, candidates, skips } = await triageBatch(deps, batch, now, (user, campaign) =>
+    audienceProblemForSending(user, now, deps.settings, campaign),
   );
-
-  const retries = new Map<string, CampaignDeliveryRecord[]>();
-  const candidates: Array<{ row: CampaignDeliveryRecord; user: UserRecord }> = [];
-  const skips: CampaignDeliveryRecord[] = [];
-  for (const { row, user, exited } of loaded) {
-    if (!row) continue; // erased since
-    if (row.status === 'claimed') {
-      if (row.sendKey && row.claimedAt !== null && now - row.claimedAt < SAME_KEY_RETRY_WINDOW) {
-        retries.set(row.sendKey, [...(retries.get(row.sendKey) ?? []), row]);
-      } else {
-        skips.push({ ...row, status: 'failed', detail: 'unconfirmed', updatedAt: now });
-      }
-      continue;
-    }
-    if (row.status !== 'planned') continue; // done by an earlier delivery of this batch
-    const reason =
-      batch.day !== utcDay(now)
-        ? 'expired'
-        : !user
-          ? 'consent'
-          : (audienceProblemForSending(user, now, deps.settings, campaign) ?? (exited ? 'exited' : null));
-    if (reason) skips.push({ ...row, status: 'skipped', detail: reason, updatedAt: now });
-    else if (user) candidates.push({ row, user });
-  }
 
   const claimed = await store.transaction(async (r) => {
     // Counted per attempt and added up after the commit: a retried attempt must not count twice.
@@ -151,7 +113,7 @@ export async function sendCampaignBatch(deps: SenderDeps, batch: CampaignBatch):
 }
 
 /** Counts by status, made inside one transaction attempt. */
-function tally() {
+export function tally() {
   const counts: Record<string, number> = {};
   return {
     counts,
@@ -252,20 +214,4 @@ function audienceProblemForSending(
   if (problem) return problem;
   if (campaign && !user.notificationTypes[campaign.type]) return 'type_off';
   return null;
-}
-
-async function exitReached(
-  r: Repositories,
-  campaign: Campaign,
-  userId: number,
-  now: number,
-): Promise<boolean> {
-  if (!campaign.exit) return false;
-  const { eventDays } = lookback(campaign.exit);
-  const events = await r.events.listByUser(userId, {
-    since: now - eventDays * DAY,
-    until: now + 1,
-    limit: 10_000,
-  });
-  return matches(campaign.exit, { events, resolvedTickets: [] }, now);
 }

@@ -20,6 +20,12 @@ import { supportSettings } from '../support/settings';
 
 export const JOURNEY_STEP_JOB = 'journey-step';
 
+/**
+ * The goal a filed ticket counts as: the app sends no event when its form is submitted, so the
+ * ticket's filing (POST /api/tickets) is reported to lib/journeys/goals.ts under this name.
+ */
+export const TICKET_FILED_EVENT = 'ticket_created';
+
 export interface JourneyStep extends Omit<JourneyDefinition['steps'][number], 'texts'> {
   templates: Record<Language, CompiledTemplate[]>;
 }
@@ -91,6 +97,8 @@ export function journeyProblems(list: readonly Journey[], notificationLimit: num
       ...journey.exitOn,
       ...journey.steps.flatMap((step) => (step.when ? eventNamesIn(step.when) : [])),
     ];
+    // A ticket filed counts as a goal too, though no event of the app's names it.
+    if (journey.goal && journey.goal.event !== TICKET_FILED_EVENT) names.push(journey.goal.event);
     for (const name of names)
       if (name !== '*' && !known.has(name))
         problems.push(`journey ${journey.id}: event ${name} is not in eventNames`);

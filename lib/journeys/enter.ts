@@ -3,6 +3,8 @@ import { cancelJob } from '../queue/jobs';
 import type { EventRecord, JourneyRunRecord, Repositories } from '../storage/port';
 import type { Outbox } from '../tickets/service';
 import { type Journey, journeyStepJob, shippedJourneys } from './definition';
+import { firstGoal, isJourneyClick } from './goals';
+import { assignJourneyVariant } from './variant';
 
 /**
  * A trigger that reaches us this long after it happened starts nothing: an app that sends its events
@@ -13,16 +15,19 @@ const STALE_TRIGGER = 24 * HOUR;
 /**
  * Takes newly logged events to their journeys, inside the transaction that stores them: a trigger
  * event starts a run (unless its user has one of that journey running, or this very event started
- * one already: the run's id is the event's), with its first step as a deferred job in the outbox; an
+ * one already: the run's id is the event's), in the user's group (control or treated, a stable hash
+ * of user and journey: lib/journeys/variant.ts), with its first step as a deferred job in the outbox; an
  * exit event ends the user's running one and cancels its waiting step. Only events whose name some
  * journey names cost a read, so the common event costs nothing here.
  */
 export async function enterJourneys(
   scope: { repositories: Repositories; outbox: Outbox },
   userId: number,
-  events: ReadonlyArray<Pick<EventRecord, 'eventId' | 'name' | 'occurredAt'>>,
+  events: ReadonlyArray<Pick<EventRecord, 'eventId' | 'name' | 'occurredAt' | 'props'>>,
   now: number,
   journeys: readonly Journey[] = shippedJourneys(),
+  /** Runs this transaction changed already (their goals: lib/journeys/goals.ts), newest version. */
+  changed: readonly JourneyRunRecord[] = [],
 ): Promise<void> {
   const { repositories, outbox } = scope;
   const live = journeys.filter((journey) => journey.enabled);
@@ -32,6 +37,7 @@ export async function enterJourneys(
   // This call's own changes, read back from here: one batch may start and end a run, and a run it
   // started has its job still in the outbox (written after this returns), not in the store.
   const written = new Map<string, JourneyRunRecord | null>();
+  for (const run of changed) if (run.status === 'active') written.set(run.journey, run);
   const activeRun = async (journey: string) =>
     written.has(journey) ? written.get(journey)! : repositories.journeys.findActive(userId, journey);
 
@@ -63,11 +69,24 @@ export async function enterJourneys(
       if (await repositories.journeys.get(userId, journey.id, event.eventId)) continue; // re-sent
       const first = journey.steps[0]!;
       const dueAt = Math.max(now, event.occurredAt + first.waitMinutes * 60_000);
+      const variant = assignJourneyVariant(journey, userId);
+      // A goal in this same batch (quiz_start and quiz_finish sent together) counts for the new run:
+      // lib/journeys/goals.ts only sees runs stored before the batch.
+      const goal = journey.goal;
+      const goalAt = goal
+        ? firstGoal(
+            { startedAt: event.occurredAt, goalAt: null },
+            events.filter((other) => other.name === goal.event && !isJourneyClick(journey.id, other, events)),
+            goal.withinHours * HOUR,
+          )
+        : null;
       const run: JourneyRunRecord = {
         userId,
         journey: journey.id,
         runId: event.eventId,
         startedAt: event.occurredAt,
+        variant,
+        goalAt,
         step: 0,
         status: 'active',
         nextAt: dueAt,

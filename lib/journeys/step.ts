@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CONTROL } from '../campaigns/campaign';
 import { lookback, matches } from '../campaigns/segment';
 import { type Clock, DAY } from '../clock';
 import type { Logger } from '../log/logger';
@@ -170,6 +171,8 @@ async function decide(
   if (exit) return skip('exited', exit);
   if (step.when && !(await conditionMet(repositories, step, run.userId, now)))
     return skip('skipped', 'condition');
+  // The control group's runs go step by step like the others but send nothing: the baseline.
+  if (run.variant === CONTROL) return skip('control', 'control_group');
   const user = await repositories.users.get(run.userId);
   if (!user) return skip('skipped', 'no_user');
   const channel = channelFor(step, user, journey);

@@ -20,6 +20,8 @@ export const migrationHistory = [
   { version: 10, name: 'journey_runs' },
   { version: 11, name: 'broadcasts_message_subscriptions' },
   { version: 12, name: 'user_timezone_delivery_goals' },
+  { version: 13, name: 'journey_runs_variant_goal' },
+  { version: 14, name: 'campaign_deliveries_channel' },
 ] as const;
 
 export type MigrationVersion = (typeof migrationHistory)[number]['version'];

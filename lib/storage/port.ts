@@ -279,7 +279,12 @@ export type DeliveryStatus =
   | 'claimed'
   | 'capped'
   | 'skipped'
+  /** A community message VK refused: the user took the permission back (901) or is blacklisted (902). */
+  | 'not_allowed'
   | Exclude<NotificationStatus, 'claimed'>;
+
+/** How a campaign's delivery goes: a mini app notification or a community message. */
+export type DeliveryChannel = 'notification' | 'message';
 
 export interface CampaignDeliveryRecord {
   userId: number;
@@ -293,7 +298,12 @@ export interface CampaignDeliveryRecord {
   detail: string | null;
   /** The rendered text (null for the control group). */
   text: string | null;
-  /** The notification slot claimed for the send, and the key of the VK call it went in. */
+  /** The channel chosen at planning; absent: a notification (rows from before migration 14). */
+  channel?: DeliveryChannel;
+  /**
+   * The slot claimed for the send (a notification's of the day, or a message's of the marketing
+   * cap), and the key of the VK call it went in.
+   */
   slot: number | null;
   sendKey: string | null;
   plannedAt: number;
@@ -526,7 +536,8 @@ export interface ShiftRepository {
 /** How one step of a journey ended for one user (see lib/journeys/). */
 export interface JourneyStepOutcome {
   step: number;
-  outcome: 'sent' | 'capped' | 'skipped' | 'exited' | 'failed';
+  /** `control`: the run is in the journey's control group, so the step sent nothing (the baseline). */
+  outcome: 'sent' | 'capped' | 'skipped' | 'exited' | 'failed' | 'control';
   channel: 'message' | 'notification' | null;
   /** Why, for the ones not sent: `condition`, `quiet_hours`, `daily_cap`, `not_allowed`, … */
   detail: string | null;
@@ -543,6 +554,10 @@ export interface JourneyRunRecord {
   journey: string;
   runId: string;
   startedAt: number;
+  /** `control` (held out: its steps send nothing) or the treated variant (`a`), fixed at the start. */
+  variant: string;
+  /** When the user first did the journey's goal event within its window after the start (results). */
+  goalAt: number | null;
   step: number;
   status: 'active' | 'completed' | 'exited';
   /** When the due step runs (null once the run is over). */
@@ -571,6 +586,15 @@ export interface JourneyRunRepository {
   put(run: JourneyRunRecord): Promise<void>;
   /** The user's active run of the journey, if any (at most one is). */
   findActive(userId: number, journey: string): Promise<JourneyRunRecord | null>;
+  /**
+   * The user's runs of the journey started at `since` or later, at most `limit` (a key-prefix range:
+   * a handful), for marking goals as events arrive.
+   */
+  listByUser(
+    userId: number,
+    journey: string,
+    range: { since: number; limit: number },
+  ): Promise<JourneyRunRecord[]>;
   /** Runs of a journey started in `[since, until)`, oldest first, at most `limit`, after `after`. */
   listByJourney(
     journey: string,

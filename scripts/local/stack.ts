@@ -219,6 +219,7 @@ export async function startLocalStack(
       },
       logger,
     ),
+    groupVk,
     settings: audienceSettingsFrom(config),
     campaigns: shippedCampaigns(),
   });

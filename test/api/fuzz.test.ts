@@ -839,8 +839,9 @@ const WRITTEN_TABLES = [
 // Left out: what the queue's consumers and the VK sandbox's echoes write in the background, while
 // the next request runs (queue messages, send claims, dialogs, the notification log), and the jobs
 // the deferred worker makes of the API's: a user's pending ticket updates waiting for their time,
-// and the operators' card (its post, edits and refreshes) that a mini app ticket's announcement starts.
-const API_JOBS = ` WHERE kind <> 'ticket-updates-due' AND (job_id NOT LIKE 'ops-card:%' OR job_id LIKE '%:announce')`;
+// the operators' card (its post, edits and refreshes) that a mini app ticket's announcement starts,
+// and a broadcast's later batches (the API queues only its first, `broadcast:<id>:0`).
+const API_JOBS = ` WHERE kind <> 'ticket-updates-due' AND (job_id NOT LIKE 'ops-card:%' OR job_id LIKE '%:announce') AND (kind <> 'broadcast-batch' OR job_id LIKE '%:0')`;
 
 interface Finding {
   families: string[];

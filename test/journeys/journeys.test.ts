@@ -52,7 +52,7 @@ describe('journeys: event-triggered steps through the local stack', () => {
   });
 
   it('quiz_start without quiz_finish: a community message after an hour to a user who allows messages, a notification to one who does not', async () => {
-    const writer = 7101;
+    const writer = 7103; // in the treated group (7101 is in the control group)
     const silent = 7102;
     await allowsMessages(harness, writer);
     await logEvent(harness, writer, 'w-start', 'quiz_start');
@@ -169,7 +169,7 @@ describe('journeys: event-triggered steps through the local stack', () => {
 
   it('caps hold: the day’s marketing message and the campaigns’ notification budget are spent once, the rest recorded capped', async () => {
     const writer = 7501;
-    const silent = 7502;
+    const silent = 7503; // treated in both journeys (7502 is quiz-dropout's control)
     await allowsMessages(harness, writer);
     for (const userId of [writer, silent]) {
       await logEvent(harness, userId, 'form', 'ticket_form_open');

@@ -531,6 +531,17 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         expect(await store.read((r) => r.deliveries.get({ userId, campaign, day: '2026-06-01' }))).toEqual(
           claimed,
         );
+        // The channel (migration 14) is kept; a row without one reads without one (a notification).
+        const written = { ...claimed, channel: 'message' as const, status: 'not_allowed' as const };
+        await store.transaction((r) => r.deliveries.put(written));
+        const [read] = await store.read((r) =>
+          r.deliveries.listForUsers({ fromUserId: userId, toUserId: userId, sinceDay: '2026-06-01' }),
+        );
+        expect(read).toEqual(written);
+        await store.transaction((r) => r.deliveries.put(claimed));
+        expect(
+          await store.read((r) => r.deliveries.get({ userId, campaign, day: '2026-06-01' })),
+        ).not.toHaveProperty('channel');
         await store.transaction(async (r) => {
           await r.deliveries.plan(
             delivery(userId, campaign, '2026-06-05', { variant: 'control', text: null }),
@@ -887,6 +898,8 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         journey: 'quiz-dropout',
         runId,
         startedAt,
+        variant: 'a',
+        goalAt: null as number | null,
         step: 0,
         status,
         nextAt: status === 'active' ? startedAt + 3_600_000 : null,
@@ -954,6 +967,26 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
         await store.transaction((r) => r.journeys.deleteByUser(user));
         expect(await store.read((r) => r.journeys.get(user, journey, 'e-1'))).toBeNull();
         expect(await store.read((r) => r.journeys.get(user + 1, journey, 'e-3'))).not.toBeNull();
+      });
+
+      it("keeps a run's variant and goal, and lists a user's runs of a journey from a start on", async () => {
+        const user = 900_000 + Math.floor(Math.random() * 100_000);
+        const journey = `j-${randomUUID().slice(0, 8)}`;
+        await store.transaction(async (r) => {
+          await r.journeys.put({ ...journeyRun(user, 'e-1', t0, 'exited'), journey, variant: 'control' });
+          await r.journeys.put({ ...journeyRun(user, 'e-2', t0 + 10, 'exited'), journey, goalAt: t0 + 15 });
+          await r.journeys.put({ ...journeyRun(user, 'e-3', t0 + 20, 'active'), journey });
+          await r.journeys.put({ ...journeyRun(user, 'e-4', t0 + 20, 'active'), journey: `${journey}-x` });
+        });
+        const got = await store.read((r) => r.journeys.get(user, journey, 'e-2'));
+        expect(got).toMatchObject({ variant: 'a', goalAt: t0 + 15 });
+        expect((await store.read((r) => r.journeys.get(user, journey, 'e-1')))?.variant).toBe('control');
+        const since = await store.read((r) =>
+          r.journeys.listByUser(user, journey, { since: t0 + 10, limit: 10 }),
+        );
+        expect(since.map((run) => run.runId)).toEqual(['e-2', 'e-3']);
+        const all = await store.read((r) => r.journeys.listByUser(user, journey, { since: 0, limit: 10 }));
+        expect(all.map((run) => run.runId)).toEqual(['e-1', 'e-2', 'e-3']);
       });
     });
 

@@ -82,6 +82,7 @@ export const delivery: CampaignDeliveryRecord = {
   status: 'planned',
   detail: null,
   text: null,
+  channel: 'message',
   slot: null,
   sendKey: null,
   plannedAt: t0,
@@ -334,6 +335,8 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
         journey: 'quiz-dropout',
         runId: 'e-1',
         startedAt: t0,
+        variant: 'a',
+        goalAt: null,
         step: 0,
         status: 'active',
         nextAt: t0 + 3_600_000,
@@ -343,6 +346,10 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
       }),
   },
   { method: 'journeys.findActive', run: (r) => r.journeys.findActive(42, 'quiz-dropout') },
+  {
+    method: 'journeys.listByUser',
+    run: (r) => r.journeys.listByUser(42, 'quiz-dropout', { since: t0, limit: 50 }),
+  },
   {
     method: 'journeys.listByJourney',
     run: (r) => r.journeys.listByJourney('quiz-dropout', { since: t0, until: t0 + 86_400_000, limit: 100 }),

@@ -2,6 +2,8 @@ import { campaignOverview } from '../../campaigns/overview';
 import { DAY } from '../../clock';
 import { campaignResults } from '../../dispatcher/report';
 import { HttpError, ValidationError } from '../../errors';
+import { shippedJourneys } from '../../journeys/definition';
+import { journeyResults } from '../../journeys/results';
 import { utcDay } from '../../notifications/daily-cap';
 import { campaignListSchema, campaignResultSchema } from '../responses';
 import { jsonOf, type Route, route } from '../router';
@@ -13,8 +15,8 @@ const MAX_RESULT_DAYS = 366;
 
 /**
  * Where people look: the shipped campaigns and journeys with their kind, channel and state, and one
- * campaign's per-variant results (lib/dispatcher/report.ts, the same figures `npm run notify:report`
- * prints).
+ * campaign's per-variant results (lib/dispatcher/report.ts; a journey's per group: lib/journeys/results.ts;
+ * the same figures `npm run notify:report` prints).
  */
 export const campaignRoutes: Route[] = [
   route({
@@ -50,6 +52,21 @@ export const campaignRoutes: Route[] = [
         throw new ValidationError(`The range must be 1 to ${MAX_RESULT_DAYS} days.`, [
           { path: 'query.from', message: 'range out of bounds' },
         ]);
+      const journey = shippedJourneys().find((candidate) => candidate.id === id);
+      if (journey) {
+        // A journey's runs started in the range, by group: lib/journeys/results.ts.
+        const results = await deps.store.read((repositories) =>
+          journeyResults(repositories, journey, { fromDay, toDay }),
+        );
+        return jsonOf(campaignResultSchema, 200, {
+          fromDay,
+          toDay,
+          kind: listed.kind,
+          campaign: id,
+          goal: results.goal,
+          variants: results.variants,
+        });
+      }
       const results = await deps.store.read((repositories) =>
         campaignResults(repositories, { fromDay, toDay }),
       );

@@ -4,6 +4,7 @@ import { recordCampaignResponses } from '../../dispatcher/responses';
 import { ValidationError } from '../../errors';
 import { json } from '../../http/http';
 import { enterJourneys } from '../../journeys/enter';
+import { markJourneyGoals, TICKET_FILED_EVENT } from '../../journeys/goals';
 import { supportSettings } from '../../support/settings';
 import { contactNotice, retentionDays } from '../../tickets/anonymise';
 import { TicketError } from '../../tickets/errors';
@@ -119,7 +120,13 @@ export const miniAppRoutes: Route[] = [
       // The user's row in the filing's transaction: a refused filing (429, 422) writes nothing.
       const created = await deps.tickets.transact(async (scope) => {
         await ensureAppUser(scope.repositories, user, deps.clock.now());
-        return deps.tickets.create(ticket, scope);
+        const filed = await deps.tickets.create(ticket, scope);
+        // A filed ticket is the abandoned form's goal (the app sends no event for it).
+        if (!filed.replayed)
+          await markJourneyGoals(scope.repositories, user.userId, [
+            { name: TICKET_FILED_EVENT, occurredAt: filed.ticket.createdAt, props: {} },
+          ]);
+        return filed;
       });
       return json(
         201,
@@ -256,8 +263,10 @@ export const miniAppRoutes: Route[] = [
         const count = await repositories.events.append(events);
         // Opens and returns of campaigns this user was in (the A/B results).
         await recordCampaignResponses(repositories, user.userId, events);
+        // Goals of journeys this user is in (their results), before the batch's own starts and exits.
+        const marked = await markJourneyGoals(repositories, user.userId, events);
         // Trigger and exit events start and stop journeys (lib/journeys/enter.ts).
-        await enterJourneys({ repositories, outbox }, user.userId, events, now);
+        await enterJourneys({ repositories, outbox }, user.userId, events, now, undefined, marked);
         return count;
       });
       return jsonOf(eventsStoredSchema, 202, { received: body.events.length, stored });

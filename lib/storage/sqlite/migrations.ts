@@ -323,6 +323,20 @@ CREATE INDEX IF NOT EXISTS message_subscriptions_by_user ON message_subscription
       addColumn(db, 'campaign_deliveries', 'goal_at', 'INTEGER');
     },
   },
+  {
+    version: 13,
+    // A journey run's variant (`control` or the treated one) and when its goal was reached (results).
+    // Runs from before read as the treated variant `a`.
+    apply: (db) => {
+      addColumn(db, 'journey_runs', 'variant', "TEXT NOT NULL DEFAULT 'a'");
+      addColumn(db, 'journey_runs', 'goal_at', 'INTEGER');
+    },
+  },
+  {
+    version: 14,
+    // A campaign delivery's channel (notification or message); rows from before read as notifications.
+    apply: (db) => addColumn(db, 'campaign_deliveries', 'channel', 'TEXT'),
+  },
 ];
 
 /** Applies the steps the file has not had, each in a transaction with its record. */

@@ -309,4 +309,20 @@ export const ydbMigrations: readonly YdbMigrationStep[] = [
       'ALTER TABLE campaign_deliveries ADD INDEX campaign_deliveries_results GLOBAL SYNC ON (day, campaign, `variant`) COVER (status, opened_at, returned_at, goal_at)',
     ],
   },
+  {
+    version: 13,
+    alter: true,
+    // A journey run's variant (`control` or the treated one) and when its goal was reached. YDB adds
+    // columns as nullable: runs from before read as the treated variant `a`.
+    statements: [
+      'ALTER TABLE journey_runs ADD COLUMN `variant` Utf8',
+      'ALTER TABLE journey_runs ADD COLUMN goal_at Timestamp',
+    ],
+  },
+  {
+    version: 14,
+    alter: true,
+    // A campaign delivery's channel (notification or message); rows from before read as notifications.
+    statements: ['ALTER TABLE campaign_deliveries ADD COLUMN channel Utf8'],
+  },
 ];

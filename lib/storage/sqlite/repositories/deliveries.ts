@@ -1,4 +1,4 @@
-import type { CampaignDeliveryRecord, CampaignDeliveryRepository } from '../../port';
+import type { CampaignDeliveryRecord, CampaignDeliveryRepository, DeliveryChannel } from '../../port';
 import { num, type Row, type SqliteStatements, str } from '../sql';
 
 const toDelivery = (row: Row): CampaignDeliveryRecord => ({
@@ -9,6 +9,7 @@ const toDelivery = (row: Row): CampaignDeliveryRecord => ({
   status: String(row.status) as CampaignDeliveryRecord['status'],
   detail: str(row.detail),
   text: str(row.text),
+  ...(row.channel ? { channel: String(row.channel) as DeliveryChannel } : {}),
   slot: num(row.slot),
   sendKey: str(row.send_key),
   plannedAt: Number(row.planned_at),
@@ -18,8 +19,9 @@ const toDelivery = (row: Row): CampaignDeliveryRecord => ({
   goalAt: num(row.goal_at),
   updatedAt: Number(row.updated_at),
 });
-const deliveryColumns = `(user_id, campaign, day, variant, status, detail, text, slot, send_key, planned_at,
-  claimed_at, opened_at, returned_at, goal_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const deliveryColumns = `(user_id, campaign, day, variant, status, detail, text, channel, slot, send_key,
+  planned_at, claimed_at, opened_at, returned_at, goal_at, updated_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const deliveryValues = (delivery: CampaignDeliveryRecord) => [
   delivery.userId,
   delivery.campaign,
@@ -28,6 +30,7 @@ const deliveryValues = (delivery: CampaignDeliveryRecord) => [
   delivery.status,
   delivery.detail,
   delivery.text,
+  delivery.channel ?? null,
   delivery.slot,
   delivery.sendKey,
   delivery.plannedAt,

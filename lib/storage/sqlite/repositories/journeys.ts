@@ -16,12 +16,15 @@ export function sqliteJourneys(sql: SqliteStatements): JourneyRunRepository {
     async put(journeyRun) {
       run(
         `INSERT OR REPLACE INTO journey_runs
-           (user_id, journey, run_id, started_at, step, status, next_at, outcomes, sending, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           (user_id, journey, run_id, started_at, variant, goal_at, step, status, next_at, outcomes, sending,
+            updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         journeyRun.userId,
         journeyRun.journey,
         journeyRun.runId,
         journeyRun.startedAt,
+        journeyRun.variant,
+        journeyRun.goalAt,
         journeyRun.step,
         journeyRun.status,
         journeyRun.nextAt,
@@ -38,6 +41,16 @@ export function sqliteJourneys(sql: SqliteStatements): JourneyRunRepository {
         journey,
       );
       return row ? runFromRow(row) : null;
+    },
+    async listByUser(userId, journey, { since, limit }) {
+      return all(
+        `SELECT * FROM journey_runs WHERE user_id = ? AND journey = ? AND started_at >= ?
+         ORDER BY started_at, run_id LIMIT ?`,
+        userId,
+        journey,
+        since,
+        limit,
+      ).map(runFromRow);
     },
     async listByJourney(journey, { since, until, limit, after }) {
       const found = after
@@ -74,6 +87,8 @@ function runFromRow(row: Row): JourneyRunRecord {
     journey: String(row.journey),
     runId: String(row.run_id),
     startedAt: Number(row.started_at),
+    variant: row.variant === null || row.variant === undefined ? 'a' : String(row.variant),
+    goalAt: num(row.goal_at),
     step: Number(row.step),
     status: String(row.status) as JourneyRunRecord['status'],
     nextAt: num(row.next_at),

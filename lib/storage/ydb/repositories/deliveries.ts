@@ -1,5 +1,5 @@
 import type { Value } from '@ydbjs/value';
-import type { CampaignDeliveryRecord, CampaignDeliveryRepository } from '../../port';
+import type { CampaignDeliveryRecord, CampaignDeliveryRepository, DeliveryChannel } from '../../port';
 import { first, insertIfAbsent, rows, type Sql, userRange } from '../sql';
 import type { Row } from '../statement';
 import { read, yv } from '../values';
@@ -12,6 +12,7 @@ const toDelivery = (row: Row): CampaignDeliveryRecord => ({
   status: read.text(row.status) as CampaignDeliveryRecord['status'],
   detail: read.optText(row.detail),
   text: read.optText(row.text),
+  ...(read.optText(row.channel) ? { channel: read.optText(row.channel) as DeliveryChannel } : {}),
   slot: read.optNum(row.slot),
   sendKey: read.optText(row.send_key),
   plannedAt: read.time(row.planned_at),
@@ -28,16 +29,17 @@ const deliveryKey = (key: { userId: number; campaign: string; day: string }) => 
   $day: yv.text(key.day),
 });
 
-const upsertDelivery = `UPSERT INTO campaign_deliveries (user_id, campaign, day, \`variant\`, status, detail, text, slot,
-    send_key, planned_at, claimed_at, opened_at, returned_at, goal_at, updated_at)
-  VALUES ($user_id, $campaign, $day, $variant, $status, $detail, $text, $slot, $send_key, $planned_at, $claimed_at,
-    $opened_at, $returned_at, $goal_at, $updated_at)`;
+const upsertDelivery = `UPSERT INTO campaign_deliveries (user_id, campaign, day, \`variant\`, status, detail, text,
+    channel, slot, send_key, planned_at, claimed_at, opened_at, returned_at, goal_at, updated_at)
+  VALUES ($user_id, $campaign, $day, $variant, $status, $detail, $text, $channel, $slot, $send_key, $planned_at,
+    $claimed_at, $opened_at, $returned_at, $goal_at, $updated_at)`;
 const deliveryParams = (delivery: CampaignDeliveryRecord): Record<string, Value> => ({
   ...deliveryKey(delivery),
   $variant: yv.text(delivery.variant),
   $status: yv.text(delivery.status),
   $detail: yv.optText(delivery.detail),
   $text: yv.optText(delivery.text),
+  $channel: yv.optText(delivery.channel ?? null),
   $slot: yv.optInt32(delivery.slot),
   $send_key: yv.optText(delivery.sendKey),
   $planned_at: yv.time(delivery.plannedAt),

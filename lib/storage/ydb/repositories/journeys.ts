@@ -17,13 +17,16 @@ export function ydbJourneys(sql: Sql): JourneyRunRepository {
       await rows(
         sql,
         `UPSERT INTO journey_runs
-           (user_id, journey, run_id, started_at, step, status, next_at, outcomes, sending, updated_at)
-           VALUES ($user_id, $journey, $run_id, $started_at, $step, $status, $next_at, $outcomes, $sending, $updated_at)`,
+           (user_id, journey, run_id, started_at, \`variant\`, goal_at, step, status, next_at, outcomes,
+            sending, updated_at)
+           VALUES ($user_id, $journey, $run_id, $started_at, $variant, $goal_at, $step, $status, $next_at, $outcomes, $sending, $updated_at)`,
         {
           $user_id: yv.int64(run.userId),
           $journey: yv.text(run.journey),
           $run_id: yv.text(run.runId),
           $started_at: yv.time(run.startedAt),
+          $variant: yv.text(run.variant),
+          $goal_at: yv.optTime(run.goalAt),
           $step: yv.int32(run.step),
           $status: yv.text(run.status),
           $next_at: yv.optTime(run.nextAt),
@@ -43,6 +46,24 @@ export function ydbJourneys(sql: Sql): JourneyRunRepository {
         { $user_id: yv.int64(userId), $journey: yv.text(journey) },
       );
       return row ? runFromRow(row) : null;
+    },
+    async listByUser(userId, journey, { since, limit }) {
+      // A key-prefix range: the user's runs of this journey, a handful, filtered by start.
+      const found = await rows(
+        sql,
+        `SELECT * FROM journey_runs
+           WHERE user_id = $user_id AND journey = $journey AND started_at >= $since
+           ORDER BY user_id, journey, run_id LIMIT $limit`,
+        {
+          $user_id: yv.int64(userId),
+          $journey: yv.text(journey),
+          $since: yv.time(since),
+          $limit: yv.int32(limit),
+        },
+      );
+      return found
+        .map(runFromRow)
+        .sort((a, b) => a.startedAt - b.startedAt || a.runId.localeCompare(b.runId));
     },
     async listByJourney(journey, { since, until, limit, after }) {
       const found = after
@@ -88,6 +109,8 @@ function runFromRow(row: Row): JourneyRunRecord {
     journey: read.text(row.journey),
     runId: read.text(row.run_id),
     startedAt: read.time(row.started_at),
+    variant: row.variant === null || row.variant === undefined ? 'a' : read.text(row.variant),
+    goalAt: read.optTime(row.goal_at),
     step: read.num(row.step),
     status: read.text(row.status) as JourneyRunRecord['status'],
     nextAt: read.optTime(row.next_at),
