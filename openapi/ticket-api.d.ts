@@ -634,9 +634,9 @@ export interface components {
                 assigned: number;
                 sent: number;
                 delivered: number;
-                opened: number;
+                opened: number | null;
                 ctr: number | null;
-                returned: number;
+                returned: number | null;
                 returnRate: number | null;
                 upliftPoints: number | null;
                 conversions: number;
@@ -682,9 +682,9 @@ export interface components {
                     assigned: number;
                     sent: number;
                     delivered: number;
-                    opened: number;
+                    opened: number | null;
                     ctr: number | null;
-                    returned: number;
+                    returned: number | null;
                     returnRate: number | null;
                     upliftPoints: number | null;
                     conversions: number;

@@ -275,9 +275,10 @@ export const campaignResultsSchema = named(
             assigned: z.number().int(),
             sent: z.number().int(),
             delivered: z.number().int(),
-            opened: z.number().int(),
+            /** Null for journeys: their opens and returns are not measured (their goal is). */
+            opened: z.number().int().nullable(),
             ctr: z.number().nullable(),
-            returned: z.number().int(),
+            returned: z.number().int().nullable(),
             returnRate: z.number().nullable(),
             upliftPoints: z.number().nullable(),
             conversions: z.number().int(),

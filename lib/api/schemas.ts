@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import { broadcastAudienceSchema } from '../broadcasts/audience';
 import { BROADCAST_MESSAGE_LIMIT } from '../broadcasts/broadcast';
+import { eventNamesIn } from '../campaigns/campaign';
 import { lowRatingReasons, REASON_TEXT } from '../csat/survey';
-import { isKnownTimezone } from '../schedule/timezone';
+import { canonicalTimezone, isKnownTimezone } from '../schedule/timezone';
 import { supportSettings } from '../support/settings';
 import { ticketStatuses } from '../tickets/lifecycle';
 import { ticketPriorities } from '../tickets/priority';
@@ -124,6 +125,7 @@ export const preferencesBody = z.strictObject({
   timezone: z
     .string()
     .refine(isKnownTimezone, 'must be an IANA timezone such as Europe/Moscow')
+    .transform(canonicalTimezone)
     .nullable()
     .optional(),
 });
@@ -160,12 +162,25 @@ export const operatorMessageBody = ticketMessageBody.extend({ internal: z.boolea
 export const statsQuery = z.strictObject({ from: z.iso.date().optional(), to: z.iso.date().optional() });
 
 /** An admins' incident broadcast: one text to an audience, by community message or notification. */
-export const broadcastBody = z.strictObject({
-  text: z.string().trim().min(1).max(BROADCAST_MESSAGE_LIMIT),
-  audience: broadcastAudienceSchema,
-  /** `auto`: a community message to users who allow messages, else a mini app notification. */
-  channel: z.enum(['message', 'notification', 'auto']).default('auto'),
-});
+export const broadcastBody = z
+  .strictObject({
+    text: z.string().trim().min(1).max(BROADCAST_MESSAGE_LIMIT),
+    audience: broadcastAudienceSchema,
+    /** `auto`: a community message to users who allow messages, else a mini app notification. */
+    channel: z.enum(['message', 'notification', 'auto']).default('auto'),
+  })
+  .superRefine((body, context) => {
+    // A misspelt event would match nobody, and an incident notice would silently reach no one.
+    if (typeof body.audience !== 'object' || !('segment' in body.audience)) return;
+    const known = new Set(supportSettings.eventNames);
+    for (const name of eventNamesIn(body.audience.segment))
+      if (!known.has(name))
+        context.addIssue({
+          code: 'custom',
+          path: ['audience', 'segment'],
+          message: `unknown event "${name}"; known: ${supportSettings.eventNames.join(', ')}`,
+        });
+  });
 
 export const broadcastQuery = z.strictObject({
   /** `1`: count the audience and write nothing. */

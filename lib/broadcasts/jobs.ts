@@ -32,6 +32,8 @@ const batchPayloadSchema = z.object({
   broadcastId: z.string().min(1),
   batch: z.number().int().min(0),
   afterUserId: z.number().int().min(0),
+  /** A run of this batch again, for the users who were waiting out VK's hour (counted `waiting`). */
+  waited: z.boolean().optional(),
 });
 
 /** `messages.send` with `peer_ids`: one entry per peer (VK's `messages_send_user_ids_response`). */
@@ -103,8 +105,8 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
 
   const claimed = await store.transaction(async (r) => {
     const counts: Record<string, number> = {};
-    const count = (status: string) => {
-      counts[status] = (counts[status] ?? 0) + 1;
+    const count = (status: string, by = 1) => {
+      counts[status] = (counts[status] ?? 0) + by;
     };
     const toSend: Recipient[] = [];
     const givenUp: Recipient[] = [];
@@ -122,6 +124,8 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
         }
         continue; // settled, or another batch's
       }
+      // In a run for the waiting, every user not settled yet is one of them: no longer waiting.
+      if (payload.waited) count('waiting', -1);
       let slot: number | null = null;
       if (via === 'notification') {
         const verdict = await claimNotificationSlot(
@@ -140,6 +144,7 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
           // Notified within the hour (a ticket update, a journey): the incident notice waits out the
           // hour in a later run of this batch, rather than being skipped.
           waitUntil = Math.max(waitUntil ?? 0, capFreesAt(verdict.latest, 'hourly_limit', now));
+          count('waiting');
           continue;
         }
         if ('refused' in verdict) {
@@ -179,10 +184,19 @@ async function sendBroadcastBatch(deps: BroadcastJobDeps, payload: z.infer<typeo
     const again =
       waitUntil === null
         ? null
-        : {
-            ...broadcastBatchJob(broadcast.broadcastId, payload.batch, payload.afterUserId, waitUntil),
-            jobId: `broadcast:${broadcast.broadcastId}:${payload.batch}:after:${waitUntil}`,
-          };
+        : (() => {
+            const job = broadcastBatchJob(
+              broadcast.broadcastId,
+              payload.batch,
+              payload.afterUserId,
+              waitUntil,
+            );
+            return {
+              ...job,
+              jobId: `broadcast:${broadcast.broadcastId}:${payload.batch}:after:${waitUntil}`,
+              payload: { ...job.payload, waited: true },
+            };
+          })();
     if (again) await createJob(r, again, now);
     await addCounts(r, broadcast.broadcastId, counts, now, false);
     return { toSend, givenUp, again };

@@ -15,7 +15,10 @@ export type StepOutcomeCounts = { step: number } & Record<JourneyStepOutcome['ou
  * report serve both): `assigned` is the runs started, `sent` and `delivered` the runs reached (a step
  * sent at least once), `statuses` the runs by status; opens and returns are the campaigns' only.
  */
-export interface JourneyVariantResult extends Omit<VariantResult, 'statuses'> {
+export interface JourneyVariantResult extends Omit<VariantResult, 'statuses' | 'opened' | 'returned'> {
+  /** Not measured for journeys. */
+  opened: null;
+  returned: null;
   /** Runs by status: active, completed, exited. */
   statuses: Record<string, number>;
   reached: number;
@@ -124,9 +127,10 @@ function emptyResult(variant: string): JourneyVariantResult {
     assigned: 0,
     sent: 0,
     delivered: 0,
-    opened: 0,
+    // Not measured for journeys (null, not 0: nobody should read "no one came back"); their goal is.
+    opened: null,
     ctr: null,
-    returned: 0,
+    returned: null,
     returnRate: null,
     upliftPoints: null,
     conversions: 0,

@@ -17,6 +17,14 @@ export function isKnownTimezone(name: string): boolean {
 }
 
 /**
+ * The zone's canonical IANA name as Intl resolves it (`asia/vladivostok` → `Asia/Vladivostok`), so
+ * what is stored and shown back is the name the user's device would report.
+ */
+export function canonicalTimezone(name: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+}
+
+/**
  * When a variant with a send time (`sendAt`, "HH:MM" in the user's zone) goes out for a plan made
  * at `now`: that local time on the user's current day if it is still ahead and within the plan's
  * UTC day (a batch is dropped as expired after it), otherwise at once (a time already past today

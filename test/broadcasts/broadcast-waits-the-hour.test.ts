@@ -47,9 +47,11 @@ describe('an incident broadcast to a user notified within the hour', () => {
       (await bot.api('GET', `/api/ops/broadcasts/${accepted.body.id}`, { operatorToken: ADMIN_TOKEN })).body;
     await bot.settle();
     expect(reached()).toEqual([8002]);
-    expect(await report()).toMatchObject({ status: 'sending' });
+    expect(await report()).toMatchObject({ status: 'sending', counts: { sent: 1, waiting: 1 } });
     await bot.advance(45 * MINUTE);
     expect(reached()).toEqual([8001, 8002]);
-    expect(await report()).toMatchObject({ status: 'done', counts: { sent: 2 } });
+    const done = await report();
+    expect(done).toMatchObject({ status: 'done', counts: { sent: 2 } });
+    expect(done.counts.waiting).toBeUndefined();
   });
 });

@@ -243,7 +243,11 @@ export const miniAppRoutes: Route[] = [
       const now = deps.clock.now();
       const bad = body.events.flatMap((event, index) => {
         const at = toEpoch(event.at);
-        return at > now + 5 * MINUTE || at < now - 30 * DAY
+        if (at > now + 5 * MINUTE)
+          return [
+            { path: `body.events.${index}.at`, message: 'is in the future (more than 5 minutes ahead)' },
+          ];
+        return at < now - 30 * DAY
           ? [{ path: `body.events.${index}.at`, message: 'must be within the last 30 days' }]
           : [];
       });
