@@ -4,6 +4,7 @@ import { ydbCredentials } from '../../lib/storage/ydb/credentials';
 import { migrateYdb } from '../../lib/storage/ydb/migrate';
 import { YdbStore } from '../../lib/storage/ydb/store';
 import { describeStoreContract } from './contract';
+import { describeEngagementContract } from './contract-engagement';
 
 /**
  * The same contract against a real YDB. No YDB can run on the CI machines (no Docker engine, no
@@ -13,7 +14,7 @@ import { describeStoreContract } from './contract';
 const configured = Boolean(process.env.YDB_CONNECTION_STRING);
 
 if (configured) {
-  describeStoreContract('YDB', async () => {
+  const openYdb = async () => {
     const { storage } = loadConfig({ YDB_AUTH: 'anonymous', ...process.env }, ['storage']);
     const store = new YdbStore({
       connectionString: storage.YDB_CONNECTION_STRING,
@@ -22,7 +23,9 @@ if (configured) {
     });
     await migrateYdb(store, createLogger({ level: 'warn' }));
     return store;
-  });
+  };
+  describeStoreContract('YDB', openYdb);
+  describeEngagementContract('YDB', openYdb);
 } else {
   // Reason for the skip: no YDB can run on these machines (no Docker engine, no binaries), so the
   // shared contract runs against YDB only where YDB_CONNECTION_STRING names one; the name says so.
