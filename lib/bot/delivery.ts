@@ -98,6 +98,8 @@ export class Delivery {
     const notAllowed = new Set<number>();
     /** Jobs whose attempt ended without sending: failed, or withdrawn from the batcher at the deadline. */
     const unsent = new Set<string>();
+    /** Of those, the ones that ended because the budget ran out: they never met VK's answer. */
+    const withdrawn = new Set<string>();
     const attempts: Array<Promise<void>> = [];
     // Without a batcher, messages go one after another (separate requests could arrive out of order),
     // and once one fails the rest wait behind it. With one, they leave together in one `execute`,
@@ -124,6 +126,7 @@ export class Delivery {
       attempts.push(
         attempt.catch((error: unknown) => {
           unsent.add(job.jobId);
+          if (deadline?.aborted) withdrawn.add(job.jobId);
           logger.warn('reply not delivered now; the deferred worker sends it', {
             jobId: job.jobId,
             error: describeError(error),
@@ -153,11 +156,21 @@ export class Delivery {
       });
     }
     if (done.length > 0) await this.#markSent(done, notAllowed);
-    if (queueNow.length > 0) await this.#dispatch(queueNow);
+    // Replies withdrawn before they left (the budget ran out) are the worker's at once: their hold was
+    // only for the callback's own try. One VK refused keeps it, a short pause before the worker's retry.
+    const givenUp = queueNow.filter((job) => withdrawn.has(job.jobId));
+    // Those whose request already left: the worker looks again later, and finds them sent unless it
+    // failed. Due only then, so no worker takes them along meanwhile either.
+    await this.#reschedule([
+      ...givenUp.map((job) => ({ jobId: job.jobId, dueAt: this.#deps.clock.now() })),
+      ...inFlight.map((job) => ({
+        jobId: job.jobId,
+        dueAt: this.#deps.clock.now() + IN_FLIGHT_RECHECK_SECONDS * 1000,
+      })),
+    ]);
+    if (queueNow.length > 0)
+      await this.#dispatch(queueNow.map((job) => (givenUp.includes(job) ? { ...job, dueAt: 0 } : job)));
     if (inFlight.length > 0) {
-      // Their request already left: the worker looks again later, and finds them sent unless it failed.
-      // Due only then, so no worker takes them along meanwhile either.
-      await this.#postpone(inFlight, IN_FLIGHT_RECHECK_SECONDS);
       await this.#dispatch(inFlight, IN_FLIGHT_RECHECK_SECONDS);
       void allSettled.then(async () => {
         const late = done.filter((jobId) => inFlight.some((job) => job.jobId === jobId));
@@ -184,21 +197,22 @@ export class Delivery {
       });
   }
 
-  /** Moves pending jobs' `dueAt` `seconds` ahead (a failure here leaves them due at their hold's end). */
-  async #postpone(jobs: ReadonlyArray<Pick<DeferredJobRecord, 'jobId'>>, seconds: number): Promise<void> {
+  /**
+   * Sets pending jobs' `dueAt` (a failure here leaves them due at their hold's end, which the worker
+   * then waits for).
+   */
+  async #reschedule(jobs: ReadonlyArray<{ jobId: string; dueAt: number }>): Promise<void> {
+    if (jobs.length === 0) return;
     const { store, clock, logger } = this.#deps;
     await store
       .transaction(async (repositories) => {
-        const dueAt = clock.now() + seconds * 1000;
-        for (const { jobId } of jobs) {
+        for (const { jobId, dueAt } of jobs) {
           const job = await repositories.jobs.get(jobId);
-          if (job?.status === 'pending')
+          if (job?.status === 'pending' && job.dueAt !== dueAt)
             await repositories.jobs.update({ ...job, dueAt, updatedAt: clock.now() });
         }
       })
-      .catch((error: unknown) =>
-        logger.warn('in-flight replies not postponed', { error: describeError(error) }),
-      );
+      .catch((error: unknown) => logger.warn('replies not rescheduled', { error: describeError(error) }));
   }
 
   async #markSent(jobIds: readonly string[], notAllowed: ReadonlySet<number>): Promise<void> {

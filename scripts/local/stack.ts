@@ -1,6 +1,4 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { signLaunchParams } from '../../lib/api/launch-params';
 import { handleApiRequest } from '../../lib/api/routes';
@@ -9,18 +7,17 @@ import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
 import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
-import { shippedCampaigns } from '../../lib/campaigns/campaign';
+import { type Campaign, shippedCampaigns } from '../../lib/campaigns/campaign';
 import { type Clock, MINUTE, OffsetClock } from '../../lib/clock';
 import { type ConfigSection, loadConfig } from '../../lib/config/schema';
 import { audienceSettingsFrom, campaignVkClient, createNotifyDispatcher } from '../../lib/dispatcher/compose';
 import { describeError } from '../../lib/errors';
-import { type HttpRequest, json, pathOfTarget } from '../../lib/http/http';
+import { type HttpRequest, json } from '../../lib/http/http';
 import { knowledgeBase } from '../../lib/kb/articles';
 import { createLogger, type Logger, type LogSink } from '../../lib/log/logger';
 import { AppNotifications } from '../../lib/notifications/app-notification';
 import type { HttpResult } from '../../lib/platform/types';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
-import { queueNames } from '../../lib/queue/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { apiSettingsFrom, createTicketService, ticketServiceSettings } from '../../lib/tickets/compose';
 import { anonymiseDueTickets } from '../../lib/tickets/retention';
@@ -31,6 +28,8 @@ import { groupTokenGate, serviceTokenGate } from '../../lib/vk/shared-rate-gate'
 import { deferredJobHandlers } from '../../lib/worker/job-handlers';
 import { VkSandbox } from '../sandbox/vk-sandbox';
 import { devClockFile, persistedDevClock } from './dev-clock';
+import { devRoutes } from './dev-routes';
+import { serveLocally } from './http-server';
 import { startQueueTriggers } from './triggers';
 
 /** What `npm start` runs with when nothing is set: safe, local-only values. */
@@ -70,6 +69,11 @@ export interface LocalStack {
   /** Signed launch params of a dev user for the mini app API. */
   launchParamsFor(userId: number): string;
   tickets: TicketService;
+  /**
+   * Work the stack has in hand outside its queues: callbacks being handled and VK requests out, less
+   * those the sandbox plays as timeouts (they end at the client's timeout). Zero: quiet but for timers.
+   */
+  busy(): number;
   close(): Promise<void>;
 }
 
@@ -99,8 +103,17 @@ export async function startLocalStack(
      * them: `npm start`'s printed curl plays VK itself, past the sandbox, as this user.
      */
     devUser?: number;
+    /**
+     * The callback's reply budget (`REPLY_BUDGET_MS`). Scenario tests on a manual clock widen it: under
+     * CI's load a reply that misses 400 ms of real time would wait for a worker's recheck on the dev
+     * clock, which only the test moves.
+     */
+    replyBudgetMs?: number;
+    /** The daily campaigns the dispatcher runs (default: the shipped ones, content/campaigns.json). */
+    campaigns?: readonly Campaign[];
   } = {},
 ): Promise<LocalStack> {
+  const campaigns = options.campaigns ?? shippedCampaigns();
   const defaulted = Object.keys(devDefaults).filter((name) => !environment[name]);
   const merged = { ...devDefaults, ...environment };
   const config = loadConfig(merged, ['vk', 'vkApi', 'miniApp', 'support', 'csat', 'api', 'runtime', 'local']);
@@ -113,13 +126,6 @@ export async function startLocalStack(
   const persistClock = !options.clock && !options.inMemory;
   const clock: AdjustableClock =
     options.clock ?? (persistClock ? persistedDevClock(config.local.DATA_DIR, logger) : new OffsetClock());
-  const startedAt = clock.now();
-  const clockView = () => ({
-    now: new Date(clock.now()).toISOString(),
-    offsetMinutes:
-      clock instanceof OffsetClock ? clock.offset / MINUTE : Math.round((clock.now() - startedAt) / MINUTE),
-  });
-
   let store: SqliteStore;
   if (options.store) {
     store = options.store;
@@ -160,8 +166,20 @@ export async function startLocalStack(
     onTicketFiled: announceCardOnFiling,
   });
   const apiSettings = apiSettingsFrom(config.miniApp, config.api);
+  // The stack's VK requests counted while out, so a test can wait for them (`busy`): a callback whose
+  // budget ran out answers `ok` with its reply's request still on the way.
+  let vkRequestsOut = 0;
+  const countedFetch: typeof fetch = async (input, init) => {
+    vkRequestsOut++;
+    try {
+      return await fetch(input, init);
+    } finally {
+      vkRequestsOut--;
+    }
+  };
   const vkOptions = {
     apiUrl: options.vkApiUrl ?? `${sandbox.url}/method`,
+    fetch: countedFetch,
     version: config.vkApi.VK_API_VERSION,
     timeoutMs: config.vkApi.VK_API_TIMEOUT_MS,
     // Rate limiting and backoff run on real time, whatever the dev clock says.
@@ -187,7 +205,7 @@ export async function startLocalStack(
     logger: logger.child({ fn: 'vk-callback' }),
     vk: groupVk,
     sender: groupSender,
-    replyBudgetMs: REPLY_BUDGET_MS,
+    replyBudgetMs: options.replyBudgetMs ?? REPLY_BUDGET_MS,
     tickets,
     deferred,
     facts: new FactsFetcher({ vk: groupVk, clock, logger, groupId: config.vk.VK_GROUP_ID }),
@@ -221,7 +239,7 @@ export async function startLocalStack(
     ),
     groupVk,
     settings: audienceSettingsFrom(config),
-    campaigns: shippedCampaigns(),
+    campaigns,
   });
   const jobHandlers = deferredJobHandlers({
     store,
@@ -258,12 +276,12 @@ export async function startLocalStack(
       config.miniApp.VK_APP_SECRET,
     );
 
+  const fireDispatcher = (run: { campaign?: string } = {}) => notify.runDaily(run);
   const callbackSettings = {
     groupId: config.vk.VK_GROUP_ID,
     secret: config.vk.VK_CALLBACK_SECRET,
     confirmationCode: config.vk.VK_CONFIRMATION_CODE,
   };
-  let requestCounter = 0;
   /** Callbacks being handled: the in-process triggers let a burst of them go first (triggers.ts). */
   let callbacksInFlight = 0;
   const route = async (request: HttpRequest): Promise<HttpResult> => {
@@ -292,75 +310,20 @@ export async function startLocalStack(
         settings: apiSettings,
       });
     }
-    if (request.method === 'GET' && request.path === '/health') return health();
-    if (request.method === 'GET' && request.path === '/dev/launch-params') {
-      const userId = Number(request.query.user ?? '1001');
-      if (!Number.isSafeInteger(userId) || userId <= 0)
-        return json(400, { error: 'user must be a VK user id' });
-      return json(200, { userId, launchParams: launchParamsFor(userId) });
-    }
-    if (request.method === 'POST' && request.path === '/dev/dispatch') {
-      const campaign = request.query.campaign;
-      if (campaign !== undefined && !shippedCampaigns().some((candidate) => candidate.id === campaign))
-        return json(400, {
-          error: `no campaign ${campaign}`,
-          campaigns: shippedCampaigns().map((c) => c.id),
-        });
-      return json(200, await fireDispatcher(campaign === undefined ? {} : { campaign }));
-    }
-    if (request.method === 'POST' && request.path === '/dev/clock/advance') {
-      const minutes = Number(JSON.parse(request.body || '{}').minutes);
-      if (!Number.isFinite(minutes) || minutes < 0)
-        return json(400, { error: 'minutes must be a non-negative number' });
-      clock.advance(minutes * MINUTE);
-      return json(200, clockView());
-    }
-    return json(404, { error: `no route for ${request.method} ${request.path}` });
+    return (await dev(request)) ?? json(404, { error: `no route for ${request.method} ${request.path}` });
   };
-
-  const health = async (): Promise<HttpResult> => {
-    const storage = await store.ping().then(
-      () => ({ status: 'up' as const }),
-      (error: unknown) => ({ status: 'down' as const, error: describeError(error) }),
-    );
-    const queues = await Promise.all(
-      queueNames
-        .flatMap((name) => [name, `${name}-dlq` as const])
-        .map(async (name) => [name, await queue.depth(name)] as const),
-    ).then(
-      (depths) => ({ status: 'up' as const, depths: Object.fromEntries(depths) }),
-      (error: unknown) => ({ status: 'down' as const, error: describeError(error) }),
-    );
-    const healthy = storage.status === 'up' && queues.status === 'up';
-    return json(healthy ? 200 : 503, {
-      status: healthy ? 'up' : 'down',
-      storage: {
-        ...storage,
-        engine: 'sqlite',
-        file: options.inMemory ? ':memory:' : join(config.local.DATA_DIR, 'local.sqlite'),
-      },
-      queue: { ...queues, engine: 'embedded (sqlite)' },
-      vkSandbox: sandbox.url,
-      clock: clockView(),
-    });
-  };
-
-  const server: Server = createServer((incoming, outgoing) => {
-    readRequest(incoming, `local-${++requestCounter}`)
-      .then(route)
-      .then((result) => {
-        outgoing.writeHead(result.statusCode, result.headers).end(result.body ?? '');
-      })
-      .catch((error: unknown) => {
-        logger.error('local request failed', { error: describeError(error) });
-        outgoing.writeHead(500).end('internal error');
-      });
+  const storeFile = options.inMemory ? ':memory:' : join(config.local.DATA_DIR, 'local.sqlite');
+  const dev = devRoutes({
+    clock,
+    store,
+    queue,
+    sandbox,
+    storeFile,
+    launchParamsFor,
+    fireDispatcher,
+    campaigns: campaigns.map((campaign) => campaign.id),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.inMemory ? 0 : config.local.PORT, '127.0.0.1', resolve);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, url } = await serveLocally(route, options.inMemory ? 0 : config.local.PORT, logger);
   sandbox.options.callbackUrl = `${url}/vk/callback`;
 
   // The queue triggers and timers of the cloud, in-process.
@@ -383,7 +346,6 @@ export async function startLocalStack(
       },
     ],
   );
-  const fireDispatcher = (run: { campaign?: string } = {}) => notify.runDaily(run);
   const minuteTimer = setInterval(() => {
     void deferred
       .rescueStalledJobs(20 * MINUTE)
@@ -410,6 +372,7 @@ export async function startLocalStack(
     notify,
     launchParamsFor,
     tickets,
+    busy: () => callbacksInFlight + Math.max(0, vkRequestsOut - (options.vkApiUrl ? 0 : sandbox.unanswered)),
     async close() {
       clearInterval(minuteTimer);
       await triggers.stop();
@@ -419,34 +382,4 @@ export async function startLocalStack(
       await store.close();
     },
   };
-}
-
-// ---- what `npm start` prints ----
-
-function readRequest(incoming: IncomingMessage, requestId: string): Promise<HttpRequest> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-    incoming.on('error', reject);
-    incoming.on('end', () => {
-      // The target read as the function's entry reads it (`pathOfTarget`): `new URL(target, base)`
-      // takes `//x/…` for a host and throws on `//[…`.
-      const target = incoming.url ?? '/';
-      const queryAt = target.indexOf('?');
-      const query = queryAt < 0 ? new URLSearchParams() : new URLSearchParams(target.slice(queryAt + 1));
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(incoming.headers)) {
-        if (value !== undefined)
-          headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      resolve({
-        method: incoming.method ?? 'GET',
-        path: pathOfTarget(target),
-        headers,
-        query: Object.fromEntries(query),
-        body: Buffer.concat(chunks).toString('utf8'),
-        requestId,
-      });
-    });
-  });
 }

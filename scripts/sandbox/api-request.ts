@@ -54,6 +54,7 @@ export async function answerApiRequest(
   if (fault?.error === 'timeout') {
     record('timeout');
     // Never answers; the client's timeout fires. The connection is closed when the sandbox stops.
+    steps.leaveUnanswered(response);
     return;
   }
   if (typeof fault?.error === 'number') return vkError(fault.error, faultMessages[fault.error]);
@@ -63,6 +64,7 @@ export async function answerApiRequest(
   if ('transport' in answer) {
     record(answer.transport === 'http500' ? 'http 500' : 'timeout');
     if (answer.transport === 'http500') response.writeHead(500).end('Internal Server Error');
+    else steps.leaveUnanswered(response);
     return;
   }
   if (fault?.error === 'lost_answer' || answer.loseAnswer) {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { Fault } from './faults';
 import type { RecordedCall, SandboxState, SentMessage } from './types';
 
@@ -50,6 +51,8 @@ export interface ApiSteps {
   takeFault(method: string, scope: 'request' | 'call'): Fault | undefined;
   /** One API method, called directly or from `execute`: VK's checks, effects and answer. */
   invoke(method: string, params: Record<string, string>): Promise<MethodAnswer>;
+  /** A request played as a timeout: left unanswered until the client gives up (its socket closes). */
+  leaveUnanswered(response: ServerResponse): void;
 }
 
 export const ok = (value: unknown, outcome = 'ok'): MethodAnswer => ({ response: value, outcome });

@@ -74,6 +74,11 @@ export class VkSandbox implements SandboxControls, SandboxState {
   readonly faults: Fault[] = [];
   /** Calls refused with error 6 by the per-second limit (not by an injected fault). */
   rateLimited = 0;
+  /**
+   * Requests played as timeouts whose clients still wait: a test that waits for the stack's VK calls
+   * to end (`LocalStack.busy`) leaves these to the client's own timeout.
+   */
+  unanswered = 0;
   /** The community's Callback API servers and their settings (`groups.*CallbackServer*`). */
   readonly callbackServers: CallbackServer[] = [];
   readonly callbackSettings = new Map<number, CallbackSettings>();
@@ -121,6 +126,10 @@ export class VkSandbox implements SandboxControls, SandboxState {
       },
       takeFault: (method, scope) => takeFault(this.faults, this.options.randomFaults, method, scope),
       invoke: (method, params) => invokeMethod(method, params, this.#methods),
+      leaveUnanswered: (response) => {
+        this.unanswered++;
+        response.once('close', () => this.unanswered--);
+      },
     };
   }
 

@@ -31,7 +31,7 @@ describe('Delivery.plan: try within the budget, or straight to the deferred work
     });
     const releases: jest.Mock[] = [];
     const sender = {
-      sendMessage: jest.fn(async () => 1),
+      sendMessage: jest.fn(async (_message: unknown, _options?: { signal?: AbortSignal }) => 1),
       estimatedWaitMs: jest.fn(() => estimatedWaitMs),
       reserve: jest.fn(() => {
         const release = jest.fn();
@@ -108,6 +108,28 @@ describe('Delivery.plan: try within the budget, or straight to the deferred work
         status: 'done',
       });
     expect(await receiveAll()).toEqual([]);
+  });
+  it('a reply still waiting for its turn when the budget runs out is the worker’s at once, not at its hold’s end', async () => {
+    const { clock, store, delivery, sender, commitReplies, receiveAll } = setup(0);
+    // The batcher's turn never comes within the budget: at the deadline the message is withdrawn.
+    sender.sendMessage.mockImplementationOnce(
+      (_message: unknown, options?: { signal?: AbortSignal }) =>
+        new Promise<number>((_, reject) =>
+          options?.signal?.addEventListener('abort', () => reject(options.signal?.reason)),
+        ),
+    );
+    const plan = delivery.plan();
+    const [job] = await commitReplies(1, plan.holdMs);
+    await delivery.deliver([job!], null, plan);
+
+    // Due now in the store and on the queue: the hold was only for the callback's own try.
+    expect(await store.read((repositories) => repositories.jobs.get(job!.jobId))).toMatchObject({
+      status: 'pending',
+      dueAt: clock.now(),
+    });
+    expect((await receiveAll()).map((message) => JSON.parse(message.body))).toEqual([
+      { jobId: job!.jobId, hop: 0 },
+    ]);
   });
 });
 

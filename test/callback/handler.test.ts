@@ -1,3 +1,4 @@
+import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
 import { MINUTE, SECOND } from '../../lib/clock';
 import { type BotStack, GROUP_ID, startBotStack } from '../support/bot-harness';
 
@@ -215,7 +216,10 @@ describe('delivering replies', () => {
   it('answers ok within the reply budget when VK hangs, and the worker sends the reply once', async () => {
     // VK takes the request and never answers; the client would wait its whole minute. Waiting for the
     // reply would outlast the test's own 30 s: the answer comes after the reply budget instead.
-    bot = await startBotStack({ environment: { VK_API_TIMEOUT_MS: '60000' } });
+    bot = await startBotStack({
+      environment: { VK_API_TIMEOUT_MS: '60000' },
+      replyBudgetMs: REPLY_BUDGET_MS,
+    });
     bot.sandbox.injectFault({ method: 'execute', error: 'timeout', times: 1 });
     const delivery = await bot.sandbox.userSendsMessage(23, 'привет');
     expect(delivery).toMatchObject({ status: 200 });
