@@ -142,12 +142,22 @@ const journeyStepSchema = z.strictObject({
   texts: z.strictObject({ ru: texts, en: texts }),
 });
 
+const journeySteps = z.array(journeyStepSchema).min(1).max(10);
+
+/** One arm of a journey's A/B test: its own steps (texts, waits, channels, send times may differ). */
+const journeyVariantSchema = z.strictObject({
+  id: variantSchema.shape.id,
+  weight: z.number().int().min(1).max(1000).default(1),
+  steps: journeySteps,
+});
+
 /**
  * An event-triggered campaign: the trigger event starts a run for its user (one at a time), the steps
  * follow with their waits as deferred jobs, and an exit event (or a ticket filed, with `exitOnTicket`)
- * ends it before whatever step is still waiting.
+ * ends it before whatever step is still waiting. One list of `steps` (variant `a`), or `variants`, each
+ * with its steps, split by weight among the users outside the control group.
  */
-const journeySchema = z.strictObject({
+const journeyFields = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'must be 2–40 lowercase letters, digits or dashes'),
   kind: z.literal('journey'),
   description: z.string().min(1),
@@ -160,7 +170,16 @@ const journeySchema = z.strictObject({
   exitOnTicket: z.boolean().default(false),
   /** The deep link after `#` in the app URL (notifications); `journey` and `step` are appended. */
   fragment: z.string().min(1).max(1900),
-  steps: z.array(journeyStepSchema).min(1).max(10),
+  steps: journeySteps.optional(),
+  variants: z
+    .array(journeyVariantSchema)
+    .min(1)
+    .max(10)
+    .refine(
+      (variants) => new Set(variants.map((v) => v.id)).size === variants.length,
+      'variant ids must differ',
+    )
+    .optional(),
   /** Share of the triggered users held out as the control group, in percent: their runs send nothing. */
   controlPercent: z.number().min(0).max(50).default(0),
   /**
@@ -171,6 +190,16 @@ const journeySchema = z.strictObject({
     .strictObject({ event: eventName, withinHours: z.number().int().min(1).max(GOAL_WINDOW_HOURS) })
     .optional(),
 });
+
+const journeySchema = journeyFields
+  .refine((journey) => (journey.steps === undefined) !== (journey.variants === undefined), {
+    message: 'a journey has either steps or variants (each with its steps)',
+    path: ['steps'],
+  })
+  .transform(({ steps, variants, ...journey }) => ({
+    ...journey,
+    variants: variants ?? [{ id: 'a', weight: 1, steps: steps! }],
+  }));
 
 export type JourneyDefinition = z.infer<typeof journeySchema>;
 

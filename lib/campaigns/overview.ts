@@ -25,7 +25,7 @@ export function campaignOverview(
     kind?: string;
     description: string;
     enabled: boolean;
-    steps: ReadonlyArray<{ channel: 'auto' | 'message' | 'notification' }>;
+    variants: ReadonlyArray<{ steps: ReadonlyArray<{ channel: 'auto' | 'message' | 'notification' }> }>;
     goal?: { event: string; withinHours: number };
   }> = shippedJourneys(),
 ): CampaignOverview[] {
@@ -41,7 +41,9 @@ export function campaignOverview(
       goal: campaign.goal ?? null,
     })),
     ...journeys.map((journey) => {
-      const channels = new Set(journey.steps.map((step) => step.channel));
+      const channels = new Set(
+        journey.variants.flatMap((variant) => variant.steps.map((step) => step.channel)),
+      );
       const [only] = channels;
       return {
         id: journey.id,

@@ -79,8 +79,16 @@ export function unitHash(text: string): number {
   return (hash >>> 0) / 2 ** 32;
 }
 
-/** The user's variant of a campaign (or `control`), from (user, campaign) alone. */
-export function assignVariant(campaign: Campaign, userId: number): string {
+/** What a draw of variants needs: a campaign or a journey. */
+export interface VariantDraw {
+  id: string;
+  controlPercent: number;
+  totalWeight: number;
+  variants: ReadonlyArray<{ id: string; weight: number }>;
+}
+
+/** The user's variant of a campaign or journey (or `control`), from (user, campaign) alone. */
+export function assignVariant(campaign: VariantDraw, userId: number): string {
   const draw = unitHash(`${campaign.id}:${userId}`);
   const control = campaign.controlPercent / 100;
   if (draw < control) return CONTROL;

@@ -1,6 +1,7 @@
 import content from '../../content/campaigns.json';
 import {
   CAMPAIGN_VARIABLES,
+  CONTROL,
   eventNamesIn,
   type JourneyDefinition,
   parseJourneys,
@@ -26,26 +27,59 @@ export const JOURNEY_STEP_JOB = 'journey-step';
  */
 export const TICKET_FILED_EVENT = 'ticket_created';
 
-export interface JourneyStep extends Omit<JourneyDefinition['steps'][number], 'texts'> {
+type StepDefinition = JourneyDefinition['variants'][number]['steps'][number];
+
+export interface JourneyStep extends Omit<StepDefinition, 'texts'> {
   templates: Record<Language, CompiledTemplate[]>;
 }
 
-export interface Journey extends Omit<JourneyDefinition, 'steps'> {
+export interface JourneyVariant {
+  id: string;
+  weight: number;
   steps: JourneyStep[];
+}
+
+export interface Journey extends Omit<JourneyDefinition, 'variants'> {
+  variants: JourneyVariant[];
+  /** The variants' weights summed: the split among users outside the control group. */
+  totalWeight: number;
 }
 
 export function compileJourneys(source: unknown): Journey[] {
   return parseJourneys(source).map((definition) => ({
     ...definition,
-    steps: definition.steps.map((step, index) => {
-      const { texts, ...rest } = step;
-      const compile = (language: Language) =>
-        texts[language].map((text, alternative) =>
-          compileTemplate(text, CAMPAIGN_VARIABLES, `${definition.id}/${index}/${language}/${alternative}`),
-        );
-      return { ...rest, templates: { ru: compile('ru'), en: compile('en') } };
-    }),
+    totalWeight: definition.variants.reduce((sum, variant) => sum + variant.weight, 0),
+    variants: definition.variants.map((variant) => ({
+      ...variant,
+      steps: variant.steps.map((step, index) => {
+        const { texts, ...rest } = step;
+        const name = `${definition.id}/${variant.id}/${index}`;
+        const compile = (language: Language) =>
+          texts[language].map((text, alternative) =>
+            compileTemplate(text, CAMPAIGN_VARIABLES, `${name}/${language}/${alternative}`),
+          );
+        return { ...rest, templates: { ru: compile('ru'), en: compile('en') } };
+      }),
+    })),
   }));
+}
+
+/**
+ * The steps a run of `variant` goes through. The control group's runs walk the first variant's steps
+ * (recording `control` at each, sending nothing); a variant since removed from content has none.
+ */
+export function journeySteps(journey: Journey, variant: string): readonly JourneyStep[] {
+  if (variant === CONTROL) return journey.variants[0]!.steps;
+  return journey.variants.find((candidate) => candidate.id === variant)?.steps ?? [];
+}
+
+/** Every step of every variant, for the checks that look at them all. */
+export function allJourneySteps(
+  journey: Journey,
+): Array<{ variant: string; index: number; step: JourneyStep }> {
+  return journey.variants.flatMap((variant) =>
+    variant.steps.map((step, index) => ({ variant: variant.id, index, step })),
+  );
 }
 
 let shipped: readonly Journey[] | undefined;
@@ -56,10 +90,10 @@ export function shippedJourneys(): readonly Journey[] {
   return shipped;
 }
 
-/** The deep link of a journey's step: the mini app reads `journey` and `step` from it. */
-export function journeyFragment(journey: Journey, step: number): string {
+/** The deep link of a journey's step: the mini app reads `journey`, `variant` and `step` from it. */
+export function journeyFragment(journey: Journey, variant: string, step: number): string {
   const base = journey.fragment;
-  return `${base}${base.includes('?') ? '&' : '?'}journey=${journey.id}&step=${step}`;
+  return `${base}${base.includes('?') ? '&' : '?'}journey=${journey.id}&variant=${variant}&step=${step}`;
 }
 
 /** The rendered texts of a step for a user, in their language: the first one, then the alternatives. */
@@ -95,7 +129,7 @@ export function journeyProblems(list: readonly Journey[], notificationLimit: num
     const names = [
       journey.trigger,
       ...journey.exitOn,
-      ...journey.steps.flatMap((step) => (step.when ? eventNamesIn(step.when) : [])),
+      ...allJourneySteps(journey).flatMap(({ step }) => (step.when ? eventNamesIn(step.when) : [])),
     ];
     // A ticket filed counts as a goal too, though no event of the app's names it.
     if (journey.goal && journey.goal.event !== TICKET_FILED_EVENT) names.push(journey.goal.event);
@@ -104,17 +138,16 @@ export function journeyProblems(list: readonly Journey[], notificationLimit: num
         problems.push(`journey ${journey.id}: event ${name} is not in eventNames`);
     if (journey.exitOn.includes(journey.trigger))
       problems.push(`journey ${journey.id}: the trigger can't be an exit event`);
-    for (const [index, step] of journey.steps.entries()) {
+    for (const { variant, index, step } of allJourneySteps(journey)) {
+      const where = `journey ${journey.id}/${variant}/${index}`;
       const limit = step.channel === 'message' ? MESSAGE_LIMIT : notificationLimit;
       for (const language of ['ru', 'en'] as const) {
         for (const template of step.templates[language]) {
           if (template.required.length > 0)
-            problems.push(`journey ${journey.id}/${index}: {${template.required[0]}} needs a fallback`);
+            problems.push(`${where}: {${template.required[0]}} needs a fallback`);
           const rendered = renderCampaignText(template, 'Ю'.repeat(32));
           if (rendered.length > limit)
-            problems.push(
-              `journey ${journey.id}/${index}/${language}: ${rendered.length} characters rendered (limit ${limit})`,
-            );
+            problems.push(`${where}/${language}: ${rendered.length} characters rendered (limit ${limit})`);
         }
       }
     }

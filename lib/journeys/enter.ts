@@ -2,7 +2,7 @@ import { HOUR } from '../clock';
 import { cancelJob } from '../queue/jobs';
 import type { EventRecord, JourneyRunRecord, Repositories } from '../storage/port';
 import type { Outbox } from '../tickets/service';
-import { type Journey, journeyStepJob, shippedJourneys } from './definition';
+import { type Journey, journeyStepJob, journeySteps, shippedJourneys } from './definition';
 import { firstGoal, isJourneyClick } from './goals';
 import { assignJourneyVariant } from './variant';
 
@@ -11,6 +11,9 @@ import { assignJourneyVariant } from './variant';
  * a day late would otherwise nudge about a quiz long finished or forgotten.
  */
 const STALE_TRIGGER = 24 * HOUR;
+
+/** A run whose step is this overdue has lost its job: a new trigger replaces it (status `stalled`). */
+const STALLED_AFTER = 24 * HOUR;
 
 /**
  * Takes newly logged events to their journeys, inside the transaction that stores them: a trigger
@@ -65,11 +68,31 @@ export async function enterJourneys(
         }
       }
       if (event.name !== journey.trigger || now - event.occurredAt > STALE_TRIGGER) continue;
-      if (await activeRun(journey.id)) continue; // one run at a time
+      const running = await activeRun(journey.id);
+      if (running) {
+        // One run at a time, unless the running one's step is long overdue: its job was lost (dead-
+        // lettered after failing again and again), and it would hold the user out of the journey.
+        if (running.nextAt === null || now - running.nextAt < STALLED_AFTER) continue;
+        await repositories.journeys.put({
+          ...running,
+          status: 'stalled',
+          nextAt: null,
+          outcomes: [
+            ...running.outcomes,
+            { step: running.step, outcome: 'failed', channel: null, detail: 'stalled', at: now },
+          ],
+          updatedAt: now,
+        });
+        const job = journeyStepJob(
+          { userId, journey: journey.id, runId: running.runId, step: running.step },
+          0,
+        );
+        await cancelJob(repositories, job.jobId, now);
+      }
       if (await repositories.journeys.get(userId, journey.id, event.eventId)) continue; // re-sent
-      const first = journey.steps[0]!;
-      const dueAt = Math.max(now, event.occurredAt + first.waitMinutes * 60_000);
       const variant = assignJourneyVariant(journey, userId);
+      const first = journeySteps(journey, variant)[0]!;
+      const dueAt = Math.max(now, event.occurredAt + first.waitMinutes * 60_000);
       // A goal in this same batch (quiz_start and quiz_finish sent together) counts for the new run:
       // lib/journeys/goals.ts only sees runs stored before the batch.
       const goal = journey.goal;

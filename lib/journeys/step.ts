@@ -25,6 +25,7 @@ import {
   type JourneyStep,
   journeyFragment,
   journeyStepJob,
+  journeySteps,
   shippedJourneys,
   stepTexts,
 } from './definition';
@@ -148,9 +149,13 @@ async function decide(
 ): Promise<Decision> {
   const run = await repositories.journeys.get(payload.userId, payload.journey, payload.runId);
   if (run?.status !== 'active' || run.step !== payload.step) return { kind: 'none' };
-  const step = journey?.steps[payload.step];
+  const step = journey ? journeySteps(journey, run.variant)[payload.step] : undefined;
   if (run.sending?.step === payload.step && journey)
-    return { kind: 'send', sending: run.sending, fragment: journeyFragment(journey, payload.step) };
+    return {
+      kind: 'send',
+      sending: run.sending,
+      fragment: journeyFragment(journey, run.variant, payload.step),
+    };
   const skip = async (
     outcome: JourneyStepOutcome['outcome'],
     detail: string,
@@ -229,7 +234,7 @@ async function decide(
     };
   }
   await repositories.journeys.put({ ...run, sending, updatedAt: now });
-  return { kind: 'send', sending, fragment: journeyFragment(journey, run.step) };
+  return { kind: 'send', sending, fragment: journeyFragment(journey, run.variant, run.step) };
 }
 
 type Channel = 'message' | 'notification';
@@ -293,7 +298,7 @@ async function record(
   now: number,
 ): Promise<NewJob | null> {
   const outcomes = [...run.outcomes, outcome];
-  const nextStep = journey?.steps[run.step + 1];
+  const nextStep = journey ? journeySteps(journey, run.variant)[run.step + 1] : undefined;
   if (run.status !== 'active' || outcome.outcome === 'exited' || !nextStep) {
     const status =
       run.status !== 'active' ? run.status : outcome.outcome === 'exited' ? 'exited' : 'completed';

@@ -1,19 +1,15 @@
-import { CONTROL } from '../campaigns/campaign';
-import { unitHash } from '../campaigns/segment';
+import { assignVariant } from '../campaigns/segment';
 import type { Journey } from './definition';
 
-/** The treated group's variant: journeys have one variant for now, so every treated run is `a`. */
-export const TREATED = 'a';
-
 /**
- * The user's group in a journey, from (user, journey) alone, hashed as campaigns' variants are
- * (lib/campaigns/segment.ts): the same user lands in the same group on every run, so a control user
- * stays the baseline instead of being nudged on their next trigger. The draw above the control share
- * is where variants would be split by weight.
+ * The user's group in a journey (a variant's id, or `control`), from (user, journey) alone, hashed as
+ * campaigns' variants are (lib/campaigns/segment.ts): the same user lands in the same group on every
+ * run, so a control user stays the baseline instead of being nudged on their next trigger, and a
+ * treated user keeps seeing one variant's texts. The draw above the control share is split by weight.
  */
 export function assignJourneyVariant(
-  journey: Pick<Journey, 'id' | 'controlPercent'>,
+  journey: Pick<Journey, 'id' | 'controlPercent' | 'variants' | 'totalWeight'>,
   userId: number,
 ): string {
-  return unitHash(`${journey.id}:${userId}`) < journey.controlPercent / 100 ? CONTROL : TREATED;
+  return assignVariant(journey, userId);
 }

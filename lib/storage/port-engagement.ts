@@ -79,7 +79,8 @@ export interface JourneyRunRecord {
   /** When the user first did the journey's goal event within its window after the start (results). */
   goalAt: number | null;
   step: number;
-  status: 'active' | 'completed' | 'exited';
+  /** `stalled`: its step never ran (its job dead-lettered, say) and a new trigger replaced it. */
+  status: 'active' | 'completed' | 'exited' | 'stalled';
   /** When the due step runs (null once the run is over). */
   nextAt: number | null;
   outcomes: JourneyStepOutcome[];

@@ -319,3 +319,52 @@ describe('daily campaigns as community messages', () => {
     expect(campaignOn('message').channel).toBe('message');
   });
 });
+
+describe('a daily mailing through the local stack, as `npm start` runs it', () => {
+  let harness: Stack;
+  afterEach(async () => {
+    await harness?.stack.close();
+  });
+
+  it("the day's run plans it, the notify queue's consumer sends it: messages where allowed, notifications else, once", async () => {
+    harness = await startBotStack({ campaigns: [campaignOn('auto')] });
+    const writeTo = range(21_801, 3);
+    const notifyOnly = range(21_901, 2);
+    await seed(harness, writeTo);
+    await seed(harness, notifyOnly, {
+      messagesAllowed: false,
+      notificationsAllowed: true,
+      notificationTypes: { ticketUpdates: true, reminders: true, news: true },
+    });
+
+    // The daily timer (12:00 Moscow): the plan goes to the notify queue, the stack's trigger takes it.
+    await harness.stack.fireDispatcher();
+    const delivered = async () =>
+      (
+        await Promise.all(
+          [...writeTo, ...notifyOnly].map((userId) =>
+            harness.stack.store.read((r) =>
+              r.deliveries.get({ userId, campaign: 'news-digest', day: DAY_OF_RUN }),
+            ),
+          ),
+        )
+      ).filter((delivery) => delivery?.status === 'sent').length;
+    for (let i = 0; i < 200 && (await delivered()) < 5; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await delivered()).toBe(5);
+    const messageCalls = harness.sandbox.calls.filter(
+      (call) => call.method === 'messages.send' && call.params.peer_ids !== undefined,
+    );
+    expect(messageCalls).toHaveLength(1);
+    expect(messageCalls[0]!.params.peer_ids!.split(',').map(Number).sort()).toEqual(writeTo);
+    expect(messageCalls[0]!.params.message).toContain('Анна, новое в приложении');
+    expect(harness.sandbox.notifications.flatMap((call) => call.userIds).sort()).toEqual(notifyOnly);
+
+    // The timer again the same day (it ticks every minute after 09:00 UTC): the day's claim holds.
+    await harness.stack.fireDispatcher();
+    await harness.settle();
+    expect(
+      harness.sandbox.calls.filter((call) => call.method === 'messages.send' && call.params.peer_ids),
+    ).toHaveLength(1);
+    expect(harness.sandbox.notifications).toHaveLength(1);
+  });
+});

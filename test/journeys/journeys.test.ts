@@ -67,7 +67,7 @@ describe('journeys: event-triggered steps through the local stack', () => {
     expect(messagesTo(harness, writer)).toEqual([expect.stringContaining('квиз')]);
     expect(notificationsTo(harness, writer)).toEqual([]);
     const [notification] = notificationsTo(harness, silent);
-    expect(notification?.fragment).toBe('quiz?journey=quiz-dropout&step=0');
+    expect(notification?.fragment).toMatch(/^quiz\?journey=quiz-dropout&variant=[ab]&step=0$/);
     expect(messagesTo(harness, silent)).toEqual([]);
 
     const [writerRun] = await runOf(harness, 'quiz-dropout', writer);
@@ -143,6 +143,39 @@ describe('journeys: event-triggered steps through the local stack', () => {
     await logEvent(harness, user, 'start-again', 'quiz_start');
     expect(await runOf(harness, 'quiz-dropout', user)).toHaveLength(1);
     await harness.advance(2 * HOUR);
+    expect(messagesTo(harness, user)).toHaveLength(1);
+  });
+
+  it('a run whose step was lost (its job dead-lettered) holds nobody out: a trigger a day past its due time replaces it', async () => {
+    const user = 7302;
+    await allowsMessages(harness, user);
+    await logEvent(harness, user, 'start-1', 'quiz_start');
+    const [lost] = await runOf(harness, 'quiz-dropout', user);
+    // Its step's job fails for good: the queue gives up on it, the run stays `active` at step 0.
+    const jobId = `journey:quiz-dropout:${user}:${lost!.runId}:0`;
+    await harness.store.transaction(async (r) => {
+      await r.jobs.update({ ...(await r.jobs.get(jobId))!, status: 'cancelled' });
+    });
+    await harness.advance(2 * HOUR);
+    expect(messagesTo(harness, user)).toEqual([]);
+    // Within a day of its due time a new trigger still waits for it (a slow worker is no lost job).
+    await logEvent(harness, user, 'start-2', 'quiz_start');
+    expect(await runOf(harness, 'quiz-dropout', user)).toHaveLength(1);
+
+    harness.clock.advance(24 * HOUR);
+    await logEvent(harness, user, 'start-3', 'quiz_start');
+    const runs = await runOf(harness, 'quiz-dropout', user);
+    expect(runs.map((run) => [run.runId, run.status])).toEqual(
+      expect.arrayContaining([
+        ['start-1', 'stalled'],
+        ['start-3', 'active'],
+      ]),
+    );
+    expect(runs.find((run) => run.runId === 'start-1')?.outcomes.at(-1)).toMatchObject({
+      outcome: 'failed',
+      detail: 'stalled',
+    });
+    await harness.advance(HOUR + MINUTE);
     expect(messagesTo(harness, user)).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@ import { CONTROL } from '../../lib/campaigns/campaign';
 import { HOUR, MINUTE } from '../../lib/clock';
 import { shippedJourneys } from '../../lib/journeys/definition';
 import { isJourneyClick } from '../../lib/journeys/goals';
-import { assignJourneyVariant, TREATED } from '../../lib/journeys/variant';
+import { assignJourneyVariant } from '../../lib/journeys/variant';
 import type { JourneyRunRecord } from '../../lib/storage/port';
 import { type BotStack, OPERATOR_TOKEN, startBotStack, WEDNESDAY_NOON_MSK } from '../support/bot-harness';
 
@@ -29,26 +29,33 @@ async function logEvent(harness: BotStack, userId: number, id: string, name: str
 const runOf = async (harness: BotStack, id: string, userId: number): Promise<JourneyRunRecord | undefined> =>
   (await harness.store.read((r) => r.journeys.listByUser(userId, id, { since: 0, limit: 10 })))[0];
 
-describe('journeys: control group assignment', () => {
-  it('is stable per (user, journey) and holds out about the control share of 10 000 users', () => {
+/** The one variant of a journey that has no A/B test. */
+const ONLY = 'a';
+
+describe('journeys: control group and variant assignment', () => {
+  it('is stable per (user, journey), holds out about the control share of 10 000 users and splits the rest by weight', () => {
     const quiz = journey('quiz-dropout');
     expect(quiz.controlPercent).toBe(10);
-    let control = 0;
+    expect(quiz.variants.map((variant) => [variant.id, variant.weight])).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    const counts = new Map<string, number>();
     for (let userId = 1; userId <= 10_000; userId++) {
       const group = assignJourneyVariant(quiz, userId);
       expect(assignJourneyVariant(quiz, userId)).toBe(group);
-      expect([CONTROL, TREATED]).toContain(group);
-      if (group === CONTROL) control++;
+      counts.set(group, (counts.get(group) ?? 0) + 1);
     }
-    expect(control / 10_000).toBeGreaterThan(0.09);
-    expect(control / 10_000).toBeLessThan(0.11);
-    // No control share: everybody is treated.
-    expect(
-      assignJourneyVariant(
-        { id: 'quiz-dropout', controlPercent: 0 },
-        usersIn('quiz-dropout', CONTROL, 1, 1)[0]!,
-      ),
-    ).toBe(TREATED);
+    expect([...counts.keys()].sort()).toEqual(['a', 'b', CONTROL]);
+    expect(counts.get(CONTROL)! / 10_000).toBeGreaterThan(0.09);
+    expect(counts.get(CONTROL)! / 10_000).toBeLessThan(0.11);
+    for (const variant of ['a', 'b']) {
+      expect(counts.get(variant)! / 10_000).toBeGreaterThan(0.42);
+      expect(counts.get(variant)! / 10_000).toBeLessThan(0.48);
+    }
+    // No control share: everybody is in a variant.
+    const controlUser = usersIn('quiz-dropout', CONTROL, 1, 1)[0]!;
+    expect(['a', 'b']).toContain(assignJourneyVariant({ ...quiz, controlPercent: 0 }, controlUser));
   });
 
   it("tells the step's own click from a goal, as campaigns do", () => {
@@ -72,18 +79,26 @@ describe('journeys: control group, goals and results through the local stack', (
   });
 
   it('control users get nothing and are counted; goals within 48 h count per group, later ones do not; results show the uplift with its interval', async () => {
-    const treated = usersIn('quiz-dropout', TREATED, 3, 8100);
+    const treated = usersIn('quiz-dropout', 'a', 3, 8100);
+    const otherText = usersIn('quiz-dropout', 'b', 2, 8100);
     const control = usersIn('quiz-dropout', CONTROL, 2, 8100);
-    for (const userId of [...treated, ...control])
+    for (const userId of [...treated, ...otherText, ...control])
       await logEvent(harness, userId, `start-${userId}`, 'quiz_start');
     await harness.advance(65 * MINUTE);
 
-    for (const userId of treated) {
-      expect(harness.sandbox.notifications.filter((call) => call.userIds.includes(userId))).toHaveLength(1);
-      expect(await runOf(harness, 'quiz-dropout', userId)).toMatchObject({
-        variant: TREATED,
-        status: 'completed',
-      });
+    // Each variant's users get that variant's own text (where it says so, its deep link too).
+    const notified = (userId: number) =>
+      harness.sandbox.notifications.filter((call) => call.userIds.includes(userId));
+    for (const [variant, users, words] of [
+      ['a', treated, 'остановились на середине квиза'],
+      ['b', otherText, 'квиз ждёт вас'],
+    ] as const) {
+      for (const userId of users) {
+        expect(notified(userId)).toHaveLength(1);
+        expect(notified(userId)[0]!.text).toContain(words);
+        expect(notified(userId)[0]!.fragment).toContain(`journey=quiz-dropout&variant=${variant}&step=0`);
+        expect(await runOf(harness, 'quiz-dropout', userId)).toMatchObject({ variant, status: 'completed' });
+      }
     }
     for (const userId of control) {
       expect(harness.sandbox.notifications.filter((call) => call.userIds.includes(userId))).toEqual([]);
@@ -127,7 +142,8 @@ describe('journeys: control group, goals and results through the local stack', (
       uplift: null,
       steps: [{ step: 0, sent: 0, capped: 0, skipped: 0, exited: 0, failed: 0, control: 2 }],
     });
-    const treatedResult = byGroup.get(TREATED) as {
+    expect(byGroup.get('b')).toMatchObject({ assigned: 2, reached: 2, conversions: 0 });
+    const treatedResult = byGroup.get('a') as {
       uplift: { points: number; low: number; high: number };
     } & Record<string, unknown>;
     expect(treatedResult).toMatchObject({
@@ -143,7 +159,7 @@ describe('journeys: control group, goals and results through the local stack', (
   });
 
   it('a goal that is also the exit keeps its mark on the exited run, in a later batch or the same one', async () => {
-    const [later, sameBatch] = usersIn('quiz-dropout', TREATED, 2, 8200);
+    const [later, sameBatch] = usersIn('quiz-dropout', 'a', 2, 8200);
     await logEvent(harness, later!, 'start', 'quiz_start');
     await harness.advance(30 * MINUTE);
     await logEvent(harness, later!, 'finish', 'quiz_finish');
@@ -167,7 +183,7 @@ describe('journeys: control group, goals and results through the local stack', (
   });
 
   it('the abandoned form: a ticket filed within 24 h is its goal, in the control group too', async () => {
-    const [treated] = usersIn('ticket-form-abandoned', TREATED, 1, 8300);
+    const [treated] = usersIn('ticket-form-abandoned', ONLY, 1, 8300);
     const [control] = usersIn('ticket-form-abandoned', CONTROL, 1, 8300);
     for (const userId of [treated!, control!])
       await logEvent(harness, userId, `form-${userId}`, 'ticket_form_open');
