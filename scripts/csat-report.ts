@@ -3,7 +3,7 @@ import type { CsatFigures } from '../lib/csat/report';
 import { BusinessHours } from '../lib/schedule/business-hours';
 import { supportSettings } from '../lib/support/settings';
 import { computeStats, statsRange } from '../lib/tickets/stats';
-import { dateOptions, openStore, percent } from './lib/open-store';
+import { dateOptions, openStore, percent, scriptClock } from './lib/open-store';
 
 /**
  * `npm run csat:report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`: CSAT of the tickets
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const values = dateOptions();
   const { runtime, local } = loadConfig(process.env, ['runtime', 'local']);
   const timezone = runtime.APP_TIMEZONE;
-  const range = statsRange({ from: values.from, to: values.to }, Date.now(), timezone);
+  const range = statsRange({ from: values.from, to: values.to }, scriptClock(local.DATA_DIR).now(), timezone);
   if (!range) throw new Error('The range must be 1 to 366 days.');
   const store = await openStore(local.DATA_DIR);
   try {

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { shippedCampaigns } from '../lib/campaigns/campaign';
-import { systemClock } from '../lib/clock';
 import { loadConfig } from '../lib/config/schema';
 import { audienceSettingsFrom, notifyQueueWriter } from '../lib/dispatcher/compose';
 import { runDailyDispatch } from '../lib/dispatcher/daily-run';
@@ -10,7 +9,7 @@ import { EmbeddedQueue } from '../lib/queue/embedded';
 import { YandexMessageQueue } from '../lib/queue/message-queue';
 import type { MessageQueue } from '../lib/queue/port';
 import { SqliteStore } from '../lib/storage/sqlite/store';
-import { openStore } from './lib/open-store';
+import { openStore, scriptClock } from './lib/open-store';
 
 /**
  * `npm run notify:plan -- --dry-run [--campaign <id>]`: how many users each campaign and variant
@@ -45,14 +44,14 @@ async function main(): Promise<void> {
     let report: PlanReport | undefined;
     if (values['dry-run']) {
       report = await planCampaigns(
-        { store, clock: systemClock, settings },
+        { store, clock: scriptClock(config.local.DATA_DIR), settings },
         { campaigns: chosen, dryRun: true },
       );
     } else {
       // Planning never calls VK: the notify queue's trigger sends what this queues.
       const result = await runDailyDispatch({
         store,
-        clock: systemClock,
+        clock: scriptClock(config.local.DATA_DIR),
         logger: createLogger({ level: 'info', fields: { fn: 'notify-plan' } }),
         campaigns: shippedCampaigns(),
         settings,

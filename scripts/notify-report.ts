@@ -5,7 +5,7 @@ import { campaignResults } from '../lib/dispatcher/report';
 import { shippedJourneys } from '../lib/journeys/definition';
 import { journeyResults } from '../lib/journeys/results';
 import { utcDay } from '../lib/notifications/daily-cap';
-import { dateOptions, openStore, percent } from './lib/open-store';
+import { dateOptions, openStore, percent, scriptClock } from './lib/open-store';
 
 /**
  * `npm run notify:report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--json]`: per campaign and
@@ -20,10 +20,10 @@ import { dateOptions, openStore, percent } from './lib/open-store';
  */
 async function main(): Promise<void> {
   const values = dateOptions();
-  const toDay = values.to ?? utcDay(Date.now());
+  const { local } = loadConfig(process.env, ['local']);
+  const toDay = values.to ?? utcDay(scriptClock(local.DATA_DIR).now());
   const fromDay = values.from ?? utcDay(Date.parse(`${toDay}T00:00:00Z`) - 13 * DAY);
   if (fromDay > toDay) throw new Error('--from must not be after --to');
-  const { local } = loadConfig(process.env, ['local']);
   const store = await openStore(local.DATA_DIR);
   try {
     const results = await store.read((r) => campaignResults(r, { fromDay, toDay }));

@@ -1,11 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type Clock, systemClock } from '../../lib/clock';
 import { loadConfig } from '../../lib/config/schema';
+import { createLogger } from '../../lib/log/logger';
 import type { Store } from '../../lib/storage/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { ydbCredentials } from '../../lib/storage/ydb/credentials';
 import { YdbStore } from '../../lib/storage/ydb/store';
+import { persistedDevClock } from '../local/dev-clock';
 
 /**
  * The store an ops script works on: YDB when YDB_CONNECTION_STRING is set (metadata credentials by
@@ -23,6 +26,18 @@ export async function openStore(dataDir: string): Promise<Store> {
   const file = join(dataDir, 'local.sqlite');
   if (!existsSync(file)) throw new Error(`No YDB_CONNECTION_STRING and no ${file}: run npm start first.`);
   return new SqliteStore(file);
+}
+
+/**
+ * "Now" for an ops script: real time on YDB; on the local stack's SQLite file, the dev clock `npm start`
+ * keeps (`DATA_DIR/dev-clock.json`, moved by `/dev/clock/advance`), so a report's default range is the
+ * one the local stack is living in.
+ */
+export function scriptClock(dataDir: string): Clock {
+  if (process.env.YDB_CONNECTION_STRING) return systemClock;
+  const silent = createLogger({ level: 'error', sink: () => {} });
+  const clock = persistedDevClock(dataDir, silent);
+  return { now: () => clock.now() };
 }
 
 export function percent(share: number | null): string {
