@@ -37,6 +37,8 @@ export const FORBIDDEN_INPUTS = [
   /^scripts\//,
   /^test\//,
   /local-aws-sqs/,
+  // The dashboard is bundled beforehand (below); esbuild itself is a dev dependency.
+  /node_modules\/esbuild\//,
 ];
 
 /** The one module through which a function reaches YDB; what lies behind it goes into ydb.js. */
@@ -150,6 +152,41 @@ function dedupePackages(canonical) {
   };
 }
 
+/**
+ * The operators' dashboard (dashboard/index.html, dashboard/app.ts bundled for a browser with the
+ * options lib/dashboard/sources.ts uses) put in place of lib/dashboard/sources.ts, which would
+ * bundle it with esbuild at run time: the function serves the page from its own index.js.
+ */
+async function prebuiltDashboard() {
+  const script = await build({
+    entryPoints: ['dashboard/app.ts'],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    write: false,
+    logLevel: 'warning',
+  });
+  const sources = { html: readFileSync('dashboard/index.html', 'utf8'), script: script.outputFiles[0].text };
+  /** @type {import('esbuild').Plugin} */
+  return {
+    name: 'prebuilt-dashboard',
+    setup(builder) {
+      builder.onResolve({ filter: /\/dashboard\/sources$/ }, () => ({
+        path: 'sources',
+        namespace: 'dashboard',
+      }));
+      builder.onLoad({ filter: /.*/, namespace: 'dashboard' }, () => ({
+        contents: `const sources = ${JSON.stringify(sources)};\nexport const dashboardSources = async () => sources;\n`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 const outdirFlag = process.argv.indexOf('--outdir');
 const outdir = outdirFlag > 0 ? process.argv[outdirFlag + 1] : 'dist';
 const functionNames = readdirSync('functions', { withFileTypes: true })
@@ -158,6 +195,7 @@ const functionNames = readdirSync('functions', { withFileTypes: true })
   .sort();
 
 const canonical = canonicalPackageFolders(process.cwd());
+const dashboard = await prebuiltDashboard();
 rmSync(outdir, { recursive: true, force: true });
 let failed = false;
 for (const name of functionNames) {
@@ -188,7 +226,7 @@ for (const name of functionNames) {
       loader: 'ts',
     },
     outfile: join(folder, 'index.js'),
-    plugins: [ydbBehindItsDoor, stubGrpcProtoLoader, dedupePackages(canonical)],
+    plugins: [ydbBehindItsDoor, stubGrpcProtoLoader, dashboard, dedupePackages(canonical)],
   });
   const ydb = await build({
     ...common,

@@ -481,6 +481,94 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ops/metrics/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Retention cohorts (d1, d7, d30) and DAU/WAU/MAU over a range of local dates */
+        get: operations["getApiOpsMetricsRetention"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/metrics/nps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The Net Promoter Score of the answers given in a range of local dates */
+        get: operations["getApiOpsMetricsNps"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/nps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The user's NPS answer (0–10, an optional comment); a new answer within 90 days replaces the last */
+        post: operations["postApiMeNps"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/metrics/support": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Support KPIs: first response and resolution times (average, median, p90 in business minutes, % within the SLA target), by category and screen; repeat contacts; CSAT */
+        get: operations["getApiOpsMetricsSupport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ops/export/tickets.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tickets created in the range as CSV (RFC 4180), one row per ticket
+         * @description Admins only: an operator token gets 403.
+         */
+        get: operations["getApiOpsExportTicketscsv"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface webhooks {
     "ticket.created": {
@@ -750,6 +838,26 @@ export interface components {
                 score: number;
             }[];
         };
+        NpsAnswer: {
+            score: number;
+            comment: string | null;
+            /** Format: date-time */
+            respondedAt: string;
+            /** @enum {string} */
+            source: "app" | "bot";
+            replaced: boolean;
+        };
+        NpsSummary: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            score: number | null;
+            responses: number;
+            promoters: number;
+            passives: number;
+            detractors: number;
+        };
         OpsMessage: {
             number: string;
             status: components["schemas"]["TicketStatus"];
@@ -919,6 +1027,28 @@ export interface components {
             /** Format: uri */
             profileUrl: string;
         };
+        Retention: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            cohorts: {
+                /** Format: date */
+                date: string;
+                users: number;
+                d1: number | null;
+                d7: number | null;
+                d30: number | null;
+            }[];
+            active: {
+                /** Format: date */
+                date: string;
+                dau: number;
+                wau: number;
+                mau: number;
+                stickiness: number | null;
+            }[];
+        };
         Stats: {
             range: {
                 /** Format: date-time */
@@ -1004,6 +1134,94 @@ export interface components {
                 }[];
             };
             campaigns: components["schemas"]["CampaignResults"];
+        };
+        SupportDurations: {
+            count: number;
+            average: number | null;
+            median: number | null;
+            p90: number | null;
+            withinTargetPercent: number | null;
+            targetMinutes: number | null;
+        };
+        SupportMetrics: {
+            /** Format: date */
+            from: string;
+            /** Format: date */
+            to: string;
+            tickets: number;
+            firstResponse: components["schemas"]["SupportDurations"];
+            resolution: components["schemas"]["SupportDurations"];
+            byCategory: {
+                [key: string]: {
+                    tickets: number;
+                    firstResponse: components["schemas"]["SupportDurations"];
+                    resolution: components["schemas"]["SupportDurations"];
+                };
+            };
+            byScreen: {
+                [key: string]: {
+                    tickets: number;
+                    firstResponse: components["schemas"]["SupportDurations"];
+                    resolution: components["schemas"]["SupportDurations"];
+                };
+            };
+            repeatContactRate: number | null;
+            repeatContacts: {
+                users: number;
+                repeatUsers: number;
+            };
+            csat: {
+                sent: number;
+                answered: number;
+                responseRate: number | null;
+                average: number | null;
+                satisfied: number | null;
+                distribution: {
+                    [key: string]: number;
+                };
+                byOperator: {
+                    [key: string]: {
+                        sent: number;
+                        answered: number;
+                        responseRate: number | null;
+                        average: number | null;
+                        satisfied: number | null;
+                        distribution: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+                byCategory: {
+                    [key: string]: {
+                        sent: number;
+                        answered: number;
+                        responseRate: number | null;
+                        average: number | null;
+                        satisfied: number | null;
+                        distribution: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+                byWeek: {
+                    [key: string]: {
+                        sent: number;
+                        answered: number;
+                        responseRate: number | null;
+                        average: number | null;
+                        satisfied: number | null;
+                        distribution: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+                lowRatings: number;
+                worstReasons: {
+                    reason: string;
+                    count: number;
+                    share: number;
+                }[];
+            };
         };
         Templates: {
             templates: {
@@ -1168,6 +1386,7 @@ export interface components {
                 canRate: boolean;
             };
         };
+        TicketsCsv: string;
         UserExport: {
             /** Format: date-time */
             exportedAt: string;
@@ -1187,6 +1406,13 @@ export interface components {
                 [key: string]: unknown;
             }[];
             campaignDeliveries: {
+                [key: string]: unknown;
+            }[];
+            activity: {
+                firstDay: string;
+                activeDays: string[];
+            } | null;
+            npsResponses: {
                 [key: string]: unknown;
             }[];
         };
@@ -1212,8 +1438,12 @@ export interface components {
         "Idempotent-Replayed": "true";
         /** @description On a 405: the methods the path accepts */
         Allow: string;
-        /** @description The export as a file to save: `attachment; filename="…json"` */
+        /** @description The export as a file to save: `attachment; filename="…json"` (or `…csv`) */
         "Content-Disposition": string;
+        /** @description `gzip` when the request accepted it (`Accept-Encoding`): the export compressed */
+        "Content-Encoding": "gzip";
+        /** @description The answer depends on `Accept-Encoding` */
+        Vary: string;
     };
     pathItems: never;
 }
@@ -3224,6 +3454,345 @@ export interface operations {
             };
             /** @description The body is over 64 KB */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsMetricsRetention: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cohorts and active users, one row per date */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description A bad range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsMetricsNps: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The score and its counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NpsSummary"];
+                };
+            };
+            /** @description A bad range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    postApiMeNps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    score: number;
+                    comment?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored, replacing the answer of the last 90 days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NpsAnswer"];
+                };
+            };
+            /** @description Stored */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NpsAnswer"];
+                };
+            };
+            /** @description The path, query or body is invalid (`errors` names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description X-VK-Launch-Params is missing, forged, stale or for another app */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsMetricsSupport: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The KPIs of tickets created in the range (local dates, default the last 30 days) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SupportMetrics"];
+                };
+            };
+            /** @description The path, query or body is invalid (`errors` names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsExportTicketscsv: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The CSV file (local dates, default the last 30 days) */
+            200: {
+                headers: {
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    "Content-Encoding": components["headers"]["Content-Encoding"];
+                    Vary: components["headers"]["Vary"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["TicketsCsv"];
+                };
+            };
+            /** @description The path, query or body is invalid (`errors` names each field) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An operator token, not an admin one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file would pass the 3.5 MB a function may answer (about 35 000 tickets, ten times that gzipped): narrow the range */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

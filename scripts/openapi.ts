@@ -14,9 +14,11 @@ import { routes } from '../lib/api/routes';
 export const openApiPath = 'openapi/ticket-api.json';
 export const typesPath = 'openapi/ticket-api.d.ts';
 export const gatewayTemplatePath = 'terraform/templates/api-gateway.json.tftpl';
+/** Routes that answer HTML (the dashboard): in the gateway's spec, not in the OpenAPI document. */
+const pageRoutes = routes.filter((route) => route.page);
 export const renderOpenApi = () => `${JSON.stringify(openApiDocument(routes), null, 2)}\n`;
 export const renderGatewayTemplate = () =>
-  `${JSON.stringify(gatewaySpecTemplate(openApiDocument(routes)), null, 2)}\n`;
+  `${JSON.stringify(gatewaySpecTemplate(openApiDocument(routes), pageRoutes), null, 2)}\n`;
 
 /**
  * openapi-typescript's types for the document. Its CLI in a child process: the package is ESM only,
@@ -41,7 +43,9 @@ function main(): void {
   writeFileSync(openApiPath, renderOpenApi());
   writeFileSync(typesPath, renderTypes());
   writeFileSync(gatewayTemplatePath, renderGatewayTemplate());
-  console.log(`wrote ${openApiPath} (${routes.length} operations), ${typesPath} and ${gatewayTemplatePath}`);
+  console.log(
+    `wrote ${openApiPath} (${routes.length - pageRoutes.length} operations), ${typesPath} and ${gatewayTemplatePath} (and ${pageRoutes.length} pages)`,
+  );
 }
 
 if (require.main === module) main();

@@ -30,7 +30,14 @@ function integration(functionName: string) {
   };
 }
 
-export function gatewaySpecTemplate(document: ReturnType<typeof openApiDocument>) {
+/**
+ * The spec for the document's operations, and for `pages`: routes the document leaves out because
+ * they answer HTML (lib/api/router.ts `page`), served by the ticket-api all the same.
+ */
+export function gatewaySpecTemplate(
+  document: ReturnType<typeof openApiDocument>,
+  pages: ReadonlyArray<{ method: string; path: string; summary: string }> = [],
+) {
   const paths: Record<string, Record<string, unknown>> = {
     [CALLBACK_PATH]: {
       post: {
@@ -53,6 +60,19 @@ export function gatewaySpecTemplate(document: ReturnType<typeof openApiDocument>
       'x-yc-apigateway-integration': integration(API_FUNCTION),
     };
     paths[path] = routed;
+  }
+  for (const page of pages) {
+    const method = page.method.toLowerCase();
+    paths[page.path] = {
+      ...paths[page.path],
+      [method]: {
+        summary: page.summary,
+        // `/ops` and `/ops/` would share an id: the folder's page is its `index`.
+        operationId: operationIdOf(method, page.path.endsWith('/') ? `${page.path}index` : page.path),
+        responses: { default: { description: 'The page, or a redirect to it' } },
+        'x-yc-apigateway-integration': integration(API_FUNCTION),
+      },
+    };
   }
   return {
     openapi: '3.0.0',

@@ -74,7 +74,15 @@ const HEADERS: Record<string, JsonSchema> = {
     schema: { type: 'string' },
   },
   'Content-Disposition': {
-    description: 'The export as a file to save: `attachment; filename="…json"`',
+    description: 'The export as a file to save: `attachment; filename="…json"` (or `…csv`)',
+    schema: { type: 'string' },
+  },
+  'Content-Encoding': {
+    description: '`gzip` when the request accepted it (`Accept-Encoding`): the export compressed',
+    schema: { type: 'string', enum: ['gzip'] },
+  },
+  Vary: {
+    description: 'The answer depends on `Accept-Encoding`',
     schema: { type: 'string' },
   },
 };
@@ -133,7 +141,9 @@ function responsesOf(route: Route, hasParameters: boolean) {
       ...(headers.length
         ? { headers: Object.fromEntries(headers.map((name) => [name, headerRef(name)])) }
         : {}),
-      content: { 'application/json': { schema: schemaRef(spec.schema, `${where} ${status}`) } },
+      content: {
+        [spec.contentType ?? 'application/json']: { schema: schemaRef(spec.schema, `${where} ${status}`) },
+      },
     };
   }
   responses['4XX'] = { $ref: '#/components/responses/Problem' };
@@ -238,6 +248,7 @@ function webhooksOf() {
 export function openApiDocument(routes: readonly Route[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
+    if (route.page) continue;
     const operations = paths[route.path] ?? {};
     paths[route.path] = operations;
     operations[route.method.toLowerCase()] = operationOf(route);

@@ -13,7 +13,7 @@ import { requesterSchema } from '../users/requester';
 
 /** Every schema the document names, by its component name (`#/components/schemas/<id>`). */
 export const apiComponents = z.registry<{ id: string; description?: string }>();
-const named = <T extends z.ZodType>(id: string, schema: T, description?: string): T => {
+export const named = <T extends z.ZodType>(id: string, schema: T, description?: string): T => {
   apiComponents.add(schema, { id, ...(description ? { description } : {}) });
   return schema;
 };
@@ -152,6 +152,9 @@ export const userExportSchema = named(
     events: z.array(record),
     notifications: z.array(record),
     campaignDeliveries: z.array(record),
+    /** The days they were active (a bitmap: lib/analytics/activity.ts), listed as dates. */
+    activity: z.strictObject({ firstDay: z.string(), activeDays: z.array(z.string()) }).nullable(),
+    npsResponses: z.array(record),
   }),
   'Everything held about a user (their records as stored; times in epoch milliseconds).',
 );

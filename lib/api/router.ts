@@ -53,6 +53,11 @@ export interface ResponseSpec {
   description: string;
   /** The JSON body's schema; required below 400 (the fuzzer validates every such answer against it). */
   schema?: z.ZodType;
+  /**
+   * The body's media type when it is not JSON (`text/csv` for an export): the document lists it under
+   * that type, and `schema` (a string schema) describes the text.
+   */
+  contentType?: string;
   /** Headers this answer may carry: name → what it says. */
   headers?: Record<string, string>;
 }
@@ -64,6 +69,11 @@ export interface Route<Q = unknown, B = unknown> {
   auth: Auth;
   summary: string;
   tag: 'mini app' | 'knowledge base' | 'operators' | 'admins' | 'service';
+  /**
+   * A page for a browser (the operators' dashboard), not an API operation: its answer is HTML, so it
+   * stays out of the OpenAPI document (and the fuzzer that reads it); the gateway routes it all the same.
+   */
+  page?: true;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
   /**

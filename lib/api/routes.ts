@@ -2,9 +2,12 @@ import { createApiHandler, type Route } from './router';
 import { adminRoutes } from './routes/admin';
 import { broadcastRoutes } from './routes/broadcasts';
 import { campaignRoutes } from './routes/campaigns';
+import { dashboardRoutes } from './routes/dashboard';
 import { knowledgeRoutes } from './routes/knowledge';
+import { metricsRoutes } from './routes/metrics';
 import { miniAppRoutes } from './routes/mini-app';
 import { opsRoutes } from './routes/ops';
+import { supportMetricsRoutes } from './routes/support-metrics';
 
 /**
  * The ticket-api's route table, one file per area in `routes/` (the mini app, the knowledge base,
@@ -17,6 +20,9 @@ export const routes: Route[] = [
   ...adminRoutes,
   ...broadcastRoutes,
   ...campaignRoutes,
+  ...metricsRoutes,
+  ...supportMetricsRoutes,
+  ...dashboardRoutes,
 ];
 
 /** The ticket-api's request handler over the route table above. */

@@ -12,6 +12,7 @@ import { KnowledgeFlow } from './flows/knowledge';
 import { LanguageFlow } from './flows/language';
 import { MembershipFlow } from './flows/membership';
 import { MenuFlow } from './flows/menu';
+import { NpsFlow } from './flows/nps';
 import { type IntentId, intents, typedNumber } from './intents';
 import type { ButtonPayload } from './payload';
 import { typedRatingOf } from './survey-answers';
@@ -29,6 +30,7 @@ const ANSWERING: ReadonlySet<DialogState> = new Set([
   'describing',
   'contact',
   'csat_reason',
+  'nps_comment',
   'leave_reason',
 ]);
 
@@ -56,6 +58,7 @@ export class SupportBot {
   readonly #handover: HandoverFlow;
   readonly #membership: MembershipFlow;
   readonly #intake: TicketIntakeFlow;
+  readonly #nps = new NpsFlow();
   readonly #flows: readonly Flow[];
   readonly #presses: PressHandlers;
 
@@ -72,6 +75,7 @@ export class SupportBot {
       this.#handover,
       this.#intake,
       this.#membership,
+      this.#nps,
     ];
     this.#presses = Object.assign({}, ...this.#flows.map((flow) => flow.presses));
   }
@@ -162,7 +166,11 @@ export class SupportBot {
     update: Extract<BotUpdate, { kind: 'message' | 'press' }>,
   ): Promise<Outcome> {
     const { now } = dialog.turn;
+    // Any button leaves the NPS survey's follow-up question.
+    if (update.payload) this.#nps.leave(dialog);
     // A survey's answer is never a conversation: it counts whoever is talking and whatever the step.
+    if (update.payload?.c === 'nps')
+      return this.#nps.answer(dialog, update.payload, update.kind === 'press' ? update : null);
     if (update.payload?.c === 'csat' || update.payload?.c === 'csat_why') {
       return this.deps.surveys.answer(
         dialog,
@@ -185,6 +193,13 @@ export class SupportBot {
         });
       }
       return 'silent_operator_present';
+    }
+    if (update.kind === 'message' && !update.payload) {
+      // A rating for the survey the user was just asked (CSAT, then NPS), even as their first message.
+      const rated =
+        (await this.deps.surveys.typedRating(dialog, update.text)) ??
+        (await this.#nps.typedScore(dialog, update.text));
+      if (rated) return rated;
     }
     if (dialog.isNew) {
       // A first message that asks for something ("оператор", a question, a screenshot) gets it, the
@@ -210,6 +225,7 @@ export class SupportBot {
     // A survey's button picked by its number or label: the same as pressing it.
     if (payload.c === 'csat' || payload.c === 'csat_why')
       return this.deps.surveys.answer(dialog, payload, null);
+    if (payload.c === 'nps') return this.#nps.answer(dialog, payload, null);
     const handler = this.#presses[payload.c] as
       | ((dialog: Dialog, payload: ButtonPayload) => Promise<Outcome> | Outcome)
       | undefined;
@@ -219,14 +235,12 @@ export class SupportBot {
   }
 
   /**
-   * What the user typed, in this order: a rating for the survey they were just asked; a number or
-   * a button's label (as pressing it); words that navigate ("меню", "отмена"); the answer to the
-   * step's question; a message for the ticket the dialog is about; yes, no, "оператор" and small talk
+   * What the user typed (a rating for a survey they were just asked is taken before), in this order:
+   * a number or a button's label (as pressing it); words that navigate ("меню", "отмена"); the answer
+   * to the step's question; a message for the ticket the dialog is about; yes, no, "оператор" and small talk
    * by the step; else a question for the knowledge base.
    */
   async #typed(dialog: Dialog, typed: Typed): Promise<Outcome> {
-    const rated = await this.deps.surveys.typedRating(dialog, typed.text);
-    if (rated) return rated;
     const picked = this.#pickedChoice(dialog, typed.text);
     if (picked) return this.#press(dialog, picked);
     const intent = typed.text ? intents.recognise(typed.text) : null;

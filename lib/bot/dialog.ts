@@ -52,6 +52,14 @@ export const dialogDataSchema = z.object({
       back: z.enum(['idle', 'with_operator']).optional(),
     })
     .optional(),
+  /** While waiting for the words behind an NPS score: when asked, and which answer they belong to. */
+  nps: z
+    .object({
+      since: z.number(),
+      respondedAt: z.number(),
+      back: z.enum(['idle', 'with_operator']).optional(),
+    })
+    .optional(),
 });
 export type DialogData = z.infer<typeof dialogDataSchema>;
 
@@ -66,6 +74,7 @@ export type DialogState =
   | 'with_operator'
   | 'choosing_language'
   | 'csat_reason'
+  | 'nps_comment'
   | 'leave_reason';
 
 /** A button of the bot's last message, as a typed number or label picks it. */

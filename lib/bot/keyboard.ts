@@ -41,13 +41,17 @@ const LIMITS = {
  * A VK keyboard for this client: inline where it can show inline keyboards (a normal one-time
  * keyboard otherwise, none if it shows neither), callback buttons only where `button_actions` lists
  * `callback`, text buttons otherwise (their press arrives as a message with the same payload).
+ * `placement: 'normal'` asks for the normal keyboard whatever the client (more buttons than an inline
+ * one holds: the NPS survey's eleven); none where the client shows no normal keyboard.
  */
 export function buildKeyboard(
   rows: readonly (readonly Button[])[],
   client: ClientCapabilities,
+  options: { placement?: 'auto' | 'normal' } = {},
 ): object | undefined {
-  if (!client.inline && !client.keyboard) return undefined;
-  const limits = client.inline ? LIMITS.inline : LIMITS.normal;
+  const inline = options.placement === 'normal' ? false : client.inline;
+  if (!inline && !client.keyboard) return undefined;
+  const limits = inline ? LIMITS.inline : LIMITS.normal;
   let budget = limits.total;
   const buttons = [];
   for (const row of rows.slice(0, limits.rows)) {
@@ -63,7 +67,7 @@ export function buildKeyboard(
     if (cells.length > 0) buttons.push(cells);
     if (budget <= 0) break;
   }
-  return client.inline ? { inline: true, buttons } : { one_time: true, buttons };
+  return inline ? { inline: true, buttons } : { one_time: true, buttons };
 }
 
 function truncate(label: string, max: number): string {

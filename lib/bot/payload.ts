@@ -40,6 +40,8 @@ export const buttonPayloadSchema = z.discriminatedUnion('c', [
   // A survey's answer: ticket, resolution, rating; then a low rating's reason.
   z.strictObject({ c: z.literal('csat'), t: ticketNumber, n: resolution, r: z.number().int().min(1).max(5) }),
   z.strictObject({ c: z.literal('csat_why'), t: ticketNumber, n: resolution, w: z.enum(lowRatingReasons) }),
+  // The NPS survey's answer: "how likely are you to recommend us", 0–10.
+  z.strictObject({ c: z.literal('nps'), s: z.number().int().min(0).max(10) }),
 ]);
 export type ButtonPayload = z.infer<typeof buttonPayloadSchema>;
 

@@ -53,6 +53,11 @@ export const configSections = {
      * may get a UTC day; ticket messages don't count against it.
      */
     MARKETING_MESSAGES_DAILY_CAP: positiveInt.max(10).default(1),
+    /**
+     * Users the notify-dispatcher's daily run asks the NPS question in the community chat (each at most
+     * once in 90 days; the message counts against MARKETING_MESSAGES_DAILY_CAP). 0 turns the survey off.
+     */
+    NPS_SURVEY_DAILY_LIMIT: z.coerce.number().int().min(0).max(100_000).default(200),
   }),
   storage: z.object({
     /** `grpcs://ydb.serverless.yandexcloud.net:2135/?database=/ru-central1/…` */

@@ -61,7 +61,7 @@ export function isoWeek(time: number, timezone: string): string {
  * (most frequent) first.
  */
 export function csatReport(
-  entries: Iterable<{ ticket: TicketRecord; surveys: readonly SurveyRecord[] }>,
+  entries: Iterable<{ ticket: Pick<TicketRecord, 'category'>; surveys: readonly SurveyRecord[] }>,
   timezone: string,
 ) {
   const overall = new Tally();

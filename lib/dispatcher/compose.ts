@@ -3,12 +3,14 @@ import type { Clock } from '../clock';
 import type { ConfigSection } from '../config/schema';
 import { describeError } from '../errors';
 import type { Logger } from '../log/logger';
+import { type NpsSurveyResult, runNpsSurvey } from '../nps/survey';
+import { DeferredJobs } from '../queue/deferred';
 import { MAX_DELAY_SECONDS, type MessageQueue } from '../queue/port';
 import type { Store } from '../storage/port';
 import { VkClient } from '../vk/client';
 import { serviceTokenGate } from '../vk/shared-rate-gate';
 import { type CampaignBatch, campaignBatchSchema } from './batch';
-import { runDailyDispatch } from './daily-run';
+import { type DailyRunResult, runDailyDispatch } from './daily-run';
 import type { AudienceSettings } from './decide';
 import { sendMessageBatch } from './message-sender';
 import { type BatchOutcome, sendCampaignBatch } from './sender';
@@ -22,6 +24,7 @@ export function audienceSettingsFrom(config: {
     timezone: config.runtime.APP_TIMEZONE,
     defaultQuietHours: config.runtime.DEFAULT_QUIET_HOURS,
     messagesDailyCap: config.miniApp.MARKETING_MESSAGES_DAILY_CAP,
+    npsSurveyDailyLimit: config.miniApp.NPS_SURVEY_DAILY_LIMIT,
   };
 }
 
@@ -65,9 +68,33 @@ export function createNotifyDispatcher(parts: {
 }) {
   const { queue, logger } = parts;
   const enqueue = notifyQueueWriter(queue);
+  const deferred = new DeferredJobs({ store: parts.store, queue, clock: parts.clock, logger });
+  const { settings } = parts;
+  const npsSurvey = () =>
+    runNpsSurvey({
+      store: parts.store,
+      clock: parts.clock,
+      logger,
+      settings: {
+        dailyLimit: settings.npsSurveyDailyLimit ?? 0,
+        messagesDailyCap: settings.messagesDailyCap ?? 1,
+        timezone: settings.timezone,
+        defaultQuietHours: settings.defaultQuietHours,
+      },
+      dispatch: (jobs) => deferred.dispatchCommitted(jobs),
+    });
   return {
-    runDaily: (options: { campaign?: string; pageSize?: number } = {}) =>
-      runDailyDispatch({ ...parts, enqueue, ...options }),
+    /**
+     * The daily timer: the day's campaigns, then the NPS survey (each under its own day's claim, so a
+     * re-fire is a no-op for both). A one-campaign run (ops) runs that campaign only.
+     */
+    runDaily: async (
+      options: { campaign?: string; pageSize?: number } = {},
+    ): Promise<DailyRunResult & { npsSurvey?: NpsSurveyResult }> => {
+      const result = await runDailyDispatch({ ...parts, enqueue, ...options });
+      if (options.campaign !== undefined) return result;
+      return { ...result, npsSurvey: await npsSurvey() };
+    },
 
     /** One notify queue message. A malformed one is logged and dropped (it can never succeed). */
     async handleMessage(body: string): Promise<BatchOutcome | null> {

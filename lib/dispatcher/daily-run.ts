@@ -1,29 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { Campaign } from '../campaigns/campaign';
 import type { Clock } from '../clock';
-import { DAY, MINUTE } from '../clock';
 import type { Logger } from '../log/logger';
 import { utcDay } from '../notifications/daily-cap';
 import type { Store } from '../storage/port';
 import type { CampaignBatch } from './batch';
 import type { AudienceSettings } from './decide';
 import { type PlanReport, planCampaigns } from './plan';
-
-/** A run that wrote no checkpoint for this long is taken to have died: the next timer takes over. */
-const LEASE = 3 * MINUTE;
+import { type LeasedRunState, takeRunLease } from './run-lease';
 
 /** The claim a day's run (or a one-campaign run) keeps its state in; `npm run doctor` reads it. */
 export function dispatchClaimKey(day: string, campaign?: string): string {
   return campaign ? `dispatch:${day}:${campaign}` : `dispatch:${day}`;
 }
 
-export interface RunState {
-  runId: string;
+export interface RunState extends LeasedRunState {
   campaign: string | null;
-  startedAt: number;
-  heartbeatAt: number;
   cursor: number;
-  finishedAt: number | null;
   report: PlanReport | null;
 }
 
@@ -56,52 +48,25 @@ export async function runDailyDispatch(deps: {
   const now = clock.now();
   const day = utcDay(now);
   const key = dispatchClaimKey(day, deps.campaign);
-  const runId = randomUUID();
   const campaigns = deps.campaign ? deps.campaigns.filter((c) => c.id === deps.campaign) : deps.campaigns;
   if (deps.campaign && campaigns.length === 0) throw new Error(`no campaign ${deps.campaign}`);
 
-  const save = (state: RunState, createdAt: number) => ({
-    key,
-    value: state as unknown as Record<string, unknown>,
-    createdAt,
-    expiresAt: createdAt + 30 * DAY,
-  });
-  // Idempotent: after an unknown commit the re-run finds the lease it took as its own.
-  const acquired = await store.transaction(
-    async (r): Promise<RunState | null> => {
-      const held = await r.claims.get(key, now);
-      if (held?.mine) return held.value as unknown as RunState;
-      const existing = held?.value as RunState | undefined;
-      if (existing && (existing.finishedAt !== null || now - existing.heartbeatAt < LEASE)) return null;
-      const state: RunState = {
-        runId,
-        campaign: deps.campaign ?? null,
-        startedAt: existing?.startedAt ?? now,
-        heartbeatAt: now,
-        cursor: existing?.cursor ?? 0,
-        finishedAt: null,
-        report: null,
-      };
-      if (existing) await r.claims.put(save(state, now));
-      else if ((await r.claims.take(save(state, now))) === 'held') return null;
-      return state;
-    },
-    { idempotent: true },
-  );
-  if (!acquired) {
+  const lease = await takeRunLease<RunState>({ store, clock }, key, ({ runId, now, existing }) => ({
+    runId,
+    campaign: deps.campaign ?? null,
+    startedAt: existing?.startedAt ?? now,
+    heartbeatAt: now,
+    cursor: existing?.cursor ?? 0,
+    finishedAt: null,
+    report: null,
+  }));
+  if (!lease) {
     logger.info('daily dispatch already ran or is running', { day, key });
     return { day, started: false };
   }
+  const acquired = lease.state;
   if (acquired.cursor > 0) logger.warn('daily dispatch resumed', { day, key, afterUserId: acquired.cursor });
-
-  /** Records progress; false if another run took the lease meanwhile (this one then stops). */
-  const checkpoint = (state: Partial<RunState>) =>
-    store.transaction(async (r) => {
-      const current = (await r.claims.get(key, clock.now()))?.value as RunState | undefined;
-      if (!current || current.runId !== runId) return false;
-      await r.claims.put(save({ ...current, ...state, heartbeatAt: clock.now() }, current.startedAt));
-      return true;
-    });
+  const { checkpoint } = lease;
   const report = await planCampaigns(
     { store, clock, settings: deps.settings, enqueue: deps.enqueue },
     {

@@ -25,6 +25,8 @@ export interface AudienceSettings {
    * (MARKETING_MESSAGES_DAILY_CAP); 1 when left out, as the config's default.
    */
   messagesDailyCap?: number;
+  /** Users the daily run asks the NPS question (NPS_SURVEY_DAILY_LIMIT, lib/nps/survey.ts); 0 or left out: none. */
+  npsSurveyDailyLimit?: number;
 }
 
 /** Everything the decision needs about one user, loaded a page of users at a time. */

@@ -55,6 +55,15 @@ export const catalog = {
     'csat.alert':
       '⚠️ Низкая оценка: {rating}\nОбращение: {number} ({category})\nОператор: {operator}\nПричина: {reason}\nДиалог: {link}',
     'csat.alert.no_reason': 'не указана',
+    'nps.ask': 'Насколько вероятно, что вы порекомендуете нас друзьям? Оцените от 0 до 10.',
+    'nps.typed': 'Ответьте цифрой от 0 (точно нет) до 10 (обязательно порекомендую).',
+    'nps.thanks': 'Спасибо за оценку!',
+    'nps.rated': 'Спасибо за оценку: {score}',
+    'nps.changed': 'Оценка изменена: {score}. Спасибо!',
+    'nps.comment.improve': 'Что нам стоит улучшить? Напишите одним сообщением.',
+    'nps.comment.like': 'Что вам нравится больше всего? Напишите одним сообщением.',
+    'nps.comment.thanks': 'Спасибо, что поделились! Мы читаем каждый ответ.',
+    'nps.closed': 'Этот опрос уже закрыт — спасибо!',
 
     'greeting.morning': 'Доброе утро',
     'greeting.day': 'Добрый день',
@@ -261,6 +270,15 @@ export const catalog = {
     'csat.alert':
       '⚠️ Low rating: {rating}\nTicket: {number} ({category})\nOperator: {operator}\nReason: {reason}\nDialog: {link}',
     'csat.alert.no_reason': 'not given',
+    'nps.ask': 'How likely are you to recommend us to a friend? Rate from 0 to 10.',
+    'nps.typed': 'Reply with a number from 0 (not at all likely) to 10 (extremely likely).',
+    'nps.thanks': 'Thank you for the rating!',
+    'nps.rated': 'Thank you for your rating: {score}',
+    'nps.changed': 'Rating changed to {score}. Thank you!',
+    'nps.comment.improve': 'What should we improve? Please write it in one message.',
+    'nps.comment.like': 'What do you like most? Please write it in one message.',
+    'nps.comment.thanks': 'Thank you for sharing! We read every answer.',
+    'nps.closed': 'This survey is closed — thank you!',
 
     'greeting.morning': 'Good morning',
     'greeting.day': 'Good afternoon',

@@ -155,6 +155,11 @@ export class BusinessHours {
     }
   }
 
+  /** The working periods `[open, close)` as instants, from the one holding `from` on (a year ahead at most). */
+  *periodsFrom(from: number): Generator<[number, number]> {
+    yield* this.#periods(from);
+  }
+
   isOpen(time: number): boolean {
     for (const [open] of this.#periods(time)) return open <= time;
     return false;

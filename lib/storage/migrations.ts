@@ -22,6 +22,7 @@ export const migrationHistory = [
   { version: 12, name: 'user_timezone_delivery_goals' },
   { version: 13, name: 'journey_runs_variant_goal' },
   { version: 14, name: 'campaign_deliveries_channel' },
+  { version: 15, name: 'user_activity_nps' },
 ] as const;
 
 export type MigrationVersion = (typeof migrationHistory)[number]['version'];

@@ -1,4 +1,5 @@
 import { AppError } from '../errors';
+import type { ActivityRepository, NpsRepository } from './port-analytics';
 import type {
   BroadcastRepository,
   JourneyRunRepository,
@@ -494,6 +495,7 @@ export interface CounterRepository {
   next(name: string): Promise<number>;
 }
 
+export type * from './port-analytics';
 export type * from './port-engagement';
 
 /** Everything a transaction can reach. */
@@ -514,6 +516,8 @@ export interface Repositories {
   journeys: JourneyRunRepository;
   broadcasts: BroadcastRepository;
   messageSubscriptions: MessageSubscriptionRepository;
+  activity: ActivityRepository;
+  nps: NpsRepository;
 }
 
 export interface TransactionOptions {
@@ -574,4 +578,7 @@ export const tableNames = [
   'journey_runs',
   'broadcasts',
   'message_subscriptions',
+  'user_activity',
+  'nps_responses',
+  'nps_surveys',
 ] as const;

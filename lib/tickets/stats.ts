@@ -30,7 +30,7 @@ export function statsRange(
 /** Scanning stops here; the answer says so (`truncated`) rather than hold an unbounded range. */
 const MAX_TICKETS = 20_000;
 
-export function percentile(sorted: readonly number[], p: number): number | null {
+export function percentile(sorted: ArrayLike<number>, p: number): number | null {
   if (sorted.length === 0) return null;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[index] ?? null;
@@ -43,6 +43,24 @@ function summary(values: number[]) {
     count: sorted.length,
     medianMinutes: round(percentile(sorted, 50)),
     p90Minutes: round(percentile(sorted, 90)),
+  };
+}
+
+/**
+ * A ticket's first response and resolution times in business ms, null while it has none: first
+ * response from its SLA clock, resolution to its last `resolvedAt`. What the stats and the support
+ * KPIs (lib/analytics/support-kpis.ts) both measure.
+ */
+export function ticketTimes(
+  ticket: TicketRecord,
+  hours: Pick<BusinessHours, 'businessTimeBetween'>,
+): { firstResponse: number | null; resolution: number | null } {
+  const respondedAt = slaOf(ticket)?.firstRespondedAt;
+  const resolvedAt = ticket.details.resolvedAt;
+  return {
+    firstResponse: respondedAt ? hours.businessTimeBetween(ticket.createdAt, respondedAt) : null,
+    resolution:
+      typeof resolvedAt === 'number' ? hours.businessTimeBetween(ticket.createdAt, resolvedAt) : null,
   };
 }
 
@@ -87,11 +105,9 @@ export async function computeStats(
     increment(byStatus, ticket.status);
     increment(byScreen, typeof ticket.details.screen === 'string' ? ticket.details.screen : '(none)');
     const sla = slaOf(ticket);
-    if (sla?.firstRespondedAt)
-      firstResponse.push(range.hours.businessTimeBetween(ticket.createdAt, sla.firstRespondedAt));
-    if (typeof ticket.details.resolvedAt === 'number') {
-      resolution.push(range.hours.businessTimeBetween(ticket.createdAt, ticket.details.resolvedAt));
-    }
+    const times = ticketTimes(ticket, range.hours);
+    if (times.firstResponse !== null) firstResponse.push(times.firstResponse);
+    if (times.resolution !== null) resolution.push(times.resolution);
     if (sla?.breachedAt.firstResponse !== undefined) breaches.firstResponse++;
     if (sla?.breachedAt.resolution !== undefined) breaches.resolution++;
     surveys.push({ ticket, surveys: await repositories.surveys.listByTicket(ticket.ticketId) });

@@ -1,3 +1,4 @@
+import { activeDaysOf, dateOfDay } from '../analytics/activity';
 import type { LaunchIdentity } from '../api/launch-params';
 import type { Repositories, TicketRecord, UserRecord } from '../storage/port';
 import { anonymiseTicket } from '../tickets/anonymise';
@@ -81,14 +82,17 @@ export async function allTicketsOf(repositories: Repositories, userId: number): 
 
 /** Everything held about a user, as the export endpoint returns it. */
 export async function exportUserData(repositories: Repositories, userId: number, now: number) {
-  const [user, dialog, tickets, events, notifications, campaignDeliveries] = await Promise.all([
-    repositories.users.get(userId),
-    repositories.dialogs.get(userId),
-    allTicketsOf(repositories, userId),
-    repositories.events.listByUser(userId, { since: 0, until: now + 1, limit: 100_000 }),
-    repositories.notifications.listByUser(userId, 10_000),
-    repositories.deliveries.listByUser(userId, '0000-00-00'),
-  ]);
+  const [user, dialog, tickets, events, notifications, campaignDeliveries, activity, npsResponses] =
+    await Promise.all([
+      repositories.users.get(userId),
+      repositories.dialogs.get(userId),
+      allTicketsOf(repositories, userId),
+      repositories.events.listByUser(userId, { since: 0, until: now + 1, limit: 100_000 }),
+      repositories.notifications.listByUser(userId, 10_000),
+      repositories.deliveries.listByUser(userId, '0000-00-00'),
+      repositories.activity.get(userId),
+      repositories.nps.listByUser(userId, 1000),
+    ]);
   const ticketData = await Promise.all(
     tickets.map(async (ticket) => ({
       ...ticket,
@@ -105,6 +109,11 @@ export async function exportUserData(repositories: Repositories, userId: number,
     events,
     notifications,
     campaignDeliveries,
+    activity: activity && {
+      firstDay: dateOfDay(activity.firstDay),
+      activeDays: activeDaysOf(activity).map(dateOfDay),
+    },
+    npsResponses,
   };
 }
 
@@ -128,6 +137,8 @@ export async function eraseUser(
   await repositories.deliveries.deleteByUser(userId);
   await repositories.messageSubscriptions.deleteByUser(userId);
   await repositories.journeys.deleteByUser(userId);
+  await repositories.activity.deleteByUser(userId);
+  await repositories.nps.deleteByUser(userId);
   // Ticket updates still waiting for them: nobody to tell now (a claim can't be deleted, only emptied).
   await repositories.claims.put({ key: userUpdatesKey(userId), value: {}, createdAt: now, expiresAt: now });
   return { tickets: tickets.length };

@@ -8,6 +8,7 @@ import { knowledgeBase } from '../../lib/kb/articles';
 import { createLogger } from '../../lib/log/logger';
 import { DeferredJobs } from '../../lib/queue/deferred';
 import { EmbeddedQueue } from '../../lib/queue/embedded';
+import type { Store } from '../../lib/storage/port';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { ticketServiceSettings } from '../../lib/tickets/compose';
 import { TicketService } from '../../lib/tickets/service';
@@ -21,12 +22,14 @@ export const BENCH_APP_ID = 51000001;
  * sockets: the figures are the handler's own cost). The support section's defaults, as a
  * deployment without overrides has them.
  */
-export function inProcessApi(name: string) {
+export function inProcessApi(name: string, options: { wrapStore?: (store: SqliteStore) => Store } = {}) {
   const dir = mkdtempSync(join(tmpdir(), `bench-${name}-`));
-  const store = new SqliteStore(join(dir, 'bench.sqlite'));
+  const sqlite = new SqliteStore(join(dir, 'bench.sqlite'));
+  // What the handler and the ticket service see: the store, or a bench's wrapper around it.
+  const store = options.wrapStore?.(sqlite) ?? sqlite;
   const clock = new OffsetClock();
   const logger = createLogger({ level: 'error' });
-  const queue = new EmbeddedQueue(store, { clock });
+  const queue = new EmbeddedQueue(sqlite, { clock });
   const deferred = new DeferredJobs({ store, queue, clock, logger });
   const settings = ticketServiceSettings(loadConfig({}, ['support', 'csat', 'runtime']));
   const tickets = new TicketService({
@@ -50,7 +53,7 @@ export function inProcessApi(name: string) {
       operators: [],
     },
   };
-  return { dir, store, queue, deps };
+  return { dir, store: sqlite, queue, deps };
 }
 
 /** Launch params as VK signs them for the bench's app, signed now. */

@@ -19,7 +19,9 @@ export async function serveLocally(
     readRequest(incoming, `local-${++requestCounter}`)
       .then(route)
       .then((result) => {
-        outgoing.writeHead(result.statusCode, result.headers).end(result.body ?? '');
+        // API Gateway decodes a base64 answer (a gzipped export) before it goes out; so does this.
+        const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? '');
+        outgoing.writeHead(result.statusCode, result.headers).end(body);
       })
       .catch((error: unknown) => {
         logger.error('local request failed', { error: describeError(error) });

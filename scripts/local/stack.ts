@@ -300,7 +300,8 @@ export async function startLocalStack(
         callbacksInFlight--;
       }
     }
-    if (request.path.startsWith('/api/')) {
+    // The ticket-api: the API, and the operators' dashboard page at /ops/ (lib/api/routes/dashboard.ts).
+    if (request.path.startsWith('/api/') || request.path === '/ops' || request.path.startsWith('/ops/')) {
       return handleApiRequest(request, {
         store,
         logger: requestLogger.child({ fn: 'ticket-api' }),

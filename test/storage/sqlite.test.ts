@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { describeStoreContract } from './contract';
+import { describeAnalyticsContract } from './contract-analytics';
 import { describeEngagementContract } from './contract-engagement';
 
 describeStoreContract('SQLite (in memory)', async () => new SqliteStore(':memory:'));
 describeEngagementContract('SQLite (in memory)', async () => new SqliteStore(':memory:'));
+describeAnalyticsContract('SQLite (in memory)', async () => new SqliteStore(':memory:'));
 
 describe('SQLite store specifics', () => {
   it('refuses a store call nested inside a transaction instead of deadlocking', async () => {

@@ -4,6 +4,7 @@ import { ydbCredentials } from '../../lib/storage/ydb/credentials';
 import { migrateYdb } from '../../lib/storage/ydb/migrate';
 import { YdbStore } from '../../lib/storage/ydb/store';
 import { describeStoreContract } from './contract';
+import { describeAnalyticsContract } from './contract-analytics';
 import { describeEngagementContract } from './contract-engagement';
 
 /**
@@ -26,6 +27,7 @@ if (configured) {
   };
   describeStoreContract('YDB', openYdb);
   describeEngagementContract('YDB', openYdb);
+  describeAnalyticsContract('YDB', openYdb);
 } else {
   // Reason for the skip: no YDB can run on these machines (no Docker engine, no binaries), so the
   // shared contract runs against YDB only where YDB_CONNECTION_STRING names one; the name says so.

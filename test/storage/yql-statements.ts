@@ -406,6 +406,34 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
     run: (r) => r.messageSubscriptions.listByKey('promo', { afterUserId: 0, limit: 100 }),
   },
   { method: 'messageSubscriptions.deleteByUser', run: (r) => r.messageSubscriptions.deleteByUser(42) },
+  { method: 'activity.get', run: (r) => r.activity.get(42) },
+  {
+    method: 'activity.put',
+    run: (r) =>
+      r.activity.put({ userId: 42, firstDay: 20_400, lastDay: 20_407, activeDays: 'gQ==', updatedAt: t0 }),
+  },
+  { method: 'activity.listActiveSince', run: (r) => r.activity.listActiveSince(20_400, { limit: 2000 }) },
+  {
+    method: 'activity.listActiveSince (after)',
+    run: (r) => r.activity.listActiveSince(20_400, { after: { lastDay: 20_401, userId: 42 }, limit: 2000 }),
+  },
+  { method: 'activity.deleteByUser', run: (r) => r.activity.deleteByUser(42) },
+  {
+    method: 'nps.put',
+    run: (r) => r.nps.put({ userId: 42, respondedAt: t0, score: 9, comment: 'Удобно', source: 'app' }),
+  },
+  { method: 'nps.latestByUser', run: (r) => r.nps.latestByUser(42) },
+  { method: 'nps.listByUser', run: (r) => r.nps.listByUser(42, 1000) },
+  { method: 'nps.delete', run: (r) => r.nps.delete(42, t0) },
+  { method: 'nps.listBetween', run: (r) => r.nps.listBetween({ since: t0, until: t0 + 1, limit: 1000 }) },
+  {
+    method: 'nps.listBetween (after)',
+    run: (r) =>
+      r.nps.listBetween({ since: t0, until: t0 + 1, after: { respondedAt: t0, userId: 42 }, limit: 1000 }),
+  },
+  { method: 'nps.askedAt', run: (r) => r.nps.askedAt(42) },
+  { method: 'nps.markAsked', run: (r) => r.nps.markAsked(42, t0) },
+  { method: 'nps.deleteByUser', run: (r) => r.nps.deleteByUser(42) },
 ];
 
 /** Statements that answer with no rows, recorded as they would be sent. */

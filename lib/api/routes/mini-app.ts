@@ -1,3 +1,4 @@
+import { recordActivity } from '../../analytics/activity';
 import { DAY, MINUTE } from '../../clock';
 import { recordRating } from '../../csat/survey';
 import { recordCampaignResponses } from '../../dispatcher/responses';
@@ -265,6 +266,14 @@ export const miniAppRoutes: Route[] = [
         // A user who only ever sends events is still a user: registered with their launch consent.
         await ensureAppUser(repositories, user, now);
         const count = await repositories.events.append(events);
+        // The user's daily activity record (retention, DAU/MAU): written on a day's first event only.
+        await recordActivity(
+          repositories,
+          user.userId,
+          events.map((event) => event.occurredAt),
+          deps.tickets.settings.hours.timezone,
+          now,
+        );
         // Opens and returns of campaigns this user was in (the A/B results).
         await recordCampaignResponses(repositories, user.userId, events);
         // Goals of journeys this user is in (their results), before the batch's own starts and exits.

@@ -337,6 +337,33 @@ CREATE INDEX IF NOT EXISTS message_subscriptions_by_user ON message_subscription
     // A campaign delivery's channel (notification or message); rows from before read as notifications.
     apply: (db) => addColumn(db, 'campaign_deliveries', 'channel', 'TEXT'),
   },
+  {
+    version: 15,
+    // Each user's daily activity record (retention, DAU/WAU/MAU), NPS answers and the survey's asks.
+    apply: (db) =>
+      db.exec(`
+CREATE TABLE IF NOT EXISTS user_activity (
+  user_id INTEGER PRIMARY KEY,
+  first_day INTEGER NOT NULL,
+  last_day INTEGER NOT NULL,
+  active_days TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS user_activity_by_last_day ON user_activity (last_day, user_id);
+CREATE TABLE IF NOT EXISTS nps_responses (
+  user_id INTEGER NOT NULL,
+  responded_at INTEGER NOT NULL,
+  score INTEGER NOT NULL,
+  comment TEXT,
+  source TEXT NOT NULL,
+  PRIMARY KEY (user_id, responded_at)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS nps_responses_by_time ON nps_responses (responded_at, user_id);
+CREATE TABLE IF NOT EXISTS nps_surveys (
+  user_id INTEGER PRIMARY KEY,
+  asked_at INTEGER NOT NULL
+);`),
+  },
 ];
 
 /** Applies the steps the file has not had, each in a transaction with its record. */

@@ -5,6 +5,7 @@ import type { Repositories, Store, TransactionOptions } from '../port';
 import { newTransactionOwner } from '../port';
 import { GroupCommitLane, LOCK_TIMEOUT_MS } from './group-commit';
 import { migrateSqlite } from './migrations';
+import { sqliteActivity, sqliteNps } from './repositories/analytics';
 import { sqliteAudit } from './repositories/audit';
 import { sqliteBroadcasts, sqliteMessageSubscriptions } from './repositories/broadcasts';
 import { sqliteClaims } from './repositories/claims';
@@ -137,5 +138,7 @@ function createRepositories(db: Database.Database, owner: () => string): Reposit
     journeys: sqliteJourneys(sql),
     broadcasts: sqliteBroadcasts(sql),
     messageSubscriptions: sqliteMessageSubscriptions(sql),
+    activity: sqliteActivity(sql),
+    nps: sqliteNps(sql),
   };
 }

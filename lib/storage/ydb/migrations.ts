@@ -325,4 +325,34 @@ export const ydbMigrations: readonly YdbMigrationStep[] = [
     // A campaign delivery's channel (notification or message); rows from before read as notifications.
     statements: ['ALTER TABLE campaign_deliveries ADD COLUMN channel Utf8'],
   },
+  {
+    version: 15,
+    // Each user's daily activity record (retention, DAU/WAU/MAU), NPS answers and the survey's asks.
+    statements: [
+      `CREATE TABLE IF NOT EXISTS user_activity (
+        user_id Int64 NOT NULL,
+        first_day Int32 NOT NULL,
+        last_day Int32 NOT NULL,
+        active_days Utf8 NOT NULL,
+        updated_at Timestamp NOT NULL,
+        PRIMARY KEY (user_id),
+        INDEX user_activity_by_last_day GLOBAL SYNC ON (last_day, user_id)
+          COVER (first_day, active_days, updated_at)
+      )`,
+      `CREATE TABLE IF NOT EXISTS nps_responses (
+        user_id Int64 NOT NULL,
+        responded_at Timestamp NOT NULL,
+        score Int32 NOT NULL,
+        comment Utf8,
+        source Utf8 NOT NULL,
+        PRIMARY KEY (user_id, responded_at),
+        INDEX nps_responses_by_time GLOBAL SYNC ON (responded_at, user_id) COVER (score, comment, source)
+      )`,
+      `CREATE TABLE IF NOT EXISTS nps_surveys (
+        user_id Int64 NOT NULL,
+        asked_at Timestamp NOT NULL,
+        PRIMARY KEY (user_id)
+      )`,
+    ],
+  },
 ];

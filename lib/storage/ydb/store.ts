@@ -2,6 +2,7 @@ import type { CredentialsProvider } from '@ydbjs/auth';
 import { Driver } from '@ydbjs/core';
 import type { Repositories, Store, TransactionOptions } from '../port';
 import { newTransactionOwner } from '../port';
+import { ydbActivity, ydbNps } from './repositories/analytics';
 import { ydbAudit } from './repositories/audit';
 import { ydbBroadcasts, ydbMessageSubscriptions } from './repositories/broadcasts';
 import { ydbClaims } from './repositories/claims';
@@ -147,5 +148,7 @@ export function createRepositories(sql: Sql, owner: string): Repositories {
     journeys: ydbJourneys(sql),
     broadcasts: ydbBroadcasts(sql),
     messageSubscriptions: ydbMessageSubscriptions(sql),
+    activity: ydbActivity(sql),
+    nps: ydbNps(sql),
   };
 }

@@ -117,14 +117,14 @@ export function sqliteTickets(sql: SqliteStatements): TicketRepository {
     },
     async listCreatedBetween({ since, until, limit, after }) {
       const rows = after
-        ? all(
-            `SELECT * FROM tickets WHERE created_at < ?
-               AND (created_at > ? OR (created_at = ? AND ticket_id > ?))
+        ? // A row value, not `a > ? OR (a = ? AND b > ?)`: SQLite seeks the index to the cursor with
+          // it, where the OR read every later row and sorted them, for each page.
+          all(
+            `SELECT * FROM tickets WHERE (created_at, ticket_id) > (?, ?) AND created_at < ?
              ORDER BY created_at, ticket_id LIMIT ?`,
-            until,
-            after.createdAt,
             after.createdAt,
             after.ticketId,
+            until,
             limit,
           )
         : all(
