@@ -60,6 +60,7 @@ export type NpsSkipReason =
   | 'answered_recently'
   | 'quiet_hours'
   | 'with_operator'
+  | 'campaign_message_today'
   | 'daily_cap';
 
 export interface NpsSurveyReport {
@@ -89,6 +90,11 @@ export interface NpsCandidate {
   askedAt: number | null;
   latest: NpsResponseRecord | null;
   dialog: DialogRecord | null;
+  /**
+   * A daily campaign's community message is planned for (or went to) them today: it claims the day's
+   * marketing message when it is sent, later than the survey would, so the survey leaves them the day.
+   */
+  campaignMessageToday?: boolean;
 }
 
 /**
@@ -108,6 +114,7 @@ export function npsSurveyProblem(
   if (quietHoursEnd(quiet, now, user.timezone ?? settings.timezone) !== null) return 'quiet_hours';
   const silentUntil = candidate.dialog?.operatorSilentUntil ?? null;
   if (silentUntil !== null && silentUntil > now) return 'with_operator';
+  if (candidate.campaignMessageToday) return 'campaign_message_today';
   return null;
 }
 
@@ -139,12 +146,21 @@ export function npsSurveyMessage(
   return keyboard ? { text: ask, keyboard } : { text: `${ask}\n\n${render(language, 'nps.typed')}` };
 }
 
-async function loadCandidate(repositories: Repositories, userId: number): Promise<NpsCandidate> {
+/** Campaign deliveries that mean a community message today (the control group gets none). */
+const MESSAGE_ON_ITS_WAY: ReadonlySet<string> = new Set(['planned', 'claimed', 'sent']);
+
+async function loadCandidate(repositories: Repositories, userId: number, now: number): Promise<NpsCandidate> {
+  const today = utcDay(now);
+  const deliveries = await repositories.deliveries.listByUser(userId, today);
   return {
     user: await repositories.users.get(userId),
     askedAt: await repositories.nps.askedAt(userId),
     latest: await repositories.nps.latestByUser(userId),
     dialog: await repositories.dialogs.get(userId),
+    campaignMessageToday: deliveries.some(
+      (delivery) =>
+        delivery.day === today && delivery.channel === 'message' && MESSAGE_ON_ITS_WAY.has(delivery.status),
+    ),
   };
 }
 
@@ -173,7 +189,7 @@ export async function askNps(
   settings: NpsSurveySettings,
 ): Promise<Asking> {
   const jobId = npsSurveyJobId(userId, utcDay(now));
-  const candidate = await loadCandidate(repositories, userId);
+  const candidate = await loadCandidate(repositories, userId, now);
   const { user, dialog } = candidate;
   const problem = npsSurveyProblem(candidate, now, settings);
   if (askedToday(candidate, problem, now) && (await repositories.jobs.get(jobId)))
@@ -241,7 +257,7 @@ export async function runNpsSurvey(deps: {
     const precheck = await store.read(async (r) => {
       const problems = new Map<number, NpsSkipReason>();
       for (const { userId } of page) {
-        const candidate = await loadCandidate(r, userId);
+        const candidate = await loadCandidate(r, userId, pageNow);
         const problem = npsSurveyProblem(candidate, pageNow, settings);
         if (problem && !askedToday(candidate, problem, pageNow)) problems.set(userId, problem);
       }

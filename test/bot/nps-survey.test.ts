@@ -89,7 +89,8 @@ describe('the NPS survey in the community chat', () => {
     const answeredInApp = 7004;
     const inactive = 7005;
     const capSpent = 7006;
-    for (const userId of [asked, notAllowing, askedLastMonth, answeredInApp, capSpent])
+    const mailedToday = 7007;
+    for (const userId of [asked, notAllowing, askedLastMonth, answeredInApp, capSpent, mailedToday])
       await activeInApp(userId);
     // Last seen 40 days ago (older than the API takes events): its activity record directly.
     const fortyDaysAgo = dayOf(bot.clock.now(), 'Europe/Moscow') - 40;
@@ -97,13 +98,33 @@ describe('the NPS survey in the community chat', () => {
       r.activity.put(markActive(null, inactive, [fortyDaysAgo], bot.clock.now())!),
     );
     // Writing to the community allows its messages.
-    for (const userId of [asked, askedLastMonth, answeredInApp, inactive, capSpent])
+    for (const userId of [asked, askedLastMonth, answeredInApp, inactive, capSpent, mailedToday])
       await bot.says(userId, 'привет');
     const now = bot.clock.now();
     await bot.store.transaction(async (r) => {
       await r.nps.markAsked(askedLastMonth, now - 30 * DAY);
       // Today's marketing message went to a journey already.
       await claimMarketingMessage(r, capSpent, now, 1, 'journey:welcome:7006:run:0');
+      // Today's plan has a daily campaign's community message for them, sent later than the survey
+      // would go: the survey leaves them the day's marketing message.
+      await r.deliveries.plan({
+        userId: mailedToday,
+        campaign: 'digest',
+        day: DAY_OF_RUN,
+        variant: 'a',
+        status: 'planned',
+        detail: null,
+        text: 'Новое за неделю',
+        channel: 'message',
+        slot: null,
+        sendKey: null,
+        plannedAt: now,
+        claimedAt: null,
+        openedAt: null,
+        returnedAt: null,
+        goalAt: null,
+        updatedAt: now,
+      });
     });
     const answer = await bot.api('POST', '/api/me/nps', { user: answeredInApp, body: { score: 8 } });
     expect(answer.status).toBe(201);
@@ -116,9 +137,10 @@ describe('the NPS survey in the community chat', () => {
       asked_recently: 1,
       answered_recently: 1,
       daily_cap: 1,
+      campaign_message_today: 1,
     });
     expect(surveysTo(asked)).toHaveLength(1);
-    for (const userId of [notAllowing, askedLastMonth, answeredInApp, inactive, capSpent])
+    for (const userId of [notAllowing, askedLastMonth, answeredInApp, inactive, capSpent, mailedToday])
       expect(surveysTo(userId)).toEqual([]);
     expect(await askedAt(asked)).toBe(bot.clock.now());
     // Skipped for the cap: not marked asked, so a later day asks them.
