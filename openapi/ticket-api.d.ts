@@ -848,10 +848,6 @@ export interface components {
             replaced: boolean;
         };
         NpsSummary: {
-            /** Format: date */
-            from: string;
-            /** Format: date */
-            to: string;
             score: number | null;
             responses: number;
             promoters: number;
@@ -1028,10 +1024,6 @@ export interface components {
             profileUrl: string;
         };
         Retention: {
-            /** Format: date */
-            from: string;
-            /** Format: date */
-            to: string;
             cohorts: {
                 /** Format: date */
                 date: string;

@@ -8,8 +8,6 @@ const share = z.number().min(0).max(1);
 export const retentionSchema = named(
   'Retention',
   z.strictObject({
-    from: z.iso.date(),
-    to: z.iso.date(),
     cohorts: z.array(
       z.strictObject({
         /** The local date (the community's timezone) of the cohort's users' first event. */
@@ -40,8 +38,6 @@ export const retentionSchema = named(
 export const npsSummarySchema = named(
   'NpsSummary',
   z.strictObject({
-    from: z.iso.date(),
-    to: z.iso.date(),
     /** % promoters (9–10) − % detractors (0–6), rounded; null without answers. */
     score: z.number().int().min(-100).max(100).nullable(),
     responses: z.number().int().min(0),

@@ -59,7 +59,7 @@ export const metricsRoutes: Route[] = [
       const result = await deps.store.read((repositories) =>
         retentionBetween(repositories, { fromDay, toDay, today }),
       );
-      return jsonOf(retentionSchema, 200, { from: dateOfDay(fromDay), to: dateOfDay(toDay), ...result });
+      return jsonOf(retentionSchema, 200, result);
     },
   }),
   route({
@@ -80,7 +80,7 @@ export const metricsRoutes: Route[] = [
       const range = statsRange({ from, to }, deps.clock.now(), timezone);
       if (!range) throw rangeError();
       const summary = await deps.store.read((repositories) => npsBetween(repositories, range));
-      return jsonOf(npsSummarySchema, 200, { from, to, ...summary });
+      return jsonOf(npsSummarySchema, 200, summary);
     },
   }),
   route({
