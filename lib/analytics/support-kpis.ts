@@ -279,11 +279,23 @@ export function timelineFor(
 }
 
 /**
- * A ticket's CSAT surveys: only a resolution schedules one (lib/csat/survey.ts), so a ticket never
- * resolved has none and costs no read.
+ * The CSAT surveys of a page of tickets, by ticket, in one read: only a resolution schedules one
+ * (lib/csat/survey.ts), so tickets never resolved are not asked about.
  */
-export async function surveysOf(repositories: Repositories, ticket: TicketRecord): Promise<SurveyRecord[]> {
-  return currentResolution(ticket) >= 1 ? repositories.surveys.listByTicket(ticket.ticketId) : [];
+export async function surveysOfPage(
+  repositories: Repositories,
+  tickets: readonly TicketRecord[],
+): Promise<Map<string, SurveyRecord[]>> {
+  const resolved = tickets
+    .filter((ticket) => currentResolution(ticket) >= 1)
+    .map((ticket) => ticket.ticketId);
+  const byTicket = new Map<string, SurveyRecord[]>();
+  for (const survey of await repositories.surveys.listByTickets(resolved)) {
+    const list = byTicket.get(survey.ticketId) ?? [];
+    list.push(survey);
+    byTicket.set(survey.ticketId, list);
+  }
+  return byTicket;
 }
 
 /**
@@ -309,10 +321,11 @@ export async function supportKpis(
   // CSAT keeps each rated ticket's category and its surveys: bounded by the resolved tickets.
   const rated: Array<{ ticket: Pick<TicketRecord, 'category'>; surveys: SurveyRecord[] }> = [];
   await forEachTicketPage(store, range, async (tickets, repositories) => {
+    const surveys = await surveysOfPage(repositories, tickets);
     for (const ticket of tickets) {
       tally.add(kpiFactsOf(ticket, measure, now));
-      const surveys = await surveysOf(repositories, ticket);
-      if (surveys.length > 0) rated.push({ ticket: { category: ticket.category }, surveys });
+      const own = surveys.get(ticket.ticketId);
+      if (own) rated.push({ ticket: { category: ticket.category }, surveys: own });
     }
   });
   return { ...tally.figures(), csat: csatReport(rated, settings.hours.timezone) };

@@ -3,7 +3,13 @@ import type { BusinessHours } from '../schedule/business-hours';
 import type { Store, SurveyRecord, TicketRecord } from '../storage/port';
 import type { SupportSettings } from '../support/settings';
 import { priorityOf } from '../tickets/priority';
-import { forEachTicketPage, kpiFactsOf, surveysOf, type TicketKpiFacts, timelineFor } from './support-kpis';
+import {
+  forEachTicketPage,
+  kpiFactsOf,
+  surveysOfPage,
+  type TicketKpiFacts,
+  timelineFor,
+} from './support-kpis';
 
 /**
  * The admins' ticket export as CSV (RFC 4180): a header row, then one row per ticket. Lines end
@@ -131,8 +137,9 @@ export async function ticketsCsv(
   let bytes = escapedBytes(ticketCsvHeader);
   await forEachTicketPage(store, range, async (tickets, repositories) => {
     let page = '';
+    const surveys = await surveysOfPage(repositories, tickets);
     for (const ticket of tickets)
-      page += ticketCsvRow(ticket, await surveysOf(repositories, ticket), measure, now);
+      page += ticketCsvRow(ticket, surveys.get(ticket.ticketId) ?? [], measure, now);
     bytes += escapedBytes(page);
     chunks.push(page);
     return bytes <= limitBytes;

@@ -373,6 +373,11 @@ export interface SurveyRepository {
   get(surveyId: string): Promise<SurveyRecord | null>;
   update(survey: SurveyRecord): Promise<void>;
   listByTicket(ticketId: string): Promise<SurveyRecord[]>;
+  /**
+   * The surveys of several tickets in one read (a report's page: up to 500 ids), each ticket's
+   * oldest first, tickets in no particular order.
+   */
+  listByTickets(ticketIds: readonly string[]): Promise<SurveyRecord[]>;
 }
 
 export interface ClaimRecord {

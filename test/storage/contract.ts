@@ -599,6 +599,20 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           survey.surveyId,
           second.surveyId,
         ]);
+        // Several tickets' surveys in one read: each ticket's oldest first, no other ticket's.
+        const otherTicket = `${ticketId}-other`;
+        const third = { ...survey, surveyId: `csat:${otherTicket}:1`, ticketId: otherTicket };
+        await store.transaction((r) => r.surveys.create(third));
+        const both = await store.read((r) => r.surveys.listByTickets([otherTicket, ticketId]));
+        expect(both.filter((s) => s.ticketId === ticketId).map((s) => s.surveyId)).toEqual([
+          survey.surveyId,
+          second.surveyId,
+        ]);
+        expect(both.filter((s) => s.ticketId === otherTicket).map((s) => s.surveyId)).toEqual([
+          third.surveyId,
+        ]);
+        expect(both).toHaveLength(3);
+        expect(await store.read((r) => r.surveys.listByTickets([]))).toEqual([]);
       });
     });
 

@@ -264,6 +264,7 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
   { method: 'surveys.get', run: (r) => r.surveys.get('s-1') },
   { method: 'surveys.update', run: (r) => r.surveys.update(survey) },
   { method: 'surveys.listByTicket', run: (r) => r.surveys.listByTicket('t-1') },
+  { method: 'surveys.listByTickets', run: (r) => r.surveys.listByTickets(['t-1', 't-2']) },
   { method: 'claims.take', run: (r) => r.claims.take(claim) },
   { method: 'claims.get', run: (r) => r.claims.get('vk-event:1', t0) },
   { method: 'claims.put', run: (r) => r.claims.put(claim) },

@@ -76,5 +76,14 @@ export function sqliteSurveys(sql: SqliteStatements): SurveyRepository {
         ticketId,
       ).map(toSurvey);
     },
+    async listByTickets(ticketIds) {
+      if (ticketIds.length === 0) return [];
+      // One statement whatever the count: the ids as a JSON array, each looked up in the ticket index.
+      return all(
+        `SELECT * FROM csat_surveys WHERE ticket_id IN (SELECT value FROM json_each(?))
+           ORDER BY ticket_id, created_at, survey_id`,
+        JSON.stringify(ticketIds),
+      ).map(toSurvey);
+    },
   };
 }

@@ -1,3 +1,4 @@
+import { List } from '@ydbjs/value/list';
 import type { SurveyRecord, SurveyRepository } from '../../port';
 import { first, insertIfAbsent, rows, type Sql, updateRow } from '../sql';
 import type { Row } from '../statement';
@@ -76,6 +77,23 @@ export function ydbSurveys(sql: Sql): SurveyRepository {
       return found
         .map(toSurvey)
         .sort((a, b) => a.createdAt - b.createdAt || (a.surveyId < b.surveyId ? -1 : 1));
+    },
+    async listByTickets(ticketIds) {
+      if (ticketIds.length === 0) return [];
+      // One lookup of the ticket index for the whole list, instead of a round trip per ticket.
+      const found = await rows(
+        sql,
+        'SELECT * FROM csat_surveys VIEW csat_surveys_by_ticket WHERE ticket_id IN $ticket_ids',
+        { $ticket_ids: new List(...ticketIds.map((ticketId) => yv.text(ticketId))) },
+      );
+      return found
+        .map(toSurvey)
+        .sort(
+          (a, b) =>
+            (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0) ||
+            a.createdAt - b.createdAt ||
+            (a.surveyId < b.surveyId ? -1 : 1),
+        );
     },
   };
 }
