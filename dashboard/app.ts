@@ -18,7 +18,7 @@ import {
   TOKEN_KEY,
   takeTokenFromFragment,
 } from './api';
-import { addDays, isoDate, type Period, shortDate, weeksOf } from './dates';
+import { addDays, isoDate, type Period, serverToday, shortDate, weeksOf } from './dates';
 import { el, panel } from './dom';
 import { renderActiveUsers } from './panels/active-users';
 import { renderCampaigns } from './panels/campaigns';
@@ -57,7 +57,7 @@ function renderLogin(root: HTMLElement, message?: string): void {
 
 /** The whole page for the last `days` days; back to the login form if the token is refused. */
 async function renderDashboard(root: HTMLElement, days = 56): Promise<void> {
-  const today = new Date();
+  const today = serverToday();
   const range: Period = { from: isoDate(addDays(today, -(days - 1))), to: isoDate(today) };
   const weeks = weeksOf(days, today);
   const query = `from=${range.from}&to=${range.to}`;

@@ -1,4 +1,8 @@
-/** Dates on the browser's local calendar, as the operator reads it. */
+/**
+ * Dates as calendar days. "Today" is the server's (the community's timezone, `APP_TIMEZONE`): the page
+ * carries it in `<meta name="ops-today">`, so a lead in another timezone, or a local stack whose dev
+ * clock runs ahead, sees the days the figures are counted in. Arithmetic is on date-only values.
+ */
 
 const pad = (value: number) => String(value).padStart(2, '0');
 export const isoDate = (date: Date) =>
@@ -17,4 +21,12 @@ export function weeksOf(days: number, today: Date): Period[] {
   for (let start = days - 1; start >= 6; start -= 7)
     weeks.push({ from: isoDate(addDays(today, -start)), to: isoDate(addDays(today, -start + 6)) });
   return weeks;
+}
+
+/** The server's today from the page, else the browser's (a page served without it). */
+export function serverToday(): Date {
+  const served = document.querySelector<HTMLMetaElement>('meta[name="ops-today"]')?.content ?? '';
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(served);
+  if (!match) return new Date();
+  return new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
 }

@@ -515,6 +515,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ops/metrics/nps/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The NPS answers with the users' words in a range of local dates, oldest first, a page at a time */
+        get: operations["getApiOpsMetricsNpsComments"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/nps": {
         parameters: {
             query?: never;
@@ -846,6 +863,18 @@ export interface components {
             /** @enum {string} */
             source: "app" | "bot";
             replaced: boolean;
+        };
+        NpsComments: {
+            comments: {
+                userId: number;
+                score: number;
+                comment: string;
+                /** @enum {string} */
+                source: "app" | "bot";
+                /** Format: date-time */
+                respondedAt: string;
+            }[];
+            nextCursor: string | null;
         };
         NpsSummary: {
             score: number | null;
@@ -3549,6 +3578,69 @@ export interface operations {
                 };
             };
             /** @description A bad range */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
+    getApiOpsMetricsNpsComments: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NpsComments"];
+                };
+            };
+            /** @description A bad range or cursor */
             400: {
                 headers: {
                     [name: string]: unknown;

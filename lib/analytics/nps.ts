@@ -62,7 +62,8 @@ export async function npsBetween(
 /**
  * Stores a user's answer in the caller's transaction. An answer within `NPS_PERIOD` of their last one
  * replaces it (one voice per user per period: a user who taps twice, or answers the app and the bot,
- * is counted once, with their latest word). Answers whether one was replaced.
+ * is counted once, with their latest word; a new score without a comment keeps the last one's).
+ * Answers whether one was replaced.
  */
 export async function recordNpsAnswer(
   repositories: Repositories,
@@ -72,8 +73,34 @@ export async function recordNpsAnswer(
   const latest = await repositories.nps.latestByUser(answer.userId);
   const replaced = latest !== null && now - latest.respondedAt < NPS_PERIOD;
   if (replaced) await repositories.nps.delete(latest.userId, latest.respondedAt);
-  const comment = answer.comment?.trim().slice(0, NPS_COMMENT_LIMIT) || null;
+  // A new score without words keeps the words of the answer it replaces, as a second press in the bot does.
+  const comment =
+    answer.comment?.trim().slice(0, NPS_COMMENT_LIMIT) || (replaced ? latest.comment : null) || null;
   const response: NpsResponseRecord = { ...answer, comment, respondedAt: now };
   await repositories.nps.put(response);
   return { response, replaced };
+}
+
+/** One page of the answers with words, oldest first, from after `after` (a cursor of the last read). */
+export async function npsCommentsBetween(
+  repositories: Repositories,
+  range: { since: number; until: number; after?: { respondedAt: number; userId: number }; limit: number },
+): Promise<{ comments: NpsResponseRecord[]; next: { respondedAt: number; userId: number } | null }> {
+  const comments: NpsResponseRecord[] = [];
+  let after = range.after;
+  // Answers without words are passed over; reading stops at the page's worth of words or the range's end.
+  for (;;) {
+    const page = await repositories.nps.listBetween({
+      since: range.since,
+      until: range.until,
+      limit: 500,
+      ...(after ? { after } : {}),
+    });
+    for (const response of page) {
+      after = { respondedAt: response.respondedAt, userId: response.userId };
+      if (response.comment) comments.push(response);
+      if (comments.length === range.limit) return { comments, next: after };
+    }
+    if (page.length < 500) return { comments, next: null };
+  }
 }

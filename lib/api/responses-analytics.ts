@@ -60,3 +60,21 @@ export const npsAnswerSchema = named(
   }),
   "The user's answer as stored",
 );
+
+export const npsCommentsSchema = named(
+  'NpsComments',
+  z.strictObject({
+    comments: z.array(
+      z.strictObject({
+        userId: z.number().int(),
+        score: z.number().int().min(0).max(10),
+        comment: z.string(),
+        source: z.enum(['app', 'bot']),
+        respondedAt: z.iso.datetime(),
+      }),
+    ),
+    /** Pass back as `cursor` for the next page; null on the last. */
+    nextCursor: z.string().nullable(),
+  }),
+  "The NPS answers with the users' words, oldest first",
+);

@@ -159,7 +159,13 @@ export const assignBody = z.strictObject({
 export const statusBody = z.strictObject({ status: z.enum(ticketStatuses) });
 export const operatorMessageBody = ticketMessageBody.extend({ internal: z.boolean().default(false) });
 
-export const statsQuery = z.strictObject({ from: z.iso.date().optional(), to: z.iso.date().optional() });
+/**
+ * A report's local date: ISO `YYYY-MM-DD` from 1970 on (JavaScript's dates read years below 100 as
+ * 19xx, so 0001-01-01 would quietly become 1901).
+ */
+export const reportDate = z.iso.date().refine((date) => date >= '1970-01-01', 'must be 1970-01-01 or later');
+
+export const statsQuery = z.strictObject({ from: reportDate.optional(), to: reportDate.optional() });
 
 /** An admins' incident broadcast: one text to an audience, by community message or notification. */
 export const broadcastBody = z
@@ -189,6 +195,6 @@ export const broadcastQuery = z.strictObject({
 
 /** A range of UTC plan days, `YYYY-MM-DD`; by default the last 14 (as `npm run notify:report`). */
 export const campaignResultsQuery = z.strictObject({
-  from: z.iso.date().optional(),
-  to: z.iso.date().optional(),
+  from: reportDate.optional(),
+  to: reportDate.optional(),
 });

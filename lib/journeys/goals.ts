@@ -58,7 +58,8 @@ export function firstGoal(
 ): number | null {
   let { goalAt } = run;
   for (const event of candidates) {
-    if (event.occurredAt <= run.startedAt || event.occurredAt > run.startedAt + window) continue;
+    // At the trigger's own instant counts: an app that sends start and finish in one batch may stamp both alike.
+    if (event.occurredAt < run.startedAt || event.occurredAt > run.startedAt + window) continue;
     if (goalAt === null || event.occurredAt < goalAt) goalAt = event.occurredAt;
   }
   return goalAt;

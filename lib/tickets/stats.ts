@@ -1,4 +1,4 @@
-import { DAY, MINUTE } from '../clock';
+import { DAY, HOUR, MINUTE } from '../clock';
 import { csatReport } from '../csat/report';
 import { type BusinessHours, localParts, zonedTime } from '../schedule/business-hours';
 import type { Repositories, SurveyRecord, TicketRecord } from '../storage/port';
@@ -23,7 +23,8 @@ export function statsRange(
     ? localMidnight(dates.to, timezone) + DAY
     : zonedTime(localParts(now, timezone), 24 * 60, timezone);
   const since = dates.from ? localMidnight(dates.from, timezone) : until - 30 * DAY;
-  if (until <= since || until - since > 367 * DAY) return null;
+  // At most 366 local days (an hour more where a DST change falls in them).
+  if (until <= since || until - since > 366 * DAY + HOUR) return null;
   return { since, until };
 }
 

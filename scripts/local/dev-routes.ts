@@ -1,6 +1,9 @@
 import { MINUTE, OffsetClock } from '../../lib/clock';
+import { dispatchClaimKey } from '../../lib/dispatcher/daily-run';
 import { describeError } from '../../lib/errors';
 import { type HttpRequest, json } from '../../lib/http/http';
+import { utcDay } from '../../lib/notifications/daily-cap';
+import { npsSurveyClaimKey } from '../../lib/nps/survey';
 import type { HttpResult } from '../../lib/platform/types';
 import type { EmbeddedQueue } from '../../lib/queue/embedded';
 import { queueNames } from '../../lib/queue/port';
@@ -26,6 +29,23 @@ export interface DevRouteParts {
  * clock), `/dev/launch-params` for curl, `/dev/dispatch` (the daily timer by hand) and
  * `/dev/clock/advance`. Null for any other path.
  */
+/** Today's finished daily runs (dispatch, NPS survey) made takeable again; the keys it reopened. */
+async function reopenTodaysRuns(parts: DevRouteParts): Promise<string[]> {
+  const now = parts.clock.now();
+  const day = utcDay(now);
+  return parts.store.transaction(async (r) => {
+    const reopened: string[] = [];
+    for (const key of [dispatchClaimKey(day), npsSurveyClaimKey(day)]) {
+      const held = await r.claims.get(key, now);
+      const state = held?.value as { finishedAt?: number | null } | undefined;
+      if (!held || !state?.finishedAt) continue; // none yet, or one still running: left alone
+      await r.claims.put({ key, value: {}, createdAt: now, expiresAt: now });
+      reopened.push(key);
+    }
+    return reopened;
+  });
+}
+
 export function devRoutes(parts: DevRouteParts): (request: HttpRequest) => Promise<HttpResult | null> {
   const { clock } = parts;
   const startedAt = clock.now();
@@ -70,7 +90,12 @@ export function devRoutes(parts: DevRouteParts): (request: HttpRequest) => Promi
       const campaign = request.query.campaign;
       if (campaign !== undefined && !parts.campaigns.includes(campaign))
         return json(400, { error: `no campaign ${campaign}`, campaigns: parts.campaigns });
-      return json(200, await parts.fireDispatcher(campaign === undefined ? {} : { campaign }));
+      // By hand, the day's run goes again even if the local stack's own timer (every minute after
+      // 09:00 UTC) finished it: planning and the survey's asks are keyed per user and day, so a second
+      // run reaches only who was not reached (a user set up since, say), never anyone twice.
+      const reopened = campaign === undefined ? await reopenTodaysRuns(parts) : [];
+      const result = await parts.fireDispatcher(campaign === undefined ? {} : { campaign });
+      return json(200, { ...(result as Record<string, unknown>), reopened });
     }
     if (request.method === 'POST' && request.path === '/dev/clock/advance') {
       let minutes = Number.NaN;

@@ -125,6 +125,13 @@ describe('retention and NPS through the API', () => {
     expect(cohort('2026-11-17')).toEqual({ date: '2026-11-17', users: 0, d1: null, d7: null, d30: null });
     // Today's cohort: day 1 is still ahead.
     expect(cohort('2026-11-18')?.d1).toBeNull();
+    // A range past today ends today: the days ahead have no rows.
+    const ahead = await ops('/api/ops/metrics/retention?from=2026-11-17&to=2026-11-25');
+    expect(ahead.body.active.map((row: { date: string }) => row.date)).toEqual(['2026-11-17', '2026-11-18']);
+    expect((await ops('/api/ops/metrics/retention?from=2026-11-20&to=2026-11-25')).body).toEqual({
+      cohorts: [],
+      active: [],
+    });
 
     const day = (date: string) => active.find((row) => row.date === date);
     expect(day('2026-11-08')).toEqual({ date: '2026-11-08', dau: 1, wau: 2, mau: 3, stickiness: 0.3333 });
@@ -147,6 +154,13 @@ describe('retention and NPS through the API', () => {
       expect(response.status).toBe(400);
       expect((await ops(`/api/ops/metrics/nps?${query}`)).status).toBe(400);
     }
+    // Every report takes at most 366 days, and no year before 1970 (which JavaScript reads as 19xx).
+    for (const path of ['retention', 'nps', 'support', 'nps/comments']) {
+      expect((await ops(`/api/ops/metrics/${path}?from=2025-11-17&to=2026-11-17`)).status).toBe(200);
+      expect((await ops(`/api/ops/metrics/${path}?from=2025-11-17&to=2026-11-18`)).status).toBe(400);
+      expect((await ops(`/api/ops/metrics/${path}?from=0001-01-01&to=0001-01-02`)).status).toBe(400);
+    }
+    expect((await ops('/api/ops/stats?from=2025-11-17&to=2026-11-18')).status).toBe(400);
     expect((await bot.api('GET', '/api/ops/metrics/retention')).status).toBe(401);
   });
 
@@ -175,6 +189,23 @@ describe('retention and NPS through the API', () => {
       body: { score: 8, comment: '  Стало лучше  ' },
     });
     expect(again).toMatchObject({ status: 200, body: { replaced: true, comment: 'Стало лучше' } });
+    // A new score without words keeps the words it replaces.
+    const rescored = await bot.api('POST', '/api/me/nps', { user: 9104, body: { score: 9 } });
+    expect(rescored).toMatchObject({ status: 200, body: { score: 9, comment: 'Стало лучше' } });
+    await bot.api('POST', '/api/me/nps', { user: 9104, body: { score: 8 } });
+    bot.clock.advance(60_000);
+    await bot.api('POST', '/api/me/nps', { user: 9102, body: { score: 9, comment: 'Удобно' } });
+    // The words, oldest first, a page at a time.
+    const first = await ops('/api/ops/metrics/nps/comments?limit=1');
+    expect(first.status).toBe(200);
+    expect(first.body.comments).toEqual([
+      expect.objectContaining({ userId: 9104, score: 8, comment: 'Стало лучше', source: 'app' }),
+    ]);
+    const second = await ops(`/api/ops/metrics/nps/comments?limit=1&cursor=${first.body.nextCursor}`);
+    expect(second.body.comments).toEqual([expect.objectContaining({ userId: 9102, comment: 'Удобно' })]);
+    const last = await ops(`/api/ops/metrics/nps/comments?limit=1&cursor=${second.body.nextCursor}`);
+    expect(last.body).toEqual({ comments: [], nextCursor: null });
+    expect((await ops('/api/ops/metrics/nps/comments?cursor=abc')).status).toBe(400);
     expect((await ops('/api/ops/metrics/nps')).body).toMatchObject({
       score: 50,
       responses: 4,

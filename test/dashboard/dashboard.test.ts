@@ -19,6 +19,9 @@ describe('the dashboard page', () => {
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     const html = await response.text();
+    // The server's today (Moscow), for the page's default range: not the browser's clock.
+    const today = new Date(stack.clock.now() + 3 * 3600_000).toISOString().slice(0, 10);
+    expect(html).toContain(`<meta name="ops-today" content="${today}">`);
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts).toHaveLength(1);
     const [, attributes, script] = scripts[0] ?? [];

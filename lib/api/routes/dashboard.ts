@@ -1,3 +1,4 @@
+import { dateOfDay, dayOf } from '../../analytics/activity';
 import { assembleDashboardPage, type DashboardPage } from '../../dashboard/page';
 import { dashboardSources } from '../../dashboard/sources';
 import { type Route, route } from '../router';
@@ -36,9 +37,15 @@ export const dashboardRoutes: Route[] = [
     page: true,
     summary: "The operators' dashboard: retention, NPS, support times against SLA, CSAT, campaigns",
     responses: { 200: 'The page (text/html)' },
-    handle: async () => {
+    handle: async ({ deps }) => {
       const page = await currentPage();
-      return { statusCode: 200, headers: page.headers, body: page.html };
+      // The server's today (the community's timezone) for the page's default range.
+      const today = dateOfDay(dayOf(deps.clock.now(), deps.tickets.settings.hours.timezone));
+      const html = page.html.replace(
+        '<meta name="ops-today" content="">',
+        `<meta name="ops-today" content="${today}">`,
+      );
+      return { statusCode: 200, headers: page.headers, body: html };
     },
   }),
 ];

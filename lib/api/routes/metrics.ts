@@ -1,17 +1,32 @@
 import * as z from 'zod';
 import { dateOfDay, dayOf, dayOfDate } from '../../analytics/activity';
-import { npsBetween, recordNpsAnswer } from '../../analytics/nps';
+import { npsBetween, npsCommentsBetween, recordNpsAnswer } from '../../analytics/nps';
 import { retentionBetween } from '../../analytics/retention';
 import { ValidationError } from '../../errors';
 import { statsRange } from '../../tickets/stats';
 import { ensureAppUser } from '../../users/account';
-import { npsAnswerSchema, npsSummarySchema, retentionSchema } from '../responses-analytics';
+import {
+  npsAnswerSchema,
+  npsCommentsSchema,
+  npsSummarySchema,
+  retentionSchema,
+} from '../responses-analytics';
 import { jsonOf, type Route, route, type TicketApiDependencies } from '../router';
+import { reportDate } from '../schemas';
 
 /** A report's range of local dates (the community's timezone); the last 30 days by default. */
-const metricsRangeQuery = z.strictObject({ from: z.iso.date().optional(), to: z.iso.date().optional() });
+const metricsRangeQuery = z.strictObject({ from: reportDate.optional(), to: reportDate.optional() });
 const MAX_DAYS = 366;
 const DEFAULT_DAYS = 30;
+
+const npsCommentsQuery = metricsRangeQuery.extend({
+  /** `<respondedAt ms>.<userId>` as the last page gave it. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}\.\d{1,15}$/, 'must be the nextCursor of the last page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 const npsAnswerBody = z.strictObject({
   score: z.number().int().min(0).max(10),
@@ -56,8 +71,11 @@ export const metricsRoutes: Route[] = [
     },
     handle: async ({ query, deps }) => {
       const { fromDay, toDay, today } = dayRange(query, deps);
+      // Days after today have nothing to count yet: the rows end today.
+      const lastDay = Math.min(toDay, today);
+      if (fromDay > lastDay) return jsonOf(retentionSchema, 200, { cohorts: [], active: [] });
       const result = await deps.store.read((repositories) =>
-        retentionBetween(repositories, { fromDay, toDay, today }),
+        retentionBetween(repositories, { fromDay, toDay: lastDay, today }),
       );
       return jsonOf(retentionSchema, 200, result);
     },
@@ -81,6 +99,46 @@ export const metricsRoutes: Route[] = [
       if (!range) throw rangeError();
       const summary = await deps.store.read((repositories) => npsBetween(repositories, range));
       return jsonOf(npsSummarySchema, 200, summary);
+    },
+  }),
+  route({
+    method: 'GET',
+    path: '/api/ops/metrics/nps/comments',
+    auth: 'operator',
+    tag: 'operators',
+    summary:
+      "The NPS answers with the users' words in a range of local dates, oldest first, a page at a time",
+    query: npsCommentsQuery,
+    responses: {
+      200: { description: 'A page of comments', schema: npsCommentsSchema },
+      400: 'A bad range or cursor',
+    },
+    handle: async ({ query, deps }) => {
+      const { fromDay, toDay, timezone } = dayRange(query, deps);
+      const range = statsRange(
+        { from: dateOfDay(fromDay), to: dateOfDay(toDay) },
+        deps.clock.now(),
+        timezone,
+      );
+      if (!range) throw rangeError();
+      const [respondedAt, userId] = (query.cursor ?? '').split('.').map(Number);
+      const after =
+        query.cursor && respondedAt !== undefined && userId !== undefined
+          ? { respondedAt, userId }
+          : undefined;
+      const page = await deps.store.read((repositories) =>
+        npsCommentsBetween(repositories, { ...range, limit: query.limit, ...(after ? { after } : {}) }),
+      );
+      return jsonOf(npsCommentsSchema, 200, {
+        comments: page.comments.map((response) => ({
+          userId: response.userId,
+          score: response.score,
+          comment: response.comment ?? '',
+          source: response.source,
+          respondedAt: new Date(response.respondedAt).toISOString(),
+        })),
+        nextCursor: page.next ? `${page.next.respondedAt}.${page.next.userId}` : null,
+      });
     },
   }),
   route({
