@@ -20,6 +20,7 @@ import {
 } from './api';
 import { addDays, isoDate, type Period, serverToday, shortDate, weeksOf } from './dates';
 import { el, panel } from './dom';
+import { weeksLabel } from './format';
 import { renderActiveUsers } from './panels/active-users';
 import { renderCampaigns } from './panels/campaigns';
 import { renderCsat } from './panels/csat';
@@ -69,7 +70,7 @@ async function renderDashboard(root: HTMLElement, days = 56): Promise<void> {
       el(
         'option',
         option === days ? { value: String(option), selected: '' } : { value: String(option) },
-        `${option / 7} недель`,
+        weeksLabel(option / 7),
       ),
     ),
   );

@@ -14,3 +14,18 @@ export function duration(minutes: number | null | undefined): string {
 }
 /** A rate given as a share (0..1) or as a percent: the contract only says "rate". */
 export const rateAsPercent = (rate: number | null) => (rate === null ? null : rate <= 1 ? rate * 100 : rate);
+
+/** "4 недели", "8 недель", "21 неделя": Russian plural by the number's last digits. */
+export function weeksLabel(weeks: number): string {
+  const lastTwo = weeks % 100;
+  const last = weeks % 10;
+  const word =
+    lastTwo >= 11 && lastTwo <= 14
+      ? 'недель'
+      : last === 1
+        ? 'неделя'
+        : last >= 2 && last <= 4
+          ? 'недели'
+          : 'недель';
+  return `${weeks} ${word}`;
+}

@@ -74,7 +74,12 @@ export function lineChart(options: LineChartOptions): SVGElement {
   const x = (index: number) => margin.left + (count <= 1 ? plotWidth / 2 : (index * plotWidth) / (count - 1));
   const y = (value: number) => margin.top + plotHeight - (value / top) * plotHeight;
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  let previous: string | null = null;
   for (const value of axis) {
+    // A small range in whole units (2 users, 1 minute) would label 0.5 steps alike: one line per label.
+    const label = format(value);
+    if (label === previous) continue;
+    previous = label;
     chart.append(
       svg('line', {
         x1: margin.left,
@@ -83,7 +88,7 @@ export function lineChart(options: LineChartOptions): SVGElement {
         y2: y(value),
         stroke: '#e3e7ee',
       }),
-      svg('text', { x: margin.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, format(value)),
+      svg('text', { x: margin.left - 6, y: y(value) + 4, 'text-anchor': 'end' }, label),
     );
   }
   const every = options.labelEvery ?? 1;

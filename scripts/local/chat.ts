@@ -66,7 +66,10 @@ async function show(): Promise<void> {
     } else if (message.peerId === userId) {
       console.log(`\n🤖 ${message.text}`);
       if (buttons.length > 0) userButtons = buttons;
-      for (const [index, button] of buttons.entries()) console.log(`   [${index + 1}] ${button.label}`);
+      // A scale (the NPS survey's 0–10) is pressed by its own numbers, not by position.
+      const scale = buttons.length > 0 && buttons.every((button) => /^\d+$/.test(button.label));
+      for (const [index, button] of buttons.entries())
+        console.log(scale ? `   [${button.label}]` : `   [${index + 1}] ${button.label}`);
     } else if (message.peerId === operatorsChat) {
       console.log(`\n👥 operators' chat: ${message.text.replace(/\n/g, '\n   ')}`);
       lastChatMessage = message.conversationMessageId;
@@ -110,7 +113,10 @@ async function main(): Promise<void> {
     const [command = '', ...rest] = line.split(' ');
     const text = rest.join(' ');
     if (/^\d+$/.test(line)) {
-      const button = userButtons[Number(line) - 1];
+      const scale = userButtons.length > 0 && userButtons.every((candidate) => /^\d+$/.test(candidate.label));
+      const button = scale
+        ? userButtons.find((candidate) => candidate.label === line)
+        : userButtons[Number(line) - 1];
       if (!button) console.log('  no such button');
       else if (button.type === 'callback')
         await post(`/sandbox/users/${userId}/press`, {

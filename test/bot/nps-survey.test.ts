@@ -229,6 +229,13 @@ describe('the NPS survey in the community chat', () => {
     await fire();
     expect(bot.lastTo(userId).text).toBe(SURVEY_TEXT);
 
+    // Off the scale: the scale again, nothing stored, the survey still open.
+    await bot.says(userId, '11');
+    expect(bot.lastTo(userId).text).toBe(
+      'Ответьте цифрой от 0 (точно нет) до 10 (обязательно порекомендую).',
+    );
+    expect(await latest(userId)).toBeNull();
+
     await bot.says(userId, '7');
     expect(await latest(userId)).toMatchObject({ score: 7, source: 'bot', comment: null });
     expect(bot.lastTo(userId).text).toBe(

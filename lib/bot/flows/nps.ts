@@ -71,13 +71,19 @@ export class NpsFlow implements Flow {
    */
   async typedScore(dialog: Dialog, text: string): Promise<Outcome | null> {
     const score = typedNpsScoreOf(text);
-    if (score === null) return null;
+    // A number off the scale ("11", "100") while the survey is open gets the scale again, not the menu.
+    const offScale = score === null && /^\s*\d{1,4}\s*[!.]*\s*$/u.test(text);
+    if (score === null && !offScale) return null;
     const { repositories, now } = dialog.turn;
     const askedAt = await repositories.nps.askedAt(dialog.userId);
     if (askedAt === null || now - askedAt > TYPED_SCORE_WINDOW) return null;
     if ((dialog.data.choicesAt ?? 0) > askedAt) return null;
     const latest = await repositories.nps.latestByUser(dialog.userId);
     if (latest && latest.respondedAt >= askedAt) return null;
+    if (score === null) {
+      this.#say(dialog, dialog.text('nps.typed'));
+      return 'nps_off_scale';
+    }
     return this.answer(dialog, { c: 'nps', s: score }, null);
   }
 
