@@ -1,8 +1,9 @@
-import { DAY, MINUTE } from '../../lib/clock';
+import { DAY, ManualClock, MINUTE } from '../../lib/clock';
 import { BusinessHours } from '../../lib/schedule/business-hours';
 import type { Repositories, Store, SurveyRecord, TicketRecord, TicketStatus } from '../../lib/storage/port';
 import { findCategory, supportSettings } from '../../lib/support/settings';
 import { startSla } from '../../lib/tickets/sla';
+import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
 
 /**
  * Tickets with known business times for the support KPIs and the CSV export, in Moscow's business
@@ -193,4 +194,14 @@ export async function seedTickets(
     await extra(repositories);
   });
   return tickets;
+}
+
+/** The local stack at `NOW` with the seeded tickets, for the endpoints' tests. */
+export async function stackWithSeededTickets(): Promise<LocalStack> {
+  const stack = await startLocalStack(
+    { LOG_LEVEL: 'error' },
+    { inMemory: true, pollMs: 10, sink: () => {}, clock: new ManualClock(NOW) },
+  );
+  await seedTickets(stack.store);
+  return stack;
 }

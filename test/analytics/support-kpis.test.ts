@@ -6,13 +6,13 @@ import {
   RepeatContacts,
   supportKpis,
 } from '../../lib/analytics/support-kpis';
-import { ManualClock, MINUTE } from '../../lib/clock';
+import { MINUTE } from '../../lib/clock';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { supportSettings } from '../../lib/support/settings';
 import { statsRange } from '../../lib/tickets/stats';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import type { LocalStack } from '../../scripts/local/stack';
 import { ADMIN_TOKEN, OPERATOR_TOKEN } from '../support/bot-harness';
-import { hours, MONDAY_10, NOW, RANGE, seedTickets } from './support-fixture';
+import { hours, MONDAY_10, NOW, RANGE, seedTickets, stackWithSeededTickets } from './support-fixture';
 
 const durations = (
   count: number,
@@ -134,11 +134,7 @@ describe('the support KPIs', () => {
 describe('GET /api/ops/metrics/support', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack(
-      { LOG_LEVEL: 'error' },
-      { inMemory: true, pollMs: 10, sink: () => {}, clock: new ManualClock(NOW) },
-    );
-    await seedTickets(stack.store);
+    stack = await stackWithSeededTickets();
   });
   afterAll(() => stack.close());
 

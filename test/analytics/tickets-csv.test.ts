@@ -1,13 +1,12 @@
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { csvField, csvLine, ticketsCsv } from '../../lib/analytics/tickets-csv';
-import { ManualClock } from '../../lib/clock';
 import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { supportSettings } from '../../lib/support/settings';
 import { statsRange } from '../../lib/tickets/stats';
-import { type LocalStack, startLocalStack } from '../../scripts/local/stack';
+import type { LocalStack } from '../../scripts/local/stack';
 import { ADMIN_TOKEN, OPERATOR_TOKEN } from '../support/bot-harness';
-import { hours, MONDAY_10, NOW, RANGE, seeds, seedTickets } from './support-fixture';
+import { hours, MONDAY_10, NOW, RANGE, seeds, seedTickets, stackWithSeededTickets } from './support-fixture';
 
 const HEADER =
   'number,created,category,screen,status,priority,first_response_minutes,resolution_minutes,sla_breached,rating,operator';
@@ -122,11 +121,7 @@ describe('the tickets CSV', () => {
 describe('GET /api/ops/export/tickets.csv', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack(
-      { LOG_LEVEL: 'error' },
-      { inMemory: true, pollMs: 10, sink: () => {}, clock: new ManualClock(NOW) },
-    );
-    await seedTickets(stack.store);
+    stack = await stackWithSeededTickets();
   });
   afterAll(() => stack.close());
 
