@@ -5,6 +5,7 @@ import type { CampaignBatch } from '../../lib/dispatcher/batch';
 import { planCampaigns } from '../../lib/dispatcher/plan';
 import type { Repositories, TransactionOptions, UserRecord } from '../../lib/storage/port';
 import { newUserRecord } from '../../lib/users/account';
+import { seedAudience } from '../support/audience';
 import { ADMIN_TOKEN, startBotStack, WEDNESDAY_NOON_MSK } from '../support/bot-harness';
 import { ConflictingStore } from '../support/undetermined-commit-store';
 
@@ -21,29 +22,8 @@ const treatedIds = (from: number, count: number) => {
 type Stack = Awaited<ReturnType<typeof startBotStack>>;
 
 async function seed(harness: Stack, userIds: readonly number[], changes: Partial<UserRecord> = {}) {
-  const now = harness.stack.clock.now();
-  await harness.stack.store.transaction(async (r) => {
-    for (const userId of userIds) {
-      await r.users.put(
-        newUserRecord(userId, now - 10 * DAY, {
-          notificationsAllowed: true,
-          language: 'ru',
-          firstName: 'Анна',
-          ...changes,
-        }),
-      );
-      await r.events.append([
-        {
-          userId,
-          eventId: `start-${userId}`,
-          name: 'quiz_start',
-          occurredAt: now - 2 * DAY,
-          screen: 'quiz',
-          props: {},
-        },
-      ]);
-    }
-  });
+  const users = userIds.map((userId) => ({ userId, changes: { firstName: 'Анна', ...changes } }));
+  await seedAudience(harness.stack.store, harness.stack.clock.now(), users);
 }
 
 /** Waits until the notify queue has nothing visible or in flight (delayed messages stay). */

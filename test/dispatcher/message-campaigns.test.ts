@@ -1,5 +1,4 @@
 import { type Campaign, compileCampaigns } from '../../lib/campaigns/campaign';
-import { DAY } from '../../lib/clock';
 import type { CampaignBatch } from '../../lib/dispatcher/batch';
 import { createNotifyDispatcher } from '../../lib/dispatcher/compose';
 import type { AudienceSettings } from '../../lib/dispatcher/decide';
@@ -8,8 +7,8 @@ import { UnconfirmedSendError } from '../../lib/dispatcher/sender';
 import { claimMarketingMessage } from '../../lib/journeys/message-cap';
 import { createLogger } from '../../lib/log/logger';
 import type { UserRecord } from '../../lib/storage/port';
-import { newUserRecord } from '../../lib/users/account';
 import { VkClient } from '../../lib/vk/client';
+import { seedAudience } from '../support/audience';
 import { startBotStack } from '../support/bot-harness';
 
 jest.setTimeout(60_000);
@@ -56,30 +55,17 @@ function campaignOn(
   })[0]!;
 }
 
+/** Users who write to the community (not notified), seen in the app yesterday. */
 async function seed(harness: Stack, userIds: readonly number[], changes: Partial<UserRecord> = {}) {
-  const now = harness.stack.clock.now();
-  await harness.stack.store.transaction(async (r) => {
-    for (const userId of userIds) {
-      await r.users.put(
-        newUserRecord(userId, now - 10 * DAY, {
-          messagesAllowed: true,
-          notificationsAllowed: false,
-          language: 'ru',
-          firstName: 'Анна',
-          ...changes,
-        }),
-      );
-      await r.events.append([
-        {
-          userId,
-          eventId: `open-${userId}`,
-          name: 'app_open',
-          occurredAt: now - DAY,
-          screen: null,
-          props: {},
-        },
-      ]);
-    }
+  const users = userIds.map((userId) => ({
+    userId,
+    changes: { messagesAllowed: true, notificationsAllowed: false, firstName: 'Анна', ...changes },
+  }));
+  await seedAudience(harness.stack.store, harness.stack.clock.now(), users, {
+    name: 'app_open',
+    daysAgo: 1,
+    eventPrefix: 'open',
+    screen: null,
   });
   for (const userId of userIds) if (changes.messagesAllowed !== false) harness.sandbox.allowed.add(userId);
 }

@@ -1,10 +1,10 @@
 import { CONTROL, shippedCampaigns } from '../../lib/campaigns/campaign';
 import { assignVariant } from '../../lib/campaigns/segment';
-import { DAY, HOUR, MINUTE } from '../../lib/clock';
+import { HOUR, MINUTE } from '../../lib/clock';
 import { notifyQueueWriter } from '../../lib/dispatcher/compose';
 import { planCampaigns } from '../../lib/dispatcher/plan';
 import { sendTimeFor } from '../../lib/schedule/timezone';
-import { newUserRecord } from '../../lib/users/account';
+import { seedAudience } from '../support/audience';
 import { startBotStack, WEDNESDAY_NOON_MSK } from '../support/bot-harness';
 
 jest.setTimeout(60_000);
@@ -63,26 +63,10 @@ describe('quiet hours in the user’s own timezone', () => {
       return ids as [number, number];
     })();
     const now = harness.stack.clock.now();
-    await harness.stack.store.transaction(async (r) => {
-      for (const [userId, timezone] of [
-        [vladivostok, 'Asia/Vladivostok'],
-        [moscow, null],
-      ] as const) {
-        await r.users.put(
-          newUserRecord(userId, now - 10 * DAY, { notificationsAllowed: true, language: 'ru', timezone }),
-        );
-        await r.events.append([
-          {
-            userId,
-            eventId: `start-${userId}`,
-            name: 'quiz_start',
-            occurredAt: now - 2 * DAY,
-            screen: 'quiz',
-            props: {},
-          },
-        ]);
-      }
-    });
+    await seedAudience(harness.stack.store, now, [
+      { userId: vladivostok, changes: { timezone: 'Asia/Vladivostok' } },
+      { userId: moscow, changes: { timezone: null } },
+    ]);
     const run = (await harness.stack.fireDispatcher()) as { report: { skipped: Record<string, number> } };
     for (let i = 0; i < 3000; i++) {
       const { visible, inFlight } = await harness.stack.queue.depth('notify');
@@ -105,26 +89,15 @@ describe('quiet hours in the user’s own timezone', () => {
       const [vladivostok, moscow] = [33_001, 33_002];
       // 12:00 in Moscow: 18:00 there is six hours ahead; in Vladivostok (19:00) it has passed.
       const now = noonStack.stack.clock.now();
-      await noonStack.stack.store.transaction(async (r) => {
-        for (const [userId, timezone] of [
-          [vladivostok, 'Asia/Vladivostok'],
-          [moscow, null],
-        ] as const) {
-          await r.users.put(
-            newUserRecord(userId, now - 10 * DAY, { notificationsAllowed: true, language: 'ru', timezone }),
-          );
-          await r.events.append([
-            {
-              userId,
-              eventId: `s-${userId}`,
-              name: 'quiz_start',
-              occurredAt: now - 2 * DAY,
-              screen: null,
-              props: {},
-            },
-          ]);
-        }
-      });
+      await seedAudience(
+        noonStack.stack.store,
+        now,
+        [
+          { userId: vladivostok, changes: { timezone: 'Asia/Vladivostok' } },
+          { userId: moscow, changes: { timezone: null } },
+        ],
+        { eventPrefix: 's', screen: null },
+      );
       await planCampaigns(
         {
           store: noonStack.stack.store,
