@@ -73,6 +73,7 @@ locals {
       OPERATORS_CHATS              = join(",", [for key, peer_id in var.operators_chats : "${key}=${peer_id}"])
       LEAD_CHAT_PEER_ID            = var.lead_chat_peer_id == null ? "" : tostring(var.lead_chat_peer_id)
       OPERATOR_PAUSE_MINUTES       = tostring(var.operator_pause_minutes)
+      OPERATOR_SHIFT_HOURS         = tostring(var.operator_shift_hours)
       CRM_WEBHOOK_URL              = var.crm_webhook_url
     }
     csat = {

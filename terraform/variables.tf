@@ -271,6 +271,17 @@ variable "operator_pause_minutes" {
   }
 }
 
+variable "operator_shift_hours" {
+  description = "An operator's shift (/shift on in their chat) ends on its own this long after it began."
+  type        = number
+  default     = 12
+
+  validation {
+    condition     = var.operator_shift_hours >= 1 && var.operator_shift_hours <= 168
+    error_message = "operator_shift_hours must be 1-168."
+  }
+}
+
 variable "crm_webhook_url" {
   description = "Where ticket events are POSTed for a CRM; empty: none. When set, the Lockbox secret needs CRM_WEBHOOK_SECRET."
   type        = string

@@ -91,6 +91,8 @@ export class SupportBot {
       case 'chat_message':
       case 'chat_press':
         return this.deps.operatorsChat.apply(update, turn, facts.operator);
+      case 'chat_member':
+        return this.deps.operatorsChat.memberChanged(update, turn);
       case 'allow':
       case 'deny':
         return this.#membership.permission(update, turn);

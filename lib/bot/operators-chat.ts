@@ -136,6 +136,12 @@ export class OperatorsChat {
     return 'chatter';
   }
 
+  /** A member joined or left the chat: one who left is off shift there. */
+  memberChanged(update: Extract<BotUpdate, { kind: 'chat_member' }>, turn: Turn): Promise<string> | string {
+    if (update.change === 'joined') return 'member_joined';
+    return this.#areasOf(update.peerId).shifts.memberLeft(turn, update.memberId);
+  }
+
   /** The chat that gets the ticket: its category's own, else the default one. */
   #chatOf(ticket: TicketRecord): number | undefined {
     const { settings } = this.deps;

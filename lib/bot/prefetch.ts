@@ -55,6 +55,10 @@ export class FactsFetcher {
         }
         return facts;
       }
+      case 'chat_member':
+        // The chat's members changed: this instance asks VK again on the chat's next update.
+        this.#members.delete(update.peerId);
+        return facts;
       case 'chat_message':
       case 'chat_press': {
         const operatorId = update.kind === 'chat_message' ? update.fromId : update.userId;

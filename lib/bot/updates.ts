@@ -46,6 +46,8 @@ export type BotUpdate =
       replyTo: { fromId: number; text: string } | null;
     }
   | { kind: 'chat_press'; peerId: number; userId: number; pressId: string; payload: ButtonPayload }
+  /** Someone joined an operators' chat or left it (or was removed): VK's service message. */
+  | { kind: 'chat_member'; peerId: number; memberId: number; change: 'joined' | 'left' }
   | { kind: 'operator_wrote'; userId: number; adminId: number; text: string; photos: string[] }
   | { kind: 'allow'; userId: number; key: string | null }
   | { kind: 'deny'; userId: number }
@@ -65,6 +67,14 @@ export type BotUpdate =
   | { kind: 'stale_press'; userId: number; peerId: number; pressId: string; reason: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'rejected'; reason: string };
+
+/** VK's chat service messages (`messages_message_action_status`) that change who is in the chat. */
+const CHAT_MEMBER_ACTIONS: Readonly<Record<string, 'joined' | 'left'>> = {
+  chat_invite_user: 'joined',
+  chat_invite_user_by_link: 'joined',
+  chat_invite_user_by_message_request: 'joined',
+  chat_kick_user: 'left',
+};
 
 /**
  * The Callback API events decodeUpdate handles: what the community's callback server is subscribed
@@ -98,6 +108,13 @@ export function decodeUpdate(
       if (!parsed.success) return { kind: 'rejected', reason: 'bad_message_new' };
       const { message, client_info } = parsed.data;
       if (isOperatorsChat(message.peer_id)) {
+        const membership = message.action ? CHAT_MEMBER_ACTIONS[message.action.type] : undefined;
+        if (message.action && membership) {
+          // Who joined or left: `member_id`; one who came by link is the sender.
+          const memberId = message.action.member_id ?? message.from_id;
+          if (!isUser(memberId)) return { kind: 'ignored', reason: 'chat_member_not_a_user' };
+          return { kind: 'chat_member', peerId: message.peer_id, memberId, change: membership };
+        }
         if (!isUser(message.from_id)) return { kind: 'ignored', reason: 'chat_message_not_from_user' };
         return {
           kind: 'chat_message',

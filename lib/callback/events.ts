@@ -66,6 +66,8 @@ const messageSchema = z.object({
   conversation_message_id: z.number().int().optional(),
   attachments: z.array(z.unknown()).max(10).default([]),
   reply_message: replyMessageSchema.optional(),
+  /** A service message in a chat (`messages_message_action`): someone joined, left, was removed. */
+  action: z.object({ type: z.string().max(64), member_id: z.number().int().optional() }).optional(),
 });
 
 /**

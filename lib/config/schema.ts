@@ -149,6 +149,8 @@ export const configSections = {
         }),
       /** Peer id of the leads' chat: a ticket past its SLA escalates there once; unset: the operators' chat. */
       LEAD_CHAT_PEER_ID: z.coerce.number().int().min(2_000_000_001).optional(),
+      /** A shift (`/shift on`) ends on its own this long after it began, if nobody said `/shift off`. */
+      OPERATOR_SHIFT_HOURS: positiveInt.max(24 * 7).default(12),
       /** The bot stays silent in a dialog this long after an operator wrote there (renewed by each message). */
       OPERATOR_PAUSE_MINUTES: positiveInt.max(24 * 60).default(30),
       /** Where ticket events are POSTed for a CRM, signed with CRM_WEBHOOK_SECRET; unset: none. */

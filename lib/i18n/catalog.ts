@@ -211,11 +211,14 @@ export const catalog = {
     'ops.queue.item': '{emoji} {number} · {status} · {created}',
     'ops.help':
       'Команды: /queue, /status <номер>, /take <номер>, /resolve <номер>, /reopen <номер>, /shift on|off (/смена вкл|выкл). Ответ на карточку уходит пользователю; /t <шаблон> в ответе — шаблон.',
-    'ops.shift.on': '🟢 {operator_name} на смене: новые обращения этого чата приходят по очереди.',
-    'ops.shift.on.already': '{operator_name}, вы уже на смене.',
+    'ops.shift.on':
+      '🟢 {operator_name} на смене: новые обращения этого чата приходят по очереди. Смена закончится сама {until}, раньше — /shift off.',
+    'ops.shift.on.already': '{operator_name}, вы уже на смене (до {until}).',
     'ops.shift.off': '⚪ {operator_name} закончил(а) смену.',
     'ops.shift.off.already': '{operator_name}, вы не на смене.',
+    'ops.shift.left': '⚪ Смена {operator_name} закончена: вышел(а) из чата.',
     'ops.shift.list': '👥 На смене: {list}.',
+    'ops.shift.list.item': '{operator_name} ({since}, до {until})',
     'ops.shift.nobody': '👥 На смене никого: новые обращения ждут, пока их возьмут.',
     'ops.shift.usage':
       'Смена: /shift on или /смена вкл — начать, /shift off или /смена выкл — закончить, /shift — кто на смене.',
@@ -431,11 +434,14 @@ export const catalog = {
     'ops.queue.item': '{emoji} {number} · {status} · {created}',
     'ops.help':
       'Commands: /queue, /status <number>, /take <number>, /resolve <number>, /reopen <number>, /shift on|off. A reply to a card goes to the user; /t <template> in a reply sends a template.',
-    'ops.shift.on': '🟢 {operator_name} is on shift: new tickets of this chat come in turn.',
-    'ops.shift.on.already': '{operator_name}, you are on shift already.',
+    'ops.shift.on':
+      '🟢 {operator_name} is on shift: new tickets of this chat come in turn. The shift ends on its own {until}; /shift off ends it sooner.',
+    'ops.shift.on.already': '{operator_name}, you are on shift already (until {until}).',
     'ops.shift.off': '⚪ {operator_name} is off shift.',
     'ops.shift.off.already': '{operator_name}, you are not on shift.',
+    'ops.shift.left': '⚪ {operator_name} is off shift: they left the chat.',
     'ops.shift.list': '👥 On shift: {list}.',
+    'ops.shift.list.item': '{operator_name} ({since}, until {until})',
     'ops.shift.nobody': '👥 Nobody is on shift: new tickets wait to be taken.',
     'ops.shift.usage': 'Shift: /shift on to start, /shift off to end, /shift to see who is on shift.',
     'ops.nobody': 'nobody',

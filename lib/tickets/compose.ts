@@ -54,6 +54,7 @@ export function operatorsChatsFrom(support: ConfigSection<'support'>): Operators
     defaultPeerId: support.OPERATORS_CHAT_PEER_ID,
     byKey: support.OPERATORS_CHATS,
     leadPeerId: support.LEAD_CHAT_PEER_ID,
+    shiftMs: support.OPERATOR_SHIFT_HOURS * HOUR,
   };
 }
 

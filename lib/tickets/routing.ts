@@ -1,3 +1,4 @@
+import { HOUR } from '../clock';
 import { stems } from '../i18n/words';
 import type { OperatorShiftRecord } from '../storage/port';
 import type { Category, PriorityContent } from '../support/settings';
@@ -18,12 +19,21 @@ export interface OperatorsChats {
   byKey: Readonly<Record<string, number>>;
   /** Where a ticket past its SLA escalates; unset: the default chat. */
   leadPeerId: number | undefined;
+  /**
+   * A shift ends on its own this long after `/shift on` (OPERATOR_SHIFT_HOURS): an operator who went
+   * home without `/shift off` stops getting new tickets.
+   */
+  shiftMs: number;
 }
+
+/** OPERATOR_SHIFT_HOURS' default: a long working day. */
+export const DEFAULT_SHIFT_MS = 12 * HOUR;
 
 export const noOperatorsChats: OperatorsChats = {
   defaultPeerId: undefined,
   byKey: {},
   leadPeerId: undefined,
+  shiftMs: DEFAULT_SHIFT_MS,
 };
 
 /** The peer id of the chat that gets a category's tickets: its own if mapped, else the default one. */
@@ -88,14 +98,34 @@ export function priorityFor(
   return mentionsUrgentPhrase(`${ticket.subject}\n${ticket.text}`, phrases) ? 'urgent' : category.priority;
 }
 
+/** When a shift ends on its own: `shiftMs` after it began. */
+export function shiftEndsAt(shift: Pick<OperatorShiftRecord, 'onSince'>, shiftMs: number): number {
+  return shift.onSince + shiftMs;
+}
+
+/** Whether the shift still runs at `now` (a row past its end is a shift that ended on its own). */
+export function isOnShift(
+  shift: Pick<OperatorShiftRecord, 'onSince'>,
+  now: number,
+  shiftMs: number,
+): boolean {
+  return now < shiftEndsAt(shift, shiftMs);
+}
+
 /**
- * Round robin over the operators on shift: the one the rotation gave a ticket least recently (one not
- * given any this shift first), ties by who came on shift first, then by id. The caller records the
- * pick's `lastAssignedAt` in the same transaction, so the next ticket goes to the next operator.
+ * Round robin over the operators on shift at `now`: the one the rotation gave a ticket least recently
+ * (one not given any this shift first), ties by who came on shift first, then by id. Shifts past their
+ * length are left out. The caller records the pick's `lastAssignedAt` in the same transaction, so the
+ * next ticket goes to the next operator.
  */
-export function nextOnShift(shifts: readonly OperatorShiftRecord[]): OperatorShiftRecord | null {
+export function nextOnShift(
+  shifts: readonly OperatorShiftRecord[],
+  now: number,
+  shiftMs: number,
+): OperatorShiftRecord | null {
   let next: OperatorShiftRecord | null = null;
   for (const shift of shifts) {
+    if (!isOnShift(shift, now, shiftMs)) continue;
     if (next === null || rotationOrder(shift, next) < 0) next = shift;
   }
   return next;

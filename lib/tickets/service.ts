@@ -503,7 +503,10 @@ export class TicketService {
     this.#webhook(outbox, ticket, 'ticket.created', now);
     this.#deps.onTicketFiled?.(ticket, outbox, now);
     const chatPeerId = chatPeerIdOf(category, settings.operatorsChats);
-    const onShift = chatPeerId === undefined ? null : await takeTurn(repositories, chatPeerId, now);
+    const onShift =
+      chatPeerId === undefined
+        ? null
+        : await takeTurn(repositories, chatPeerId, now, settings.operatorsChats.shiftMs);
     return onShift ? this.#assignFromShift(repositories, outbox, ticket, onShift, now) : ticket;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OperatorShiftRecord, Repositories, TicketRecord } from '../storage/port';
-import { nextOnShift } from './routing';
+import { isOnShift, nextOnShift } from './routing';
 
 /**
  * Operators' shifts in their chats (`/shift on`, `/shift off`) and the rotation that gives each new
@@ -13,14 +13,18 @@ import { nextOnShift } from './routing';
 /** More than any chat has on shift at once; the rotation reads at most this many. */
 export const SHIFT_LIST_LIMIT = 100;
 
-/** Starts the operator's shift in the chat; false (nothing changed but the name) if already on it. */
+/**
+ * Starts the operator's shift in the chat; false (nothing changed but the name) if already on it. A
+ * shift that ended on its own (past `shiftMs`) starts anew, as after `/shift off`.
+ */
 export async function startShift(
   repositories: Repositories,
   shift: { chatPeerId: number; operatorId: number; name: string | null },
   now: number,
+  shiftMs: number,
 ): Promise<boolean> {
   const current = await repositories.shifts.get(shift.chatPeerId, shift.operatorId);
-  if (current) {
+  if (current && isOnShift(current, now, shiftMs)) {
     if (shift.name !== null && current.name !== shift.name)
       await repositories.shifts.put({ ...current, name: shift.name });
     return false;
@@ -29,19 +33,32 @@ export async function startShift(
   return true;
 }
 
-/** Ends the operator's shift in the chat; false if they were not on it. */
+/**
+ * Ends the operator's shift in the chat (the row goes, ended on its own or not); false if they were
+ * not on shift at `now`.
+ */
 export async function endShift(
   repositories: Repositories,
   chatPeerId: number,
   operatorId: number,
+  now: number,
+  shiftMs: number,
 ): Promise<boolean> {
-  if (!(await repositories.shifts.get(chatPeerId, operatorId))) return false;
+  const current = await repositories.shifts.get(chatPeerId, operatorId);
+  if (!current) return false;
   await repositories.shifts.delete(chatPeerId, operatorId);
-  return true;
+  return isOnShift(current, now, shiftMs);
 }
 
-export function shiftsOf(repositories: Repositories, chatPeerId: number): Promise<OperatorShiftRecord[]> {
-  return repositories.shifts.listByChat(chatPeerId, SHIFT_LIST_LIMIT);
+/** The chat's operators on shift at `now` (rows of shifts that ended on their own are left out). */
+export async function shiftsOf(
+  repositories: Repositories,
+  chatPeerId: number,
+  now: number,
+  shiftMs: number,
+): Promise<OperatorShiftRecord[]> {
+  const rows = await repositories.shifts.listByChat(chatPeerId, SHIFT_LIST_LIMIT);
+  return rows.filter((shift) => isOnShift(shift, now, shiftMs));
 }
 
 /**
@@ -52,8 +69,10 @@ export async function takeTurn(
   repositories: Repositories,
   chatPeerId: number,
   now: number,
+  shiftMs: number,
 ): Promise<OperatorShiftRecord | null> {
-  const next = nextOnShift(await shiftsOf(repositories, chatPeerId));
+  const rows = await repositories.shifts.listByChat(chatPeerId, SHIFT_LIST_LIMIT);
+  const next = nextOnShift(rows, now, shiftMs);
   if (!next) return null;
   // Never backwards: two tickets in one millisecond still move the rotation on.
   const lastAssignedAt = Math.max(now, (next.lastAssignedAt ?? now - 1) + 1);

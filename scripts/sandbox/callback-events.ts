@@ -69,8 +69,10 @@ export function chatMessageEvent(message: {
   conversationMessageId: number;
   groupId: number;
   replied: SentMessage | undefined;
+  /** A service message (`messages_message_action`): someone joined the chat, left it, was removed. */
+  action?: { type: string; member_id: number };
 }) {
-  const { peerId, replied } = message;
+  const { peerId, replied, action } = message;
   return {
     message: {
       // A bot in a group chat gets `id: 0`: the chat's messages are known by conversation_message_id.
@@ -82,6 +84,7 @@ export function chatMessageEvent(message: {
       text: message.text,
       conversation_message_id: message.conversationMessageId,
       attachments: [],
+      ...(action ? { action } : {}),
       ...(replied
         ? {
             reply_message: {

@@ -21,6 +21,8 @@ export interface SandboxControls {
     replyTo?: number,
   ): Promise<CallbackDelivery>;
   memberPressesInChat(peerId: number, userId: number, payload: unknown): Promise<CallbackDelivery>;
+  memberLeavesChat(peerId: number, memberId: number, byId?: number): Promise<CallbackDelivery>;
+  memberJoinsChat(peerId: number, memberId: number, byId: number): Promise<CallbackDelivery>;
   userSendsMessage(userId: number, text: string, options?: UserMessageOptions): Promise<CallbackDelivery>;
   userPressesButton(
     userId: number,
@@ -87,6 +89,18 @@ export async function route(
       chat[2] === 'messages'
         ? await sandbox.memberWritesInChat(peerId, from, input.text ?? '', input.replyTo)
         : await sandbox.memberPressesInChat(peerId, from, input.payload ?? {}),
+    );
+  }
+  const membership = /^\/sandbox\/chats\/(\d+)\/members\/(\d+)\/(leave|join)$/.exec(url.pathname);
+  if (request.method === 'POST' && membership) {
+    const input = (body ? JSON.parse(body) : {}) as { by?: number };
+    const [peerId, memberId] = [Number(membership[1]), Number(membership[2])];
+    const by = Number(input.by ?? memberId);
+    return send(
+      200,
+      membership[3] === 'leave'
+        ? await sandbox.memberLeavesChat(peerId, memberId, by)
+        : await sandbox.memberJoinsChat(peerId, memberId, by),
     );
   }
   const acting = /^\/sandbox\/users\/(\d+)\/(messages|press|join|leave|allow|deny)$/.exec(url.pathname);

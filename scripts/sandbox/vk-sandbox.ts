@@ -265,6 +265,38 @@ export class VkSandbox implements SandboxControls, SandboxState {
     );
   }
 
+  /**
+   * A member leaves a group chat (`byId` absent) or is removed from it by `byId`: VK drops them from
+   * the chat's members and posts the chat's service message, `action.type` `chat_kick_user`.
+   */
+  memberLeavesChat(peerId: number, memberId: number, byId: number = memberId) {
+    const members = this.options.chatMembers[peerId];
+    if (members) this.options.chatMembers[peerId] = members.filter((id) => id !== memberId);
+    return this.#chatAction(peerId, byId, { type: 'chat_kick_user', member_id: memberId });
+  }
+
+  /** `byId` adds a member to a group chat: `chat_invite_user`. */
+  memberJoinsChat(peerId: number, memberId: number, byId: number) {
+    const members = this.options.chatMembers[peerId] ?? [];
+    if (!members.includes(memberId)) this.options.chatMembers[peerId] = [...members, memberId];
+    return this.#chatAction(peerId, byId, { type: 'chat_invite_user', member_id: memberId });
+  }
+
+  #chatAction(peerId: number, fromId: number, action: { type: string; member_id: number }) {
+    return this.deliver(
+      'message_new',
+      chatMessageEvent({
+        peerId,
+        fromId,
+        text: '',
+        conversationMessageId: this.#nextConversationMessageId(peerId),
+        groupId: this.options.groupId,
+        replied: undefined,
+        action,
+      }),
+    );
+  }
+
   /** A chat member presses a callback button on a community message in the chat. */
   memberPressesInChat(peerId: number, userId: number, payload: unknown) {
     return this.deliver('message_event', {

@@ -1,3 +1,5 @@
+import { HOUR } from '../../lib/clock';
+import { DEFAULT_SHIFT_MS } from '../../lib/tickets/routing';
 import { startShift } from '../../lib/tickets/shifts';
 import { ADMIN_TOKEN, type BotStack, OPERATORS_CHAT, startBotStack } from '../support/bot-harness';
 
@@ -45,15 +47,14 @@ describe('shifts in an operators’ chat', () => {
     expect(await command(PAYMENTS_CHAT, 1, '/shift')).toBe(
       '👥 На смене никого: новые обращения ждут, пока их возьмут.',
     );
+    // A shift ends on its own after OPERATOR_SHIFT_HOURS (12 by default): the answer says when.
     expect(await command(PAYMENTS_CHAT, 1, '/shift on')).toBe(
-      '🟢 User1 на смене: новые обращения этого чата приходят по очереди.',
+      '🟢 User1 на смене: новые обращения этого чата приходят по очереди. Смена закончится сама завтра в 0:00, раньше — /shift off.',
     );
-    expect(await command(PAYMENTS_CHAT, 1, '/shift on')).toBe('User1, вы уже на смене.');
-    expect(await command(PAYMENTS_CHAT, 2, '/смена вкл')).toBe(
-      '🟢 User2 на смене: новые обращения этого чата приходят по очереди.',
-    );
+    expect(await command(PAYMENTS_CHAT, 1, '/shift on')).toBe('User1, вы уже на смене (до завтра в 0:00).');
+    expect(await command(PAYMENTS_CHAT, 2, '/смена вкл')).toMatch(/^🟢 User2 на смене: /);
     expect(await command(PAYMENTS_CHAT, 2, '/Смена')).toBe(
-      '👥 На смене: User1 (сегодня в 12:00), User2 (сегодня в 12:00).',
+      '👥 На смене: User1 (сегодня в 12:00, до завтра в 0:00), User2 (сегодня в 12:00, до завтра в 0:00).',
     );
     expect(await command(PAYMENTS_CHAT, 1, '/shift off')).toBe('⚪ User1 закончил(а) смену.');
     expect(await command(PAYMENTS_CHAT, 1, '/смена выкл')).toBe('User1, вы не на смене.');
@@ -70,6 +71,51 @@ describe('shifts in an operators’ chat', () => {
     await bot.sandbox.memberWritesInChat(PAYMENTS_CHAT, 77, '/shift on');
     await bot.settle();
     expect(bot.sentTo(PAYMENTS_CHAT)).toHaveLength(0);
+    expect(await bot.store.read((r) => r.shifts.listByChat(PAYMENTS_CHAT, 10))).toEqual([]);
+  });
+
+  it('ends a shift on its own after OPERATOR_SHIFT_HOURS: nobody forgotten on shift gets new tickets', async () => {
+    bot = await startBotStack({ environment: { ...environment, OPERATOR_SHIFT_HOURS: '2' } });
+    expect(await command(PAYMENTS_CHAT, 1, '/shift on')).toContain('закончится сама сегодня в 14:00');
+    await bot.advance(2 * HOUR);
+    expect(await command(PAYMENTS_CHAT, 1, '/shift')).toBe(
+      '👥 На смене никого: новые обращения ждут, пока их возьмут.',
+    );
+    const unassigned = await fileIn(1441, 'payment', 'Не проходит оплата');
+    expect(await ticketOf(unassigned)).toMatchObject({ assigneeId: null, status: 'new' });
+    // Back on shift: a new one, with its own end.
+    expect(await command(PAYMENTS_CHAT, 1, '/shift on')).toContain('закончится сама сегодня в 16:00');
+    const assigned = await fileIn(1442, 'payment', 'Не проходит оплата');
+    expect((await ticketOf(assigned)).assigneeId).toBe(1);
+  });
+
+  it('ends the shift of an operator who leaves the chat or is removed from it, and forgets them as a member', async () => {
+    bot = await startBotStack({ environment });
+    await command(PAYMENTS_CHAT, 1, '/shift on');
+    await command(PAYMENTS_CHAT, 2, '/shift on');
+    // VK's service message: chat_kick_user, member 2, by member 1 (an admin of the chat removes them).
+    await bot.sandbox.memberLeavesChat(PAYMENTS_CHAT, 2, 1);
+    await bot.settle();
+    expect(bot.lastTo(PAYMENTS_CHAT).text).toBe('⚪ Смена User2 закончена: вышел(а) из чата.');
+    const numbers = [await fileIn(1451, 'payment', 'Оплата'), await fileIn(1452, 'payment', 'Оплата')];
+    expect((await Promise.all(numbers.map(ticketOf))).map((t) => t.assigneeId)).toEqual([1, 1]);
+    // No longer a member: their commands are not the chat's business.
+    const before = bot.sentTo(PAYMENTS_CHAT).length;
+    await bot.sandbox.memberWritesInChat(PAYMENTS_CHAT, 2, '/shift on');
+    await bot.settle();
+    expect(bot.sentTo(PAYMENTS_CHAT)).toHaveLength(before);
+    // Added back, they may come on shift again; leaving by themselves ends it too, said once.
+    await bot.sandbox.memberJoinsChat(PAYMENTS_CHAT, 2, 1);
+    expect(await command(PAYMENTS_CHAT, 2, '/shift on')).toMatch(/^🟢 User2 на смене/);
+    await bot.sandbox.memberLeavesChat(PAYMENTS_CHAT, 2);
+    await bot.sandbox.memberLeavesChat(PAYMENTS_CHAT, 1, 1);
+    await bot.settle();
+    expect(
+      bot
+        .sentTo(PAYMENTS_CHAT)
+        .slice(-2)
+        .map((m) => m.text),
+    ).toEqual(['⚪ Смена User2 закончена: вышел(а) из чата.', '⚪ Смена User1 закончена: вышел(а) из чата.']);
     expect(await bot.store.read((r) => r.shifts.listByChat(PAYMENTS_CHAT, 10))).toEqual([]);
   });
 });
@@ -159,7 +205,12 @@ describe('routing new tickets', () => {
     bot = await startBotStack({ environment });
     await bot.store.transaction(async (r) => {
       for (const operatorId of [1, 2, 3, 4])
-        await startShift(r, { chatPeerId: PAYMENTS_CHAT, operatorId, name: null }, bot.clock.now());
+        await startShift(
+          r,
+          { chatPeerId: PAYMENTS_CHAT, operatorId, name: null },
+          bot.clock.now(),
+          DEFAULT_SHIFT_MS,
+        );
     });
     expect(bot.stack.tickets.settings.operatorsChats.byKey).toEqual({ payments: PAYMENTS_CHAT });
     const created = await Promise.all(

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Store, TicketRecord } from '../../lib/storage/port';
+import { DEFAULT_SHIFT_MS } from '../../lib/tickets/routing';
 import { startShift, takeTurn } from '../../lib/tickets/shifts';
 import { contractFixtures } from './contract-fixtures';
 
@@ -212,10 +213,12 @@ export function describeEngagementContract(adapterName: string, openStore: () =>
         const chat = freshId();
         await store.transaction(async (r) => {
           for (const operatorId of [1, 2, 3, 4])
-            await startShift(r, { chatPeerId: chat, operatorId, name: null }, t0);
+            await startShift(r, { chatPeerId: chat, operatorId, name: null }, t0, DEFAULT_SHIFT_MS);
         });
         const picks = await Promise.all(
-          Array.from({ length: 4 }, () => store.transaction((r) => takeTurn(r, chat, t0 + 1))),
+          Array.from({ length: 4 }, () =>
+            store.transaction((r) => takeTurn(r, chat, t0 + 1, DEFAULT_SHIFT_MS)),
+          ),
         );
         expect(picks.map((pick) => pick?.operatorId).sort()).toEqual([1, 2, 3, 4]);
       });

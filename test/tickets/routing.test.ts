@@ -10,6 +10,7 @@ import { operatorsChatsFrom } from '../../lib/tickets/compose';
 import {
   chatPeerIdOf,
   compileUrgentPhrases,
+  DEFAULT_SHIFT_MS,
   escalationPeerId,
   mentionsUrgentPhrase,
   nextOnShift,
@@ -25,6 +26,7 @@ const chats: OperatorsChats = {
   defaultPeerId: 2_000_000_001,
   byKey: { payments: 2_000_000_002 },
   leadPeerId: 2_000_000_009,
+  shiftMs: DEFAULT_SHIFT_MS,
 };
 
 describe('which chat gets a category', () => {
@@ -44,12 +46,13 @@ describe('which chat gets a category', () => {
     expect(escalationPeerId({ ...chats, leadPeerId: undefined })).toBe(2_000_000_001);
   });
 
-  it('reads the chats from OPERATORS_CHATS and LEAD_CHAT_PEER_ID, and names a malformed list', () => {
+  it('reads the chats from OPERATORS_CHATS, LEAD_CHAT_PEER_ID and OPERATOR_SHIFT_HOURS, and names a malformed list', () => {
     const { support } = loadConfig(
       {
         OPERATORS_CHAT_PEER_ID: '2000000001',
         OPERATORS_CHATS: 'payments=2000000002, vip=2000000003',
         LEAD_CHAT_PEER_ID: '2000000009',
+        OPERATOR_SHIFT_HOURS: '8',
       },
       ['support'],
     );
@@ -57,8 +60,12 @@ describe('which chat gets a category', () => {
       defaultPeerId: 2_000_000_001,
       byKey: { payments: 2_000_000_002, vip: 2_000_000_003 },
       leadPeerId: 2_000_000_009,
+      shiftMs: 8 * 3_600_000,
     });
-    expect(operatorsChatsFrom(loadConfig({}, ['support']).support).byKey).toEqual({});
+    const defaults = operatorsChatsFrom(loadConfig({}, ['support']).support);
+    expect(defaults).toMatchObject({ byKey: {}, shiftMs: DEFAULT_SHIFT_MS });
+    for (const hours of ['0', '169', 'x'])
+      expect(() => loadConfig({ OPERATOR_SHIFT_HOURS: hours }, ['support'])).toThrow(/OPERATOR_SHIFT_HOURS/);
     for (const bad of [
       'payments',
       'payments=42',
@@ -129,18 +136,26 @@ describe('the rotation of operators on shift', () => {
   });
 
   it('gives the next ticket to whoever had one least recently, a newcomer first, ties by arrival then id', () => {
-    expect(nextOnShift([])).toBeNull();
-    expect(nextOnShift([shift(1, 0, 50), shift(2, 0, 40), shift(3, 0, 60)])?.operatorId).toBe(2);
-    expect(nextOnShift([shift(1, 0, 50), shift(2, 10, null)])?.operatorId).toBe(2);
-    expect(nextOnShift([shift(5, 20, null), shift(4, 10, null)])?.operatorId).toBe(4);
-    expect(nextOnShift([shift(5, 10, 30), shift(4, 10, 30)])?.operatorId).toBe(4);
+    const next = (shifts: OperatorShiftRecord[]) => nextOnShift(shifts, 100, DEFAULT_SHIFT_MS);
+    expect(next([])).toBeNull();
+    expect(next([shift(1, 0, 50), shift(2, 0, 40), shift(3, 0, 60)])?.operatorId).toBe(2);
+    expect(next([shift(1, 0, 50), shift(2, 10, null)])?.operatorId).toBe(2);
+    expect(next([shift(5, 20, null), shift(4, 10, null)])?.operatorId).toBe(4);
+    expect(next([shift(5, 10, 30), shift(4, 10, 30)])?.operatorId).toBe(4);
+  });
+
+  it('leaves out a shift past its length: it ended on its own, whoever forgot /shift off', () => {
+    const shifts = [shift(1, 0, null), shift(2, 50, 60)];
+    expect(nextOnShift(shifts, 99, 100)?.operatorId).toBe(1);
+    expect(nextOnShift(shifts, 100, 100)?.operatorId).toBe(2);
+    expect(nextOnShift(shifts, 150, 100)).toBeNull();
   });
 
   it('goes round: each pick recorded, three operators get six tickets two each, in turn', () => {
     let shifts = [shift(10, 0, null), shift(20, 0, null), shift(30, 0, null)];
     const order: number[] = [];
     for (let at = 100; at < 106; at++) {
-      const next = nextOnShift(shifts);
+      const next = nextOnShift(shifts, at, DEFAULT_SHIFT_MS);
       if (!next) throw new Error('nobody');
       order.push(next.operatorId);
       shifts = shifts.map((s) => (s.operatorId === next.operatorId ? { ...s, lastAssignedAt: at } : s));
