@@ -130,6 +130,15 @@ describe('routing new tickets', () => {
     expect(card?.text.split('\n').at(-1)).toBe('🟠 Приоритет: высокий');
     expect(cardOf(OPERATORS_CHAT, payment)).toBeUndefined();
     expect(cardOf(OPERATORS_CHAT, question)?.text.split('\n').at(-1)).toBe('🟢 Приоритет: обычный');
+    // Each chat's /queue lists its own tickets.
+    const queueOf = async (peerId: number) => (await command(peerId, 1, '/queue')).split('\n');
+    const paymentsQueue = await queueOf(PAYMENTS_CHAT);
+    expect(paymentsQueue[0]).toBe('📋 Очередь: новых 1, в работе 0, ждут пользователя 0.');
+    expect(paymentsQueue.slice(1).join('\n')).toContain(payment);
+    expect(paymentsQueue.slice(1).join('\n')).not.toContain(question);
+    const defaultQueue = await queueOf(OPERATORS_CHAT);
+    expect(defaultQueue[0]).toBe('📋 Очередь: новых 1, в работе 0, ждут пользователя 0.');
+    expect(defaultQueue.slice(1).join('\n')).toContain(question);
     // The card's buttons work in its chat, and a reply to it reaches the user.
     if (!card) throw new Error('no card');
     await bot.press(2, card, { c: 'op', a: 'take' });
