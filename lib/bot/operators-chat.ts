@@ -7,6 +7,7 @@ import { OperatorAnswers } from './operators/answers';
 import { cardFrame, cardRecordOf, renderCard } from './operators/card';
 import { requesterHistory } from './operators/card-history';
 import { cardIsStale, cardPostJob, cardRefreshJob } from './operators/card-sync';
+import { COMMAND_NAMES, ticketNumberIn } from './operators/commands';
 import type {
   ActionResult,
   Operator,
@@ -23,7 +24,6 @@ import type { BotUpdate } from './updates';
 
 export type { OperatorFacts, OperatorsChatSettings } from './operators/context';
 
-const TICKET_NUMBER = /\b([A-Z]-\d{4,9})\b/;
 /** The first line of a card (`ops.card`) or of a relayed user message (`ops.user_message`). */
 const CARD_FIRST_LINE = /^(?:\S+ ){1,2}([A-Z]-\d{4,9}) · /u;
 /** `/take B-1042`: a command, in any script, and what follows it. */
@@ -198,10 +198,11 @@ export class OperatorsChat {
     operator: Operator,
   ): Promise<string> {
     const { voice } = chat.area;
-    const command = name.toLowerCase();
-    if (SHIFT_COMMANDS.has(command)) return chat.shifts.command(turn, argument, operator);
-    const number = TICKET_NUMBER.exec(argument.toUpperCase())?.[1];
-    const needsNumber = () => voice.say(turn, 'ops.command.needs_number', { command }, 'needs_number');
+    const typed = name.toLowerCase();
+    if (SHIFT_COMMANDS.has(typed)) return chat.shifts.command(turn, argument, operator);
+    const command = COMMAND_NAMES[typed];
+    const number = ticketNumberIn(argument);
+    const needsNumber = () => voice.say(turn, 'ops.command.needs_number', { command: typed }, 'needs_number');
     switch (command) {
       case 'queue':
         return chat.reports.queue(turn);

@@ -210,7 +210,7 @@ export const catalog = {
     'ops.queue': '📋 Очередь: новых {new}, в работе {in_progress}, ждут пользователя {waiting}.\n{list}',
     'ops.queue.item': '{emoji} {number} · {status} · {created}',
     'ops.help':
-      'Команды: /queue, /status <номер>, /take <номер>, /resolve <номер>, /reopen <номер>, /shift on|off (/смена вкл|выкл). Ответ на карточку уходит пользователю; /t <шаблон> в ответе — шаблон.',
+      'Команды: /queue (/очередь), /status <номер> (/статус), /take <номер> (/взять), /resolve <номер> (/решено), /reopen <номер> (/переоткрыть), /shift on|off (/смена вкл|выкл). Ответ на карточку уходит пользователю; /t <шаблон> (/шаблон) в ответе — шаблон.',
     'ops.shift.on':
       '🟢 {operator_name} на смене: новые обращения этого чата приходят по очереди. Смена закончится сама {until}, раньше — /shift off.',
     'ops.shift.on.already': '{operator_name}, вы уже на смене (до {until}).',

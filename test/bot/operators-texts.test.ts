@@ -88,7 +88,7 @@ describe("refusals in the operators' chat", () => {
     expect(await chat(1, '/resolve B-9999')).toBe('Обращение B-9999 не найдено.');
     expect(await chat(1, '/take')).toBe('Укажите номер обращения: /take B-1001.');
     expect(await chat(1, '/t greeting')).toBe('Шаблон отправляется ответом на карточку обращения: /t <имя>.');
-    expect(await chat(1, '/взять B-1001')).toMatch(/^Нет команды \/взять\.\nКоманды: \/queue/);
+    expect(await chat(1, '/удалить B-1001')).toMatch(/^Нет команды \/удалить\.\nКоманды: \/queue/);
     expect(await chat(1, '/frobnicate')).toMatch(/^Нет команды \/frobnicate\.\nКоманды:/);
 
     const said = bot.sentTo(OPERATORS_CHAT).slice(before);

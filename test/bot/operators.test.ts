@@ -89,6 +89,19 @@ describe("operators' chat", () => {
     await bot.sandbox.memberWritesInChat(OPERATORS_CHAT, 2, '/queue');
     await bot.settle();
     expect(bot.lastTo(OPERATORS_CHAT).text).toMatch(/Очередь: новых 0, в работе 1/);
+    // As people type them: the Russian names, the number in lower case, without its dash, in Cyrillic.
+    const [letter, digits] = number.split('-');
+    const cyrillic = { B: 'в', Q: 'Q', P: 'р', S: 'с' }[letter ?? ''] ?? letter;
+    for (const typed of [`/статус ${letter?.toLowerCase()}${digits}`, `/Статус ${cyrillic} ${digits}`]) {
+      await bot.sandbox.memberWritesInChat(OPERATORS_CHAT, 2, typed);
+      await bot.settle();
+      expect(bot.lastTo(OPERATORS_CHAT).text).toMatch(
+        new RegExp(`${number} · Задать вопрос · взято в работу`),
+      );
+    }
+    await bot.sandbox.memberWritesInChat(OPERATORS_CHAT, 2, '/очередь');
+    await bot.settle();
+    expect(bot.lastTo(OPERATORS_CHAT).text).toMatch(/Очередь: новых 0, в работе 1/);
 
     bot.clock.advance(MINUTE);
     await bot.press(2, card, { c: 'op', a: 'resolve' });
