@@ -183,7 +183,7 @@ export function createApiHandler(routes: readonly Route[]) {
         request,
         deps,
         params,
-        query: route.query ? validate(route.query, request.query, 'query') : undefined,
+        query: route.query ? validate(route.query, decodedQuery(request.query), 'query') : undefined,
         body: route.body ? validate(route.body, parseJson(request.body), 'body') : undefined,
         ...identify(route.auth, request, deps),
       } as unknown as RouteContext<unknown, unknown>;
@@ -192,6 +192,25 @@ export function createApiHandler(routes: readonly Route[]) {
       return withCors(answerError(error, request, deps.logger));
     }
   };
+}
+
+/**
+ * The query as the gateway decoded it. A malformed escape (`?q=%E0%A4`) reaches us decoded with
+ * U+FFFD in its place, which no client means to send: the caller's error, named, not an empty search.
+ */
+function decodedQuery(
+  query: Readonly<Record<string, string | undefined>>,
+): Record<string, string | undefined> {
+  const issues = Object.entries(query)
+    .filter(([, value]) => value?.includes('\uFFFD'))
+    .map(([name]) => ({ path: `query.${name}`, message: 'not valid percent-encoded UTF-8' }));
+  if (issues.length > 0) {
+    throw new ValidationError(
+      `The query is invalid: ${issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}.`,
+      issues,
+    );
+  }
+  return { ...query };
 }
 
 /** The path's `{name}` segments, percent-decoded; a malformed escape is the caller's error, not ours. */

@@ -124,7 +124,7 @@ export const configSections = {
       OPERATORS_CHAT_PEER_ID: z.coerce.number().int().min(2_000_000_001).optional(),
       /**
        * More operators' chats, for categories that name one (`"chat": "payments"` in
-       * content/support.json): comma-separated `key=peer id`, e.g. `payments=2000000002`. A category
+       * content/support.json): comma-separated `key=peer id`, e.g. `payments=2000000004`. A category
        * whose key is not here goes to OPERATORS_CHAT_PEER_ID.
        */
       OPERATORS_CHATS: z

@@ -143,14 +143,7 @@ export async function startLocalStack(
     callbackSecret: config.vk.VK_CALLBACK_SECRET,
     confirmationCode: config.vk.VK_CONFIRMATION_CODE,
     apiVersion: config.vkApi.VK_API_VERSION,
-    // The dev operators (ids 1 and 2, as in OPERATOR_TOKENS) sit in the operators' chat; 1 leads quality.
-    chatMembers: {
-      ...(config.support.OPERATORS_CHAT_PEER_ID ? { [config.support.OPERATORS_CHAT_PEER_ID]: [1, 2] } : {}),
-      // The categories' own chats (OPERATORS_CHATS) have them too, and the leads' chat has the admin.
-      ...Object.fromEntries(Object.values(config.support.OPERATORS_CHATS).map((peerId) => [peerId, [1, 2]])),
-      ...(config.support.LEAD_CHAT_PEER_ID ? { [config.support.LEAD_CHAT_PEER_ID]: [1] } : {}),
-      ...(config.csat.QUALITY_CHAT_PEER_ID ? { [config.csat.QUALITY_CHAT_PEER_ID]: [1] } : {}),
-    },
+    chatMembers: devChatMembers(config),
     log: (line) => logger.info(line),
     now: () => clock.now(),
   }).start(options.inMemory ? 0 : config.local.VK_SANDBOX_PORT);
@@ -383,4 +376,25 @@ export async function startLocalStack(
       await store.close();
     },
   };
+}
+
+/**
+ * Who sits in which chat of the sandbox: the dev operators (ids 1 and 2, as in OPERATOR_TOKENS) in
+ * every operators' chat (the default one and the categories' own), the admin (1) in the leads' and
+ * the quality chats. A chat configured for two roles (one peer id in two variables) has everyone of both.
+ */
+function devChatMembers(config: {
+  support: ConfigSection<'support'>;
+  csat: ConfigSection<'csat'>;
+}): Record<number, number[]> {
+  const members: Record<number, number[]> = {};
+  const seat = (peerId: number | undefined, ids: readonly number[]) => {
+    if (peerId === undefined) return;
+    members[peerId] = [...new Set([...(members[peerId] ?? []), ...ids])];
+  };
+  seat(config.support.OPERATORS_CHAT_PEER_ID, [1, 2]);
+  for (const peerId of Object.values(config.support.OPERATORS_CHATS)) seat(peerId, [1, 2]);
+  seat(config.support.LEAD_CHAT_PEER_ID, [1]);
+  seat(config.csat.QUALITY_CHAT_PEER_ID, [1]);
+  return members;
 }

@@ -67,7 +67,7 @@ describe("the README's typed client", () => {
     });
     afterAll(() => stack.close());
 
-    it('files a ticket and finds it among the new ones', async () => {
+    it('files a ticket and finds it among the user’s latest', async () => {
       const compiled = ts.transpileModule(example, {
         compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
       }).outputText;

@@ -147,6 +147,10 @@ describe('the operators’ ticket search', () => {
     for (const q of ['', '   ', 'а'.repeat(101)]) expect((await search(q)).status).toBe(400);
     expect((await search('а'.repeat(100))).status).toBe(200);
     expect((await bot.api('GET', '/api/ops/tickets?q=id1')).status).toBe(401);
+    // A malformed escape is named, not searched for as U+FFFD (which found nothing, with a 200).
+    const malformed = await bot.api('GET', '/api/ops/tickets?q=%E0%A4', { operatorToken: OPERATOR_TOKEN });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.detail).toBe('The query is invalid: query.q not valid percent-encoded UTF-8.');
   });
 
   it('finds nothing of an erased user: their name and contact terms go with the erasure', async () => {
