@@ -367,6 +367,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ops/users/{userId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Everything held about a user, as JSON (a request made to support)
+         * @description Admins only: an operator token gets 403.
+         */
+        get: operations["getApiOpsUsersUserIdExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ops/tickets/{number}/audit": {
         parameters: {
             query?: never;
@@ -387,7 +407,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/ops/users/{userId}/export": {
+    "/api/ops/audit": {
         parameters: {
             query?: never;
             header?: never;
@@ -395,10 +415,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Everything held about a user, as JSON (a request made to support)
+         * Every subject's audit entries (tickets, users' exports and erasures, broadcasts), newest first: `since`/`until` (a date or an instant), exact `action` and `actor`, a `subject` prefix; paged by `cursor`. A filtered page may be short, even empty, with a `nextCursor`: follow it until it is null
          * @description Admins only: an operator token gets 403.
          */
-        get: operations["getApiOpsUsersUserIdExport"];
+        get: operations["getApiOpsAudit"];
         put?: never;
         post?: never;
         delete?: never;
@@ -598,7 +618,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * A ticket was filed
+         * A ticket was filed, with its subject and the user's first message
          * @description Any answer but 2xx is retried with a backoff; after 5 failures the event is given up.
          */
         post: operations["webhookTicketCreated"];
@@ -618,7 +638,7 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * The user or an operator wrote on a ticket (internal notes are never sent)
+         * The user or an operator wrote on a ticket after filing it (the first message comes with `ticket.created`; internal notes are never sent)
          * @description Any answer but 2xx is retried with a backoff; after 5 failures the event is given up.
          */
         post: operations["webhookTicketMessage"];
@@ -658,10 +678,30 @@ export interface webhooks {
         get?: never;
         put?: never;
         /**
-         * A ticket was taken, assigned or unassigned (`ticket.assigneeId`)
+         * A ticket was taken, assigned or unassigned (`ticket.assigneeId`): by an operator, by their first reply to an unassigned ticket, or by the shift rotation
          * @description Any answer but 2xx is retried with a backoff; after 5 failures the event is given up.
          */
         post: operations["webhookTicketAssigned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ticket.priority_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A ticket's priority changed (raised to urgent by an urgent phrase in the user's later message)
+         * @description Any answer but 2xx is retried with a backoff; after 5 failures the event is given up.
+         */
+        post: operations["webhookTicketPriorityChanged"];
         delete?: never;
         options?: never;
         head?: never;
@@ -672,18 +712,23 @@ export interface webhooks {
 export interface components {
     schemas: {
         AuditEntries: {
-            entries: {
-                subject: string;
-                /** Format: date-time */
-                at: string;
-                entryId: string;
-                actor: string;
-                role: string;
-                action: string;
-                details: {
-                    [key: string]: unknown;
-                };
-            }[];
+            entries: components["schemas"]["AuditEntry"][];
+        };
+        AuditEntry: {
+            subject: string;
+            /** Format: date-time */
+            at: string;
+            entryId: string;
+            actor: string;
+            role: string;
+            action: string;
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        AuditFeed: {
+            entries: components["schemas"]["AuditEntry"][];
+            nextCursor: string | null;
         };
         BroadcastAccepted: {
             id: string;
@@ -1300,6 +1345,16 @@ export interface components {
                 createdAt: string;
             };
             requester: components["schemas"]["Requester"] | null;
+            /** @description The subject the user gave; empty once the user was erased */
+            subject: string;
+            /** @description The user's first message (seq 1), what they wrote when filing; later ones come as `ticket.message` */
+            message: {
+                seq: number;
+                /** @enum {string} */
+                author: "user" | "operator" | "bot";
+                text: string;
+                attachments: string[];
+            };
         };
         TicketMessageEvent: {
             /** @constant */
@@ -1335,6 +1390,33 @@ export interface components {
         };
         /** @enum {string} */
         TicketPriority: "low" | "normal" | "high" | "urgent";
+        TicketPriorityChangedEvent: {
+            /** @constant */
+            event: "ticket.priority_changed";
+            deliveryId: string;
+            /** Format: date-time */
+            occurredAt: string;
+            ticket: {
+                number: string;
+                /** @enum {string} */
+                status: "new" | "in_progress" | "waiting_for_user" | "resolved" | "closed";
+                category: string;
+                /** @enum {string} */
+                priority: "low" | "normal" | "high" | "urgent";
+                /** @enum {string} */
+                channel: "chat" | "app" | "operator";
+                assigneeId: number | null;
+                /** Format: date-time */
+                createdAt: string;
+            };
+            requester: components["schemas"]["Requester"] | null;
+            /** @enum {string} */
+            from: "low" | "normal" | "high" | "urgent";
+            /** @enum {string} */
+            to: "low" | "normal" | "high" | "urgent";
+            /** @description Who changed it: `system` when the user's later message said an urgent phrase */
+            changedBy: string;
+        };
         /** @enum {string} */
         TicketStatus: "new" | "in_progress" | "waiting_for_user" | "resolved" | "closed";
         TicketStatusChangedEvent: {
@@ -1789,7 +1871,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The ticket the message went to */
+            /** @description The ticket the message went to: this one, or the follow-up an earlier message to this finished ticket started */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3051,6 +3133,76 @@ export interface operations {
             "4XX": components["responses"]["Problem"];
         };
     };
+    getApiOpsUsersUserIdExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    "Content-Disposition": components["headers"]["Content-Disposition"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserExport"];
+                };
+            };
+            /** @description Not a VK user id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid X-Operator-Token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An operator token, not an admin one */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over 64 KB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The store could not tell whether the change was saved: check before repeating */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            "4XX": components["responses"]["Problem"];
+        };
+    };
     getApiOpsTicketsNumberAudit: {
         parameters: {
             query?: never;
@@ -3129,28 +3281,36 @@ export interface operations {
             "4XX": components["responses"]["Problem"];
         };
     };
-    getApiOpsUsersUserIdExport: {
+    getApiOpsAudit: {
         parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                userId: string;
+            query?: {
+                since?: string;
+                until?: string;
+                /** @description Exactly, e.g. `user.erase`, `ticket.assign` */
+                action?: string;
+                /** @description Exactly, e.g. `operator:1`, `system` */
+                actor?: string;
+                /** @description The start of the subject, e.g. `ticket:`, `user:`, `broadcast:` */
+                subject?: string;
+                cursor?: string;
+                limit?: number;
             };
+            header?: never;
+            path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The export */
+            /** @description A page of the audit */
             200: {
                 headers: {
-                    "Content-Disposition": components["headers"]["Content-Disposition"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserExport"];
+                    "application/json": components["schemas"]["AuditFeed"];
                 };
             };
-            /** @description Not a VK user id */
+            /** @description The path, query or body is invalid (`errors` names each field) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4022,6 +4182,42 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["TicketAssignedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not received: retried like any failure */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhookTicketPriorityChanged: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The delivery id (also `deliveryId`): the same on every retry, a dedup key */
+                "X-Webhook-Id": string;
+                /** @description Unix seconds when this attempt was signed */
+                "X-Webhook-Timestamp": string;
+                /** @description `sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">` keyed with CRM_WEBHOOK_SECRET */
+                "X-Webhook-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketPriorityChangedEvent"];
             };
         };
         responses: {

@@ -4,7 +4,7 @@ import { currentResolution } from '../csat/survey';
 import type { BusinessHours } from '../schedule/business-hours';
 import type { Repositories, Store, SurveyRecord, TicketRecord } from '../storage/port';
 import { type Category, findCategory, type SupportSettings } from '../support/settings';
-import { dueBreach, type SlaTarget, slaOf } from '../tickets/sla';
+import { dueBreach, everBreached, type SlaTarget, slaOf } from '../tickets/sla';
 import { percentile, ticketTimes } from '../tickets/stats';
 import { BusinessTimeline } from './business-timeline';
 
@@ -58,7 +58,8 @@ export function targetVerdict(
     if (businessMs === null || targetMinutes === null) return null;
     return businessMs <= targetMinutes * MINUTE ? 'met' : 'missed';
   }
-  if (sla.breachedAt[target] !== undefined) return 'missed';
+  // A breach in any period of the target (a reopen starts a new resolution period) is a miss.
+  if (everBreached(sla, target)) return 'missed';
   const doneAt = target === 'firstResponse' ? sla.firstRespondedAt : resolvedAtOf(ticket);
   const dueAt = target === 'firstResponse' ? sla.firstResponseDueAt : sla.resolutionDueAt;
   if (doneAt !== null && businessMs !== null) {

@@ -357,21 +357,30 @@ export const opsUserSchema = named(
   'A requester: their latest tickets and ratings, language, permissions and latest events.',
 );
 
-export const auditSchema = named(
-  'AuditEntries',
+export const auditEntrySchema = named(
+  'AuditEntry',
   z.strictObject({
-    entries: z.array(
-      z.strictObject({
-        subject: z.string(),
-        at: instant,
-        entryId: z.string(),
-        actor: z.string(),
-        role: z.string(),
-        action: z.string(),
-        details: record,
-      }),
-    ),
+    subject: z.string(),
+    at: instant,
+    entryId: z.string(),
+    actor: z.string(),
+    role: z.string(),
+    action: z.string(),
+    details: record,
   }),
+  'Who did what to which subject (`ticket:<id>`, `user:<hash>`, `broadcast:<id>`), and what changed; never message texts.',
+);
+
+export const auditSchema = named('AuditEntries', z.strictObject({ entries: z.array(auditEntrySchema) }));
+
+export const auditFeedSchema = named(
+  'AuditFeed',
+  z.strictObject({
+    entries: z.array(auditEntrySchema),
+    /** Pass as `cursor` for older entries; may come with a short page when filters skipped entries. */
+    nextCursor: z.string().nullable(),
+  }),
+  "Every subject's audit entries, newest first; `nextCursor` is null once the range is read.",
 );
 
 for (const [event, schema] of Object.entries(webhookEvents)) named(schema.id, schema.payload, `\`${event}\``);

@@ -1,5 +1,6 @@
 import { createApiHandler, type Route } from './router';
 import { adminRoutes } from './routes/admin';
+import { auditRoutes } from './routes/audit';
 import { broadcastRoutes } from './routes/broadcasts';
 import { campaignRoutes } from './routes/campaigns';
 import { dashboardRoutes } from './routes/dashboard';
@@ -18,6 +19,7 @@ export const routes: Route[] = [
   ...knowledgeRoutes,
   ...opsRoutes,
   ...adminRoutes,
+  ...auditRoutes,
   ...broadcastRoutes,
   ...campaignRoutes,
   ...metricsRoutes,

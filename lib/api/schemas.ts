@@ -20,11 +20,26 @@ const phone = z
   .transform((value) => value.replace(/[\s()-]/g, ''))
   .pipe(z.string().regex(/^\+?[1-9]\d{9,14}$/, 'must be a phone number like +7 900 123-45-67'));
 
+/**
+ * Text a person wrote, trimmed: any character but the C0/C1 controls other than tab and line breaks
+ * (a NUL or an escape sequence is never typed, and would reach operators' screens and the CRM).
+ */
+export function personText(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((text) => !CONTROL_CHARACTERS.test(text), 'must not contain control characters');
+}
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
 export const createTicketBody = z
   .strictObject({
     category: z.enum(supportSettings.categories.map((c) => c.id) as [string, ...string[]]),
-    subject: z.string().trim().min(3).max(120),
-    description: z.string().trim().min(1).max(4000),
+    subject: personText(3, 120),
+    description: personText(1, 4000),
     screen: z.string().max(200).optional(),
     appVersion: z.string().max(40).optional(),
     platform: z.string().max(40).optional(),
@@ -69,7 +84,7 @@ export const listTicketsQuery = z.strictObject({
 });
 
 export const ticketMessageBody = z.strictObject({
-  text: z.string().trim().min(1).max(4000),
+  text: personText(1, 4000),
   attachments: z.array(vkPhoto).max(10).default([]),
 });
 
@@ -78,7 +93,7 @@ export const ratingBody = z
   .strictObject({
     rating: z.number().int().min(1).max(5),
     reason: z.enum(lowRatingReasons).optional(),
-    comment: z.string().trim().min(REASON_TEXT.min).max(REASON_TEXT.max).optional(),
+    comment: personText(REASON_TEXT.min, REASON_TEXT.max).optional(),
   })
   .superRefine((body, context) => {
     if (body.reason !== undefined && body.rating > 2)
@@ -170,7 +185,7 @@ export const statsQuery = z.strictObject({ from: reportDate.optional(), to: repo
 /** An admins' incident broadcast: one text to an audience, by community message or notification. */
 export const broadcastBody = z
   .strictObject({
-    text: z.string().trim().min(1).max(BROADCAST_MESSAGE_LIMIT),
+    text: personText(1, BROADCAST_MESSAGE_LIMIT),
     audience: broadcastAudienceSchema,
     /** `auto`: a community message to users who allow messages, else a mini app notification. */
     channel: z.enum(['message', 'notification', 'auto']).default('auto'),
@@ -191,6 +206,27 @@ export const broadcastBody = z
 export const broadcastQuery = z.strictObject({
   /** `1`: count the audience and write nothing. */
   dryRun: z.enum(['0', '1']).optional(),
+});
+
+/** A local date (the whole day, in the support timezone) or an instant with its offset. */
+const dateOrInstant = z.union([reportDate, z.iso.datetime({ offset: true })]);
+
+/** The admins' audit feed: a time range, exact action and actor, a subject's prefix, a page. */
+export const auditFeedQuery = z.strictObject({
+  /** From this instant, or from the start of this day. */
+  since: dateOrInstant.optional(),
+  /** Before this instant, or up to the end of this day. */
+  until: dateOrInstant.optional(),
+  action: z.string().min(1).max(64).describe('Exactly, e.g. `user.erase`, `ticket.assign`').optional(),
+  actor: z.string().min(1).max(64).describe('Exactly, e.g. `operator:1`, `system`').optional(),
+  subject: z
+    .string()
+    .min(1)
+    .max(100)
+    .describe('The start of the subject, e.g. `ticket:`, `user:`, `broadcast:`')
+    .optional(),
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
 /** A range of UTC plan days, `YYYY-MM-DD`; by default the last 14 (as `npm run notify:report`). */

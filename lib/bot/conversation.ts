@@ -34,6 +34,13 @@ const ANSWERING: ReadonlySet<DialogState> = new Set([
   'leave_reason',
 ]);
 
+/**
+ * Steps of a ticket being drafted that wait for a choice, not for words: what is typed there answers
+ * the draft ("да" sends it, "нет" drops it, a number that picks nothing asks again) and never goes to
+ * the ticket the dialog is about. (The description and contact steps take words: `ANSWERING`.)
+ */
+const DRAFT_CHOICES: ReadonlySet<DialogState> = new Set(['choosing_category', 'confirming']);
+
 /** Intents that only greet or thank: a first message of them gets the greeting and the menu. */
 const GREETINGS: ReadonlySet<IntentId> = new Set(['hello', 'thanks', 'bye', 'yes', 'no']);
 
@@ -239,8 +246,9 @@ export class SupportBot {
   /**
    * What the user typed (a rating for a survey they were just asked is taken before), in this order:
    * a number or a button's label (as pressing it); words that navigate ("меню", "отмена"); the answer
-   * to the step's question; a message for the ticket the dialog is about; yes, no, "оператор" and small talk
-   * by the step; else a question for the knowledge base.
+   * to the step's question (a draft's steps first: they outrank any open ticket); a message for the
+   * ticket the dialog is about; yes, no, "оператор" and small talk by the step; else a question for
+   * the knowledge base.
    */
   async #typed(dialog: Dialog, typed: Typed): Promise<Outcome> {
     const picked = this.#pickedChoice(dialog, typed.text);
@@ -264,7 +272,14 @@ export class SupportBot {
     // A bare number that picks nothing (the buttons it meant are gone) is an answer to an open
     // ticket's question at most; it never reopens one.
     const bareNumber = typedNumber(typed.text) !== null || typedRatingOf(typed.text, 'five') !== null;
-    const continued = await this.#handover.continueTicket(dialog, typed, bareNumber ? 'bare_number' : intent);
+    const drafting = DRAFT_CHOICES.has(dialog.state);
+    if (drafting) {
+      const outcome = await this.#draftChoice(dialog, typed, intent, bareNumber);
+      if (outcome) return outcome;
+    }
+    const continued = drafting
+      ? null
+      : await this.#handover.continueTicket(dialog, typed, bareNumber ? 'bare_number' : intent);
     if (continued) return continued;
     if (bareNumber) {
       this.#menu.menu(dialog);
@@ -292,6 +307,31 @@ export class SupportBot {
     }
     this.#knowledge.answerQuestion(dialog, typed.text);
     return 'kb_searched';
+  }
+
+  /**
+   * Typed at a draft's choice (the category, "Отправить?"): "да" / "нет" press the positive / negative
+   * button ("нет" cancels the draft), anything else the step can't take (a number that picks nothing,
+   * "да" where nothing is positive) asks the question again, the draft kept. "Оператор" still calls
+   * one, and words at the category step are a question for the knowledge base, as without a draft.
+   */
+  async #draftChoice(
+    dialog: Dialog,
+    typed: Typed,
+    intent: IntentId | null,
+    bareNumber: boolean,
+  ): Promise<Outcome | null> {
+    if (intent === 'yes' || intent === 'no') {
+      const color = intent === 'yes' ? 'positive' : 'negative';
+      const button = dialog.choices().find((choice) => choice.color === color)?.payload;
+      if (button) return this.#press(dialog, button);
+    }
+    if (intent === 'operator') return null;
+    if (dialog.state === 'choosing_category') {
+      if (!bareNumber && intent !== 'yes' && intent !== 'no') return null;
+      return this.#handover.askCategory(dialog);
+    }
+    return this.#stepTyping(dialog, typed);
   }
 
   async #stepTyping(dialog: Dialog, typed: Typed): Promise<Outcome | null> {

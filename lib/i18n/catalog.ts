@@ -13,6 +13,9 @@ export const catalog = {
     'ticket.reply.notification': 'Новый ответ по обращению {number}',
     'ticket.status.notification': 'Обращение {number}: {status}',
     'ticket.digest.line': '{number}: {summary}',
+    'unit.days.one': '{count} день',
+    'unit.days.few': '{count} дня',
+    'unit.days.many': '{count} дней',
     'ticket.digest.replies.one': '{count} ответ оператора',
     'ticket.digest.replies.few': '{count} ответа оператора',
     'ticket.digest.replies.many': '{count} ответов оператора',
@@ -121,19 +124,21 @@ export const catalog = {
       'Оставьте e-mail или телефон для связи — например, name@example.com или +7 900 123-45-67. Или нажмите «Пропустить».',
     'bot.contact.invalid': 'Не похоже на e-mail или телефон. Пример: name@example.com или +7 900 123-45-67.',
     'privacy.contact_notice':
-      'Контакт нужен, чтобы ответить на обращение и связаться с вами по нему. Его, как и переписку по обращению, хранит сообщество (оператор персональных данных) {days} дн. после закрытия обращения, затем удаляет. Оставляя контакт, вы соглашаетесь на это.',
+      'Контакт нужен, чтобы ответить на обращение и связаться с вами по нему. Его, как и переписку по обращению, хранит сообщество (оператор персональных данных) {days} после закрытия обращения, затем удаляет. Оставляя контакт, вы соглашаетесь на это.',
     'bot.confirm':
       'Проверьте обращение:\n\n{emoji} {category}\n💬 {description}{attachments}{contact}\n\nОтправить?',
     'bot.confirm.attachments': '\n📎 Вложений: {count}',
     'bot.confirm.contact': '\n📞 {contact}',
     'bot.ticket.created': '✅ Обращение {number} создано. Оператор ответит {when}.',
     'bot.ticket.reopened': '🔄 Обращение {number} снова открыто — передал оператору. Ответим {when}.',
+    'bot.ticket.reopened.untimed': '🔄 Обращение {number} снова открыто — передал оператору.',
     'bot.ticket.linked':
       '✅ Обращение {previous} уже закрыто, поэтому я создал новое — {number}, со ссылкой на него. Оператор ответит {when}.',
     'bot.ticket.too_many':
       'Вы создали много обращений за последний час. Попробуйте через {minutes} мин или дополните уже созданное.',
     'bot.cancelled': 'Хорошо, отменил. Чем ещё помочь?',
     'bot.receipt': '📨 Передал оператору. Ответим {when}.',
+    'bot.receipt.untimed': '📨 Передал оператору.',
     'bot.off_hours': '🌙 Сейчас нерабочее время. Операторы ответят {when}.',
     'bot.tickets.none': 'У вас пока нет обращений.',
     'bot.tickets.list': 'Ваши обращения:\n{list}',
@@ -231,6 +236,9 @@ export const catalog = {
     'ticket.reply.notification': 'New reply on ticket {number}',
     'ticket.status.notification': 'Ticket {number}: {status}',
     'ticket.digest.line': '{number}: {summary}',
+    'unit.days.one': '{count} day',
+    'unit.days.few': '{count} days',
+    'unit.days.many': '{count} days',
     'ticket.digest.replies.one': '{count} operator reply',
     'ticket.digest.replies.few': '{count} operator replies',
     'ticket.digest.replies.many': '{count} operator replies',
@@ -342,7 +350,7 @@ export const catalog = {
     'bot.contact.invalid':
       "That doesn't look like an e-mail or phone number. Example: name@example.com or +7 900 123-45-67.",
     'privacy.contact_notice':
-      "We need the contact to answer your ticket and reach you about it. The community (the personal data operator) keeps it, with the ticket's messages, for {days} days after the ticket is closed, then deletes it. By leaving a contact you agree to this.",
+      "We need the contact to answer your ticket and reach you about it. The community (the personal data operator) keeps it, with the ticket's messages, for {days} after the ticket is closed, then deletes it. By leaving a contact you agree to this.",
     'bot.confirm':
       'Please check your ticket:\n\n{emoji} {category}\n💬 {description}{attachments}{contact}\n\nSend it?',
     'bot.confirm.attachments': '\n📎 Attachments: {count}',
@@ -350,12 +358,14 @@ export const catalog = {
     'bot.ticket.created': '✅ Ticket {number} is filed. An operator will answer {when}.',
     'bot.ticket.reopened':
       '🔄 Ticket {number} is open again and passed to an operator. We will answer {when}.',
+    'bot.ticket.reopened.untimed': '🔄 Ticket {number} is open again and passed to an operator.',
     'bot.ticket.linked':
       '✅ Ticket {previous} is already closed, so I filed a new one, {number}, linked to it. An operator will answer {when}.',
     'bot.ticket.too_many':
       'You have filed many tickets in the last hour. Try again in {minutes} min or add to one you filed.',
     'bot.cancelled': 'All right, cancelled. Anything else?',
     'bot.receipt': '📨 Passed to an operator. We will answer {when}.',
+    'bot.receipt.untimed': '📨 Passed to an operator.',
     'bot.off_hours': '🌙 We are off hours now. Operators will answer {when}.',
     'bot.tickets.none': 'You have no tickets yet.',
     'bot.tickets.list': 'Your tickets:\n{list}',

@@ -23,6 +23,7 @@ export const migrationHistory = [
   { version: 13, name: 'journey_runs_variant_goal' },
   { version: 14, name: 'campaign_deliveries_channel' },
   { version: 15, name: 'user_activity_nps' },
+  { version: 16, name: 'audit_log_by_time_index' },
 ] as const;
 
 export type MigrationVersion = (typeof migrationHistory)[number]['version'];

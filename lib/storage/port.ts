@@ -297,7 +297,7 @@ export interface DeferredJobRepository {
 }
 
 export interface AuditRecord {
-  /** What was acted on: `ticket:<ticketId>`. */
+  /** What was acted on: `ticket:<ticketId>`, `user:<hash>` (an erasure or export), `broadcast:<id>`. */
   subject: string;
   at: number;
   /** Unique; orders entries of one subject at the same millisecond. */
@@ -311,10 +311,44 @@ export interface AuditRecord {
   details: Record<string, unknown>;
 }
 
+/** An entry's place in the whole feed: entries order by (at, subject, entryId), which is unique. */
+export interface AuditPosition {
+  at: number;
+  subject: string;
+  entryId: string;
+}
+
+export interface AuditPage {
+  entries: AuditRecord[];
+  /** Pass back as `before` for the next, older page; null on the last page. */
+  nextCursor: AuditPosition | null;
+}
+
+/** The page of a `listBetween` read of `limit + 1` rows: the extra row only says a next page exists. */
+export function auditPageOf(found: readonly AuditRecord[], limit: number): AuditPage {
+  const entries = found.slice(0, limit);
+  const last = entries.at(-1);
+  return {
+    entries,
+    nextCursor:
+      found.length > limit && last ? { at: last.at, subject: last.subject, entryId: last.entryId } : null,
+  };
+}
+
 export interface AuditRepository {
   append(entry: AuditRecord): Promise<void>;
   /** A subject's entries, oldest first, at most `limit`. */
   listBySubject(subject: string, limit: number): Promise<AuditRecord[]>;
+  /**
+   * Every subject's entries made in `[since, until)`, newest first, one page of at most `limit`
+   * older than `before` (a range of the index by time).
+   */
+  listBetween(range: {
+    since: number;
+    until: number;
+    before?: AuditPosition;
+    limit: number;
+  }): Promise<AuditPage>;
 }
 
 export interface CounterRepository {

@@ -27,7 +27,16 @@ export function retentionDays(retentionMs: number): number {
  * is asked, who keeps it and for how long. Leaving the contact after it is the user's consent.
  */
 export function contactNotice(language: Language, retentionMs: number): string {
-  return render(language, 'privacy.contact_notice', { days: retentionDays(retentionMs) });
+  return render(language, 'privacy.contact_notice', {
+    days: daysPhrase(language, retentionDays(retentionMs)),
+  });
+}
+
+/** "1 день", "3 дня", "180 дней"; "1 day", "180 days". */
+function daysPhrase(language: Language, count: number): string {
+  const form = new Intl.PluralRules(language).select(count);
+  const key = form === 'one' ? 'one' : form === 'few' ? 'few' : 'many';
+  return render(language, `unit.days.${key}`, { count: String(count) });
 }
 
 /** Ticket details that stay on an anonymised ticket: what statistics need, nothing that identifies anyone. */

@@ -8,7 +8,8 @@ import type { SlaTarget } from './sla';
 
 /**
  * A ticket past its SLA escalates once, to the leads' chat (LEAD_CHAT_PEER_ID, else the default
- * operators' chat), on the first breach of either target. Like the SLA alert, the message goes first
+ * operators' chat), on the first breach of either target; a breach after a reopen alerts the
+ * ticket's chat again (lib/tickets/sla.ts) but does not escalate twice. Like the SLA alert, the message goes first
  * and under a key of its own (`escalation:<ticket>`, VK's `random_id`), and `details.escalatedAt` is
  * committed after it: a send that fails leaves the mark unset and the retried check sends it again;
  * a send whose mark then fails to commit is repeated under the same key and dropped by VK.

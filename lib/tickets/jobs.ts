@@ -9,7 +9,7 @@ import type { VkClient } from '../vk/client';
 import { escalatedAtOf, sendEscalation } from './escalation';
 import { chatPeerIdOf } from './routing';
 import type { TicketService } from './service';
-import { dueBreach, type SlaTarget, slaOf } from './sla';
+import { dueBreach, type SlaTarget, slaAlertKey, slaOf, slaPeriodOf } from './sla';
 import { userUpdateJobHandlers } from './user-updates';
 import { deliverWebhook } from './webhooks';
 
@@ -33,7 +33,7 @@ export interface TicketJobDependencies {
  * The deferred work of the ticket lifecycle, run by the deferred worker (csat-followup):
  * telling the user of a reply or status change, SLA breach checks, auto-close, CRM webhooks.
  * Each is safe to run twice: VK sends are keyed by the job id (`random_id`), notifications by the
- * (user, day) claim, an SLA alert by its ticket and target (sent before its breach is flagged).
+ * (user, day) claim, an SLA alert by its ticket, target and period (sent before its breach is flagged).
  */
 export function ticketJobHandlers(deps: TicketJobDependencies): Record<string, JobHandler> {
   return {
@@ -62,8 +62,9 @@ export function ticketJobHandlers(deps: TicketJobDependencies): Record<string, J
 
 /**
  * A target's due time has come: if the ticket still owes it (`dueBreach`), one alert to the ticket's
- * operators' chat and, on its first breach, its one escalation to the leads (lib/tickets/escalation.ts),
- * then the breach flag (and the escalation mark). The messages go first, each under a key of its own
+ * operators' chat per target and period (a reopened ticket's new resolution period alerts again) and,
+ * on the ticket's first breach, its one escalation to the leads (lib/tickets/escalation.ts), then the
+ * breach flag (and the escalation mark). The messages go first, each under a key of its own
  * (`random_id`), so a send that fails (VK's error 10, a timeout) leaves the breach unflagged and the
  * retried job sends it again, and a send whose flag then fails to commit is repeated under the same
  * key and dropped by VK.
@@ -77,10 +78,10 @@ async function checkSla(deps: TicketJobDependencies, job: DeferredJobRecord): Pr
     const sla = slaOf(ticket);
     if (!sla || !dueBreach(sla, ticket.status, target, deps.clock.now())) return null;
     const assignee = ticket.assigneeId === null ? null : await repositories.users.get(ticket.assigneeId);
-    return { ticket, assigneeName: assignee?.firstName ?? null };
+    return { ticket, period: slaPeriodOf(sla, target), assigneeName: assignee?.firstName ?? null };
   });
   if (!found) return;
-  const { ticket } = found;
+  const { ticket, period } = found;
   const { support, operatorsChats } = deps.tickets.settings;
   const category = findCategory(support, ticket.category);
   const assignee = assigneeLabel(ticket, found.assigneeName);
@@ -89,8 +90,8 @@ async function checkSla(deps: TicketJobDependencies, job: DeferredJobRecord): Pr
   if (chatPeerId !== undefined) {
     await deps.groupVk.sendMessage({
       peerId: chatPeerId,
-      // Keyed by ticket and target: the one alert a breach gets, whatever retries happen.
-      messageKey: `sla-alert:${ticket.ticketId}:${target}`,
+      // Keyed by ticket, target and period: the one alert a breach gets, whatever retries happen.
+      messageKey: slaAlertKey(ticket.ticketId, target, period),
       text: render('ru', 'sla.alert', {
         number: ticket.number,
         category: category?.label.ru ?? ticket.category,
@@ -107,12 +108,13 @@ async function checkSla(deps: TicketJobDependencies, job: DeferredJobRecord): Pr
   await deps.tickets.systemUpdate(ticketId, (current, now) => {
     const sla = slaOf(current);
     const details: Record<string, unknown> = {};
-    if (sla && sla.breachedAt[target] === undefined)
+    // Flags the period alerted: a reopen in between started a period this alert was not about.
+    if (sla && sla.breachedAt[target] === undefined && slaPeriodOf(sla, target) === period)
       details.sla = { ...sla, breachedAt: { ...sla.breachedAt, [target]: now } };
     if (escalated && escalatedAtOf(current) === null) details.escalatedAt = now;
     return Object.keys(details).length > 0 ? { details } : null;
   });
-  deps.logger.warn('sla breached', { ticket: ticket.number, target, escalated });
+  deps.logger.warn('sla breached', { ticket: ticket.number, target, period, escalated });
 }
 
 /**

@@ -7,7 +7,8 @@ import type { TicketPriority } from './priority';
 /**
  * Where a new ticket goes and how urgent it is, as pure functions of the content and the
  * environment: its category's operators' chat (by key, mapped to a peer id per environment), its
- * priority (the category's, raised to `urgent` by an urgent phrase in its words), and which operator
+ * priority (the category's, raised to `urgent` by an urgent phrase in its words or, later, in the
+ * user's follow-up message: lib/tickets/service.ts), and which operator
  * on shift in that chat takes it next.
  */
 
@@ -63,8 +64,15 @@ export function escalationPeerId(chats: OperatorsChats): number | undefined {
 /** Urgent phrases as stem lists, ready to match (`compileUrgentPhrases`). */
 export type UrgentPhrases = ReadonlyArray<readonly string[]>;
 
-/** A phrase's words may stand this many other words apart in total and still make the phrase. */
-const PHRASE_SLACK = 3;
+/**
+ * A phrase's words may stand this many other words apart in total, within one sentence, and still
+ * make the phrase: "деньги у меня вчера со счёта списали" says "списали деньги" (five apart), while
+ * a word at the start of a long sentence and the other at its end do not.
+ */
+const PHRASE_SLACK = 5;
+
+/** Where a sentence ends: its punctuation or a line break. A phrase never spans two sentences. */
+const SENTENCE_END = /[.!?…;\n]+/u;
 
 export function compileUrgentPhrases(content: PriorityContent): UrgentPhrases {
   return [...content.urgentPhrases.ru, ...content.urgentPhrases.en]
@@ -73,18 +81,24 @@ export function compileUrgentPhrases(content: PriorityContent): UrgentPhrases {
 }
 
 /**
- * Whether the text says one of the phrases: every stem of the phrase within a window of the phrase's
- * length plus `PHRASE_SLACK` words, in any order and case ("деньги списали дважды", "Списали Деньги!"
- * say "списали деньги"; a word in one sentence and the other three paragraphs later do not).
+ * Whether the text says one of the phrases: every stem of the phrase within one sentence and a
+ * window of the phrase's length plus `PHRASE_SLACK` words, in any order and case ("деньги списали
+ * дважды", "Списали Деньги!" say "списали деньги"; a word in one sentence and the other in the next
+ * do not).
  */
 export function mentionsUrgentPhrase(text: string, phrases: UrgentPhrases): boolean {
-  const words = stems(text);
-  return phrases.some((phrase) => {
-    const window = phrase.length + PHRASE_SLACK;
-    return words.some((_, start) => {
-      const span = words.slice(start, start + window);
-      return span[0] !== undefined && phrase.includes(span[0]) && phrase.every((stem) => span.includes(stem));
-    });
+  const sentences = text
+    .split(SENTENCE_END)
+    .map((sentence) => stems(sentence))
+    .filter((words) => words.length > 0);
+  return phrases.some((phrase) => sentences.some((words) => sentenceSays(words, phrase)));
+}
+
+function sentenceSays(words: readonly string[], phrase: readonly string[]): boolean {
+  const window = phrase.length + PHRASE_SLACK;
+  return words.some((_, start) => {
+    const span = words.slice(start, start + window);
+    return span[0] !== undefined && phrase.includes(span[0]) && phrase.every((stem) => span.includes(stem));
   });
 }
 

@@ -18,10 +18,18 @@ import type {
 } from '../storage/port';
 import { findCategory, type SupportSettings } from '../support/settings';
 import { parkAnonymisation } from './anonymise';
-import { audit, type OperatorActor, operatorActor } from './audit';
+import { audit, auditBySystem, type OperatorActor, operatorActor } from './audit';
 import { notFound, TicketError, ticketByNumber } from './errors';
+import { followUpOf, isBeyondReopen } from './follow-up';
 import { type Actor, actorLabel, canTransition, reopenStatus, resolutionCount } from './lifecycle';
-import { chatPeerIdOf, type OperatorsChats, priorityFor, type UrgentPhrases } from './routing';
+import { priorityOf } from './priority';
+import {
+  chatPeerIdOf,
+  mentionsUrgentPhrase,
+  type OperatorsChats,
+  priorityFor,
+  type UrgentPhrases,
+} from './routing';
 import { indexNewTicket } from './search-index';
 import { auditShiftAssignment, takeTurn } from './shifts';
 import { slaAfterOperatorReply, slaAfterStatusChange, slaCheckJobs, slaOf, startSla } from './sla';
@@ -42,7 +50,7 @@ export interface TicketServiceSettings {
   csat: CsatSettings;
   /** Which chat gets a category's tickets (new ones go round the operators on shift there). */
   operatorsChats: OperatorsChats;
-  /** Words that make a new ticket urgent (content/priority.json). */
+  /** Words that make a ticket urgent, when filed or in the user's later message (content/priority.json). */
   urgentPhrases: UrgentPhrases;
 }
 
@@ -54,9 +62,9 @@ export interface TicketServiceDependencies {
   /** Sends the first hop of committed deferred jobs (DeferredJobs.dispatch); failures are rescued later. */
   dispatchJobs: (jobIds: readonly string[]) => Promise<void>;
   /**
-   * Called in the transaction of every status or assignee change, with the ticket as written: the
-   * composition root hangs the operators' card refresh here (the card shows both), so a change made
-   * through the API, the mini app or a timer reaches the chat too.
+   * Called in the transaction of every status, assignee or priority change, with the ticket as
+   * written: the composition root hangs the operators' card refresh here (the card shows them), so a
+   * change made through the API, the mini app or a timer reaches the chat too.
    */
   onTicketChanged?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
   /** Called in the transaction that files a ticket: the composition root announces it to the operators' chat. */
@@ -143,7 +151,8 @@ export class TicketService {
             );
           }
           const ticket = await repositories.tickets.get(String(previous.value.ticketId));
-          if (ticket) {
+          // A ticket erased since (DELETE /api/me) is no longer theirs to be shown: the key files anew.
+          if (ticket && ticket.userId === input.userId) {
             return {
               ticket,
               replayed: true,
@@ -196,6 +205,9 @@ export class TicketService {
    * The user writes on their ticket. Waiting for the user → back in progress; resolved within the
    * reopen window → reopened; closed, or resolved longer ago → a new ticket linked to this one, which
    * counts toward the hourly limit like any other (over it: `too_many_tickets`, nothing written).
+   * Later messages to that finished ticket go to its follow-up while the follow-up can take them,
+   * so a user who writes three times after the closing has one new ticket, not three.
+   * An urgent phrase in the message makes the ticket urgent (`#raiseOnUrgentWords`).
    */
   async addUserMessage(
     userId: number,
@@ -206,13 +218,11 @@ export class TicketService {
     const { clock, settings } = this.#deps;
     return this.#run(scope, async (repositories, outbox) => {
       const now = clock.now();
-      const ticket = await repositories.tickets.getByNumber(number);
-      if (!ticket || ticket.userId !== userId) throw notFound(number);
-      const resolvedAt = typeof ticket.details.resolvedAt === 'number' ? ticket.details.resolvedAt : null;
-      const beyondWindow =
-        ticket.status === 'closed' ||
-        (ticket.status === 'resolved' && resolvedAt !== null && now - resolvedAt > settings.reopenWindowMs);
-      if (beyondWindow) {
+      const named = await repositories.tickets.getByNumber(number);
+      if (!named || named.userId !== userId) throw notFound(number);
+      // A finished ticket the user already wrote to again: the follow-up it started takes the message.
+      const ticket = await followUpOf(repositories, named, now, settings.reopenWindowMs);
+      if (isBeyondReopen(ticket, now, settings.reopenWindowMs)) {
         const linked = await this.#insertTicket(
           repositories,
           outbox,
@@ -227,10 +237,15 @@ export class TicketService {
           },
           now,
         );
+        // Recorded on the finished ticket, so the user's next messages to it join this one.
+        await repositories.tickets.update({
+          ...ticket,
+          details: { ...ticket.details, followUp: linked.number },
+        });
         return { ticket: linked, reopened: false, linkedFrom: ticket.number };
       }
       const actor: Actor = { kind: 'user', userId };
-      await this.#appendMessage(repositories, outbox, ticket, {
+      const added = await this.#appendMessage(repositories, ticket, {
         author: 'user',
         authorId: userId,
         text: message.text,
@@ -244,6 +259,8 @@ export class TicketService {
       } else if (ticket.status === 'resolved') {
         current = await this.#changeStatus(repositories, outbox, ticket, reopenStatus(ticket), actor, now);
       }
+      current = await this.#raiseOnUrgentWords(repositories, outbox, current, added, now);
+      this.#messageWebhook(outbox, current, added);
       return { ticket: current, reopened: ticket.status === 'resolved', linkedFrom: null };
     });
   }
@@ -283,6 +300,9 @@ export class TicketService {
       const now = this.#deps.clock.now();
       const ticket = await ticketByNumber(repositories, number);
       if (ticket.status === 'closed') throw new TicketError('ticket_closed', `Ticket ${number} is closed.`);
+      // Assigned already to whom it is asked for: nothing changes, nothing is announced twice.
+      if (assigneeId === ticket.assigneeId && !(assigneeId !== null && ticket.status === 'new'))
+        return ticket;
       let updated: TicketRecord = { ...ticket, assigneeId, updatedAt: now };
       await repositories.tickets.update(updated);
       this.#deps.onTicketChanged?.(updated, outbox, now);
@@ -311,8 +331,9 @@ export class TicketService {
 
   /**
    * An operator writes on the ticket: a reply goes to the user (as a community message or a mini app
-   * notification, by the deferred `ticket-update` job) and stops the first-response clock; an
-   * internal note is seen by operators only.
+   * notification, by the deferred `ticket-update` job), stops the first-response clock and assigns an
+   * unassigned ticket to its author (as `assign` would: in progress, audited, `ticket.assigned`); an
+   * internal note is seen by operators only. Returns the ticket as written.
    */
   async operatorMessage(
     number: string,
@@ -330,7 +351,8 @@ export class TicketService {
       const now = this.#deps.clock.now();
       let ticket = await ticketByNumber(repositories, number);
       if (ticket.status === 'closed') throw new TicketError('ticket_closed', `Ticket ${number} is closed.`);
-      const added = await this.#appendMessage(repositories, outbox, ticket, {
+      const before = ticket;
+      const added = await this.#appendMessage(repositories, ticket, {
         author: 'operator',
         authorId: operator.operatorId,
         text: message.text,
@@ -360,7 +382,21 @@ export class TicketService {
               notifyUser: false,
             },
           );
+        } else if (ticket.assigneeId !== before.assigneeId) {
+          this.#deps.onTicketChanged?.(ticket, outbox, now); // the card names the new assignee
         }
+        if (ticket.assigneeId !== before.assigneeId) {
+          await audit(
+            repositories,
+            operator,
+            ticket,
+            'ticket.assign',
+            { from: before.assigneeId, to: ticket.assigneeId, by: 'reply' },
+            now,
+          );
+          this.#webhook(outbox, ticket, 'ticket.assigned', now);
+        }
+        this.#messageWebhook(outbox, ticket, added);
         if (!message.deliveredInChat)
           outbox.jobs.push({
             jobId: `ticket-update:${ticket.ticketId}:message:${added.seq}`,
@@ -545,21 +581,62 @@ export class TicketService {
     return started;
   }
 
+  /** Adds a message to the thread; the caller announces it (`#messageWebhook`) once the ticket is written. */
   async #appendMessage(
     repositories: Repositories,
-    outbox: Outbox,
     ticket: TicketRecord,
     message: Omit<TicketMessageRecord, 'ticketId' | 'seq'>,
   ): Promise<TicketMessageRecord> {
     const existing = await repositories.tickets.listMessages(ticket.ticketId);
     const added = { ...message, ticketId: ticket.ticketId, seq: existing.length + 1 };
     await repositories.tickets.addMessage(added);
-    if (!message.internal)
-      this.#webhook(outbox, ticket, 'ticket.message', message.createdAt, {
-        seq: added.seq,
-        author: message.author,
-      });
     return added;
+  }
+
+  /** `ticket.message` for a message that is not an internal note, with the ticket as the write left it. */
+  #messageWebhook(outbox: Outbox, ticket: TicketRecord, message: TicketMessageRecord): void {
+    if (message.internal) return;
+    this.#webhook(outbox, ticket, 'ticket.message', message.createdAt, {
+      seq: message.seq,
+      author: message.author,
+    });
+  }
+
+  /**
+   * The user's later message says an urgent phrase: the open ticket becomes urgent (never lowered),
+   * audited by `system`, announced (`ticket.priority_changed`) and handed to `onTicketChanged` (the
+   * operators' card shows the priority).
+   */
+  async #raiseOnUrgentWords(
+    repositories: Repositories,
+    outbox: Outbox,
+    ticket: TicketRecord,
+    message: TicketMessageRecord,
+    now: number,
+  ): Promise<TicketRecord> {
+    const from = priorityOf(ticket);
+    if (from === 'urgent' || !mentionsUrgentPhrase(message.text, this.#deps.settings.urgentPhrases))
+      return ticket;
+    const raised: TicketRecord = {
+      ...ticket,
+      details: { ...ticket.details, priority: 'urgent' },
+      updatedAt: now,
+    };
+    await repositories.tickets.update(raised);
+    await auditBySystem(
+      repositories,
+      raised,
+      'ticket.priority',
+      { from, to: 'urgent', by: 'urgent_phrase', seq: message.seq },
+      now,
+    );
+    this.#deps.onTicketChanged?.(raised, outbox, now);
+    this.#webhook(outbox, raised, 'ticket.priority_changed', now, {
+      from,
+      to: 'urgent',
+      changedBy: 'system',
+    });
+    return raised;
   }
 
   async #changeStatus(

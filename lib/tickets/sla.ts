@@ -7,14 +7,21 @@ import type { Category } from '../support/settings';
 /**
  * The SLA clock of a ticket, kept in `details.sla`. Targets are in business time; the resolution
  * clock stops while the ticket waits for the user and its due time moves by the business time spent
- * waiting. A breach is recorded once per target, after its alert was sent (the alert is keyed by it).
+ * waiting. The first response is owed once per ticket; the resolution once per period, and a reopen
+ * starts a new period with a fresh due time. A breach is recorded once per target and period, after
+ * its alert was sent (the alert is keyed by ticket, target and period: `slaAlertKey`).
  */
 export interface SlaClock {
   firstResponseDueAt: number | null;
   resolutionDueAt: number | null;
   firstRespondedAt: number | null;
   waitingSince: number | null;
+  /** The breaches of the current period (the first response has one period: the ticket's life). */
   breachedAt: { firstResponse?: number; resolution?: number };
+  /** The resolution target's period: one more per reopen; absent on a ticket never reopened (0). */
+  resolutionPeriod?: number;
+  /** When earlier periods breached the resolution target, oldest first; absent: none did. */
+  earlierResolutionBreaches?: number[];
 }
 
 export type SlaTarget = 'firstResponse' | 'resolution';
@@ -51,10 +58,41 @@ export function slaAfterStatusChange(
     next.waitingSince = null;
   }
   if (change.from === 'resolved' && (change.to === 'new' || change.to === 'in_progress')) {
-    // A reopen gets a fresh resolution target from now.
+    // A reopen starts a new resolution period, due from now, owed (and alerted) afresh; a breach of
+    // the period before is history, kept for the reports.
     next.resolutionDueAt = hours.addBusinessTime(change.at, category.sla.resolutionMinutes * MINUTE);
+    next.resolutionPeriod = resolutionPeriodOf(sla) + 1;
+    const { resolution: earlierBreach, ...current } = next.breachedAt;
+    if (earlierBreach !== undefined) {
+      next.earlierResolutionBreaches = [...(sla.earlierResolutionBreaches ?? []), earlierBreach];
+      next.breachedAt = current;
+    }
   }
   return next;
+}
+
+/** The resolution target's current period: 0 until the first reopen. */
+export function resolutionPeriodOf(sla: SlaClock): number {
+  return sla.resolutionPeriod ?? 0;
+}
+
+/** The target's current period: the first response has only one. */
+export function slaPeriodOf(sla: SlaClock, target: SlaTarget): number {
+  return target === 'resolution' ? resolutionPeriodOf(sla) : 0;
+}
+
+/**
+ * The key (VK's `random_id` source) of the one alert a target's breach gets in a period: retries of
+ * a check repeat it, a later period's breach has its own. The first period keeps the plain key.
+ */
+export function slaAlertKey(ticketId: string, target: SlaTarget, period: number): string {
+  return period === 0 ? `sla-alert:${ticketId}:${target}` : `sla-alert:${ticketId}:${target}:${period}`;
+}
+
+/** Whether the target was ever breached on this ticket, in this period or an earlier one (reports). */
+export function everBreached(sla: SlaClock, target: SlaTarget): boolean {
+  if (sla.breachedAt[target] !== undefined) return true;
+  return target === 'resolution' && (sla.earlierResolutionBreaches?.length ?? 0) > 0;
 }
 
 export function slaAfterOperatorReply(sla: SlaClock, at: number): SlaClock {
@@ -82,7 +120,10 @@ export function dueBreach(sla: SlaClock, status: TicketStatus, target: SlaTarget
   return dueAt !== null && now >= dueAt;
 }
 
-/** The queue's SLA column: breached, at risk (under 20 % of the target left), paused, met or ok. */
+/**
+ * The queue's SLA column: breached, at risk (under 20 % of the target left), paused, met or ok. A
+ * resolution breached before a reopen does not count: the new period is judged on its own.
+ */
 export function slaState(
   sla: SlaClock | null,
   status: TicketStatus,

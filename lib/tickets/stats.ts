@@ -2,7 +2,7 @@ import { DAY, HOUR, MINUTE } from '../clock';
 import { csatReport } from '../csat/report';
 import { type BusinessHours, localParts, zonedTime } from '../schedule/business-hours';
 import type { Repositories, SurveyRecord, TicketRecord } from '../storage/port';
-import { slaOf } from './sla';
+import { everBreached, slaOf } from './sla';
 
 /** Midnight of a local date (`YYYY-MM-DD`) in the community's timezone. */
 export function localMidnight(date: string, timezone: string): number {
@@ -116,8 +116,9 @@ export async function computeStats(
     const times = ticketTimes(ticket, range.hours);
     if (times.firstResponse !== null) firstResponse.push(times.firstResponse);
     if (times.resolution !== null) resolution.push(times.resolution);
-    if (sla?.breachedAt.firstResponse !== undefined) breaches.firstResponse++;
-    if (sla?.breachedAt.resolution !== undefined) breaches.resolution++;
+    // A ticket counts once per target, whichever of its periods breached it.
+    if (sla && everBreached(sla, 'firstResponse')) breaches.firstResponse++;
+    if (sla && everBreached(sla, 'resolution')) breaches.resolution++;
     surveys.push({ ticket, surveys: surveysByTicket.get(ticket.ticketId) ?? [] });
   }
   return {

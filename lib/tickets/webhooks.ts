@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import type { Clock } from '../clock';
-import type { DeferredJobRecord, Store, TicketRecord } from '../storage/port';
+import type { DeferredJobRecord, Store, TicketMessageRecord, TicketRecord } from '../storage/port';
 import { requesterOf, requesterSchema } from '../users/requester';
 import { ticketStatuses } from './lifecycle';
 import { priorityOf, ticketPriorities } from './priority';
@@ -11,10 +11,11 @@ import type { Outbox } from './service';
  * CRM webhooks: each ticket event a CRM can act on, POSTed signed to `CRM_WEBHOOK_URL`.
  *
  * The event is queued in the ticket's transaction as a `crm-webhook` job holding the ticket as the
- * event left it (status, priority, assignee); who filed it and a message's text are read when the job
- * runs, so the transaction reads nothing more for them (nothing at all when webhooks are off), and an
- * erasure before delivery leaves the CRM nothing to learn: the requester is then `null` and the text
- * the anonymised one. Internal notes never make an event.
+ * change left it (status, priority, assignee); who filed it, the subject and a message's text are read
+ * when the job runs, so the transaction reads nothing more for them (nothing at all when webhooks are
+ * off), and an erasure before delivery leaves the CRM nothing to learn: the requester is then `null`
+ * and the words the anonymised ones. `ticket.created` carries the user's first message (seq 1);
+ * `ticket.message` each later one. Internal notes never make an event.
  */
 
 const instant = z.iso.datetime();
@@ -36,17 +37,25 @@ const envelope = {
   requester: requesterSchema.nullable(),
 };
 
-const ticketCreated = z.strictObject({ event: z.literal('ticket.created'), ...envelope });
+const webhookMessage = z.strictObject({
+  seq: z.number().int(),
+  author: z.enum(['user', 'operator', 'bot']),
+  text: z.string(),
+  /** VK attachment references (`photo123_456_key`). */
+  attachments: z.array(z.string()),
+});
+const ticketCreated = z.strictObject({
+  event: z.literal('ticket.created'),
+  ...envelope,
+  subject: z.string().describe('The subject the user gave; empty once the user was erased'),
+  message: webhookMessage.describe(
+    "The user's first message (seq 1), what they wrote when filing; later ones come as `ticket.message`",
+  ),
+});
 const ticketMessage = z.strictObject({
   event: z.literal('ticket.message'),
   ...envelope,
-  message: z.strictObject({
-    seq: z.number().int(),
-    author: z.enum(['user', 'operator', 'bot']),
-    text: z.string(),
-    /** VK attachment references (`photo123_456_key`). */
-    attachments: z.array(z.string()),
-  }),
+  message: webhookMessage,
 });
 const ticketStatusChanged = z.strictObject({
   event: z.literal('ticket.status_changed'),
@@ -55,14 +64,28 @@ const ticketStatusChanged = z.strictObject({
   to: z.enum(ticketStatuses),
 });
 const ticketAssigned = z.strictObject({ event: z.literal('ticket.assigned'), ...envelope });
+const ticketPriorityChanged = z.strictObject({
+  event: z.literal('ticket.priority_changed'),
+  ...envelope,
+  from: z.enum(ticketPriorities),
+  to: z.enum(ticketPriorities),
+  changedBy: z
+    .string()
+    .describe("Who changed it: `system` when the user's later message said an urgent phrase"),
+});
 
 /** Each event's payload schema, its name in the OpenAPI document and what it means. */
 export const webhookEvents = {
-  'ticket.created': { id: 'TicketCreatedEvent', payload: ticketCreated, summary: 'A ticket was filed' },
+  'ticket.created': {
+    id: 'TicketCreatedEvent',
+    payload: ticketCreated,
+    summary: "A ticket was filed, with its subject and the user's first message",
+  },
   'ticket.message': {
     id: 'TicketMessageEvent',
     payload: ticketMessage,
-    summary: 'The user or an operator wrote on a ticket (internal notes are never sent)',
+    summary:
+      'The user or an operator wrote on a ticket after filing it (the first message comes with `ticket.created`; internal notes are never sent)',
   },
   'ticket.status_changed': {
     id: 'TicketStatusChangedEvent',
@@ -72,7 +95,13 @@ export const webhookEvents = {
   'ticket.assigned': {
     id: 'TicketAssignedEvent',
     payload: ticketAssigned,
-    summary: 'A ticket was taken, assigned or unassigned (`ticket.assigneeId`)',
+    summary:
+      'A ticket was taken, assigned or unassigned (`ticket.assigneeId`): by an operator, by their first reply to an unassigned ticket, or by the shift rotation',
+  },
+  'ticket.priority_changed': {
+    id: 'TicketPriorityChangedEvent',
+    payload: ticketPriorityChanged,
+    summary: "A ticket's priority changed (raised to urgent by an urgent phrase in the user's later message)",
   },
 } as const;
 export type WebhookEventName = keyof typeof webhookEvents;
@@ -81,12 +110,14 @@ export const webhookPayloadSchema = z.discriminatedUnion('event', [
   ticketMessage,
   ticketStatusChanged,
   ticketAssigned,
+  ticketPriorityChanged,
 ]);
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 
 /**
- * Queues one event for the CRM in the caller's transaction. `extra` is what the event adds: `seq` of
- * the message for `ticket.message`, `from` and `to` for `ticket.status_changed`.
+ * Queues one event for the CRM in the caller's transaction, with the ticket as the change left it.
+ * `extra` is what the event adds: `seq` of the message for `ticket.message`, `from` and `to` for
+ * `ticket.status_changed`, `from`, `to` and `changedBy` for `ticket.priority_changed`.
  */
 export function queueWebhook(
   outbox: Outbox,
@@ -130,8 +161,9 @@ export interface WebhookDeliveryDependencies {
 }
 
 /**
- * What the CRM gets for a queued event: the snapshot, the requester as known now and, for a message,
- * its text and attachments. `null`: nothing to send (a message that turned out internal).
+ * What the CRM gets for a queued event: the snapshot, the requester as known now and, for a message
+ * or a new ticket, the words (the subject, the message's text and attachments). `null`: nothing to
+ * send (a message that turned out internal).
  */
 export async function webhookPayload(
   store: Store,
@@ -144,21 +176,23 @@ export async function webhookPayload(
     const ticket = await repositories.tickets.get(ticketId);
     const userId = ticket?.userId ?? null;
     const requester = requesterOf(userId, userId === null ? null : await repositories.users.get(userId));
-    if (queued.event !== 'ticket.message') return { ...queued, requester };
+    const carriesMessage = queued.event === 'ticket.message' || queued.event === 'ticket.created';
+    if (!carriesMessage) return { ...queued, requester };
+    const messageSeq = queued.event === 'ticket.created' ? 1 : Number(seq);
     const messages = await repositories.tickets.listMessages(ticketId);
-    const message = messages.find((candidate) => candidate.seq === Number(seq));
-    if (!message || message.internal) return null;
-    return {
-      ...queued,
-      requester,
-      message: {
-        seq: message.seq,
-        author: message.author,
-        text: message.text,
-        attachments: message.attachments,
-      },
-    };
+    const found = messages.find((candidate) => candidate.seq === messageSeq);
+    if (queued.event === 'ticket.created') {
+      // The filing still happened when its words are gone (a ticket deleted by retention): say so, empty.
+      const message = found ?? { seq: 1, author: 'user', text: '', attachments: [] };
+      return { ...queued, requester, subject: ticket?.subject ?? '', message: messageOf(message) };
+    }
+    if (!found || found.internal) return null;
+    return { ...queued, requester, message: messageOf(found) };
   });
+}
+
+function messageOf(message: Pick<TicketMessageRecord, 'seq' | 'author' | 'text' | 'attachments'>) {
+  return { seq: message.seq, author: message.author, text: message.text, attachments: message.attachments };
 }
 
 /**

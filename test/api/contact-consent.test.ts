@@ -48,7 +48,7 @@ describe('the contact notice and consent of the mini app form (FZ-152)', () => {
     const answer = await api('GET', '/api/categories');
     expect(answer.status).toBe(200);
     expect(answer.body.retentionDays).toBe(90);
-    expect(answer.body.contactNotice.ru).toContain('90 дн. после закрытия обращения');
+    expect(answer.body.contactNotice.ru).toContain('90 дней после закрытия обращения');
     expect(answer.body.contactNotice.ru).toContain('оператор персональных данных');
     expect(answer.body.contactNotice.en).toContain('for 90 days after the ticket is closed');
     expect(answer.body.categories.length).toBeGreaterThan(0);

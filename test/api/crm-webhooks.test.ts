@@ -9,6 +9,7 @@ import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { ticketServiceSettings } from '../../lib/tickets/compose';
 import { priorityOf } from '../../lib/tickets/priority';
 import { TicketService } from '../../lib/tickets/service';
+import { startShift } from '../../lib/tickets/shifts';
 import { deliverWebhook, type WebhookPayload, webhookPayloadSchema } from '../../lib/tickets/webhooks';
 import { eraseUser } from '../../lib/users/account';
 
@@ -21,7 +22,7 @@ const SECRET = 'crm-secret-0123456789';
 const USER = 4242;
 const operator = { operatorId: 7, role: 'operator' as const };
 
-async function setup(options: { crm: boolean }) {
+async function setup(options: { crm: boolean; environment?: Record<string, string> }) {
   const received: Array<{ headers: Record<string, string | string[] | undefined>; body: string }> = [];
   const crm: Server = createServer((request, response) => {
     let body = '';
@@ -35,11 +36,8 @@ async function setup(options: { crm: boolean }) {
   const url = `http://127.0.0.1:${(crm.address() as AddressInfo).port}/hook`;
   const clock = new ManualClock(Date.parse('2026-11-24T10:00:00+03:00'));
   const store = new SqliteStore(':memory:');
-  const config = loadConfig(options.crm ? { CRM_WEBHOOK_URL: url, CRM_WEBHOOK_SECRET: SECRET } : {}, [
-    'support',
-    'csat',
-    'runtime',
-  ]);
+  const crmEnvironment = options.crm ? { CRM_WEBHOOK_URL: url, CRM_WEBHOOK_SECRET: SECRET } : {};
+  const config = loadConfig({ ...crmEnvironment, ...options.environment }, ['support', 'csat', 'runtime']);
   const tickets = new TicketService({
     store,
     clock,
@@ -124,6 +122,8 @@ describe('CRM webhooks', () => {
         expect.objectContaining({
           requester,
           ticket: expect.objectContaining({ ...ticketFields, status: 'new', assigneeId: null }),
+          subject: 'Двойное списание',
+          message: { seq: 1, author: 'user', text: 'Деньги списали дважды', attachments: ['photo1_2'] },
         }),
       ]);
       expect(byEvent('ticket.message')).toEqual([
@@ -201,6 +201,9 @@ describe('CRM webhooks', () => {
       const bodies = t.received.map(({ body }) => body).join('\n');
       expect(bodies).not.toContain('Анна');
       expect(bodies).not.toContain('2200 1234');
+      // Nor the subject and first message ticket.created carries.
+      expect(bodies).not.toContain('Двойное списание');
+      expect(bodies).not.toContain('Деньги списали дважды');
     } finally {
       t.close();
     }
@@ -241,5 +244,122 @@ describe('CRM webhooks', () => {
     expect(off.webhookJobs).toBe(0);
     expect(on.webhookJobs).toBe(2);
     expect(on.reads).toBe(off.reads);
+  });
+
+  it('announce every assignment once, whichever way it came, with the ticket as written', async () => {
+    const SHIFT_CHAT = 2000000001;
+    const t = await setup({ crm: true, environment: { OPERATORS_CHAT_PEER_ID: String(SHIFT_CHAT) } });
+    try {
+      const reply = (number: string, text: string, by = operator) =>
+        t.tickets.operatorMessage(number, { text, attachments: [], internal: false }, by);
+      const assignedEvents = (payloads: WebhookPayload[], number: string) =>
+        payloads.flatMap((payload) =>
+          payload.event === 'ticket.assigned' && payload.ticket.number === number
+            ? [[payload.ticket.assigneeId, payload.ticket.status]]
+            : [],
+        );
+      // A reply to an unassigned ticket assigns it to whoever answered; later replies change nothing.
+      const { ticket: byReply } = await t.file();
+      const answered = await reply(byReply.number, 'Смотрим');
+      expect([answered.ticket.assigneeId, answered.ticket.status]).toEqual([7, 'in_progress']);
+      await reply(byReply.number, 'Нашли платёж');
+      // Taken through the API, then asked again for the same operator: one event.
+      const { ticket: byApi } = await t.file();
+      await t.tickets.assign(byApi.number, 7, operator);
+      await t.tickets.assign(byApi.number, 7, operator);
+      // Unassigned, then answered by another operator: unassigned, and assigned by the reply.
+      t.clock.advance(1000); // the events' order is their time's
+      await t.tickets.assign(byApi.number, null, operator);
+      t.clock.advance(1000);
+      await reply(byApi.number, 'Подхвачу', { operatorId: 8, role: 'operator' });
+      let payloads = await t.deliver();
+      expect(assignedEvents(payloads, byReply.number)).toEqual([[7, 'in_progress']]);
+      expect(assignedEvents(payloads, byApi.number)).toEqual([
+        [7, 'in_progress'],
+        [null, 'in_progress'],
+        [8, 'in_progress'],
+      ]);
+      // The reply's own message event carries the assignment it made.
+      const replyEvent = payloads.find(
+        (payload) => payload.event === 'ticket.message' && payload.ticket.number === byReply.number,
+      );
+      expect(replyEvent?.ticket).toMatchObject({ status: 'in_progress', assigneeId: 7 });
+      const audit = await t.store.read((repositories) =>
+        repositories.audit.listBySubject(`ticket:${byReply.ticketId}`, 100),
+      );
+      expect(audit.filter((entry) => entry.action === 'ticket.assign')).toEqual([
+        expect.objectContaining({
+          actor: 'operator:7',
+          details: expect.objectContaining({ from: null, to: 7 }),
+        }),
+      ]);
+
+      // The shift rotation hands a new ticket to the operator on shift.
+      await t.store.transaction((repositories) =>
+        startShift(repositories, { chatPeerId: SHIFT_CHAT, operatorId: 9, name: null }, t.clock.now(), DAY),
+      );
+      const { ticket: byShift } = await t.file();
+      expect(byShift.assigneeId).toBe(9);
+      payloads = await t.deliver();
+      expect(assignedEvents(payloads, byShift.number)).toEqual([[9, 'in_progress']]);
+    } finally {
+      t.close();
+    }
+  });
+
+  it("raise the ticket to urgent when the user's later message says an urgent phrase, audited by system", async () => {
+    const t = await setup({ crm: true });
+    try {
+      const { ticket } = await t.tickets.create({
+        userId: USER,
+        channel: 'app',
+        category: 'question',
+        subject: 'Подписка',
+        description: 'Не вижу подписку',
+        attachments: [],
+        details: {},
+      });
+      expect(priorityOf(ticket)).toBe('normal');
+      await t.tickets.addUserMessage(USER, ticket.number, {
+        text: 'Подскажите, где её искать',
+        attachments: [],
+      });
+      const { ticket: raised } = await t.tickets.addUserMessage(USER, ticket.number, {
+        text: 'Деньги у меня вчера со счёта списали',
+        attachments: [],
+      });
+      expect(priorityOf(raised)).toBe('urgent');
+      await t.tickets.addUserMessage(USER, ticket.number, { text: 'Списали деньги, да', attachments: [] });
+      const payloads = await t.deliver();
+      expect(
+        payloads.flatMap((payload) =>
+          payload.event === 'ticket.priority_changed'
+            ? [{ from: payload.from, to: payload.to, by: payload.changedBy, now: payload.ticket.priority }]
+            : [],
+        ),
+      ).toEqual([{ from: 'normal', to: 'urgent', by: 'system', now: 'urgent' }]);
+      expect(
+        payloads
+          .flatMap((payload) =>
+            payload.event === 'ticket.message' ? [[payload.message.seq, payload.ticket.priority]] : [],
+          )
+          .sort(),
+      ).toEqual([
+        [2, 'normal'],
+        [3, 'urgent'],
+        [4, 'urgent'],
+      ]);
+      const audit = await t.store.read((repositories) =>
+        repositories.audit.listBySubject(`ticket:${ticket.ticketId}`, 100),
+      );
+      expect(audit.filter((entry) => entry.action === 'ticket.priority')).toEqual([
+        expect.objectContaining({
+          actor: 'system',
+          details: { number: ticket.number, from: 'normal', to: 'urgent', by: 'urgent_phrase', seq: 3 },
+        }),
+      ]);
+    } finally {
+      t.close();
+    }
   });
 });

@@ -54,12 +54,17 @@ describe('the OpenAPI document', () => {
       'ticket.assigned',
       'ticket.created',
       'ticket.message',
+      'ticket.priority_changed',
       'ticket.status_changed',
     ]);
     const message = webhooks['ticket.message']?.post.requestBody.content['application/json']?.schema.$ref;
     expect(message).toBe('#/components/schemas/TicketMessageEvent');
     expect(Object.keys(components.schemas.TicketMessageEvent?.properties ?? {})).toEqual(
       expect.arrayContaining(['requester', 'ticket', 'message']),
+    );
+    // A new ticket carries the user's own words: its subject and first message.
+    expect(Object.keys(components.schemas.TicketCreatedEvent?.properties ?? {})).toEqual(
+      expect.arrayContaining(['requester', 'ticket', 'subject', 'message']),
     );
   });
 

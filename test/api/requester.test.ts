@@ -48,6 +48,11 @@ describe('the requester', () => {
     expect(Array.isArray(answer.body.latestEvents)).toBe(true);
     expect((await bot.api('GET', '/api/ops/users/77', { operatorToken: OPERATOR_TOKEN })).status).toBe(404);
     expect((await bot.api('GET', '/api/ops/users/-1', { operatorToken: OPERATOR_TOKEN })).status).toBe(400);
+    // Digits only: "1e3" is not user 1000, nor "0x10" user 16.
+    for (const id of ['1e3', '0x10', '007', '2000000001', '%201'])
+      expect((await bot.api('GET', `/api/ops/users/${id}`, { operatorToken: OPERATOR_TOKEN })).status).toBe(
+        400,
+      );
     expect((await bot.api('GET', '/api/ops/users/3202')).status).toBe(401);
   });
 });

@@ -153,6 +153,16 @@ describe('ticket-api: the mini app', () => {
       'body.subject',
     ]);
     expect((await api('POST', '/api/tickets', { user, rawBody: '{not json' })).status).toBe(400);
+    // Control characters are never typed: a NUL or an escape sequence is refused, a line break kept.
+    const controls = await api('POST', '/api/tickets', {
+      user,
+      body: ticketBody({ subject: 'abc\u0000def', description: 'строка\n\u001b[31mкрасная' }),
+    });
+    expect(controls.status).toBe(400);
+    expect(controls.body.errors).toEqual([
+      { path: 'body.subject', message: 'must not contain control characters' },
+      { path: 'body.description', message: 'must not contain control characters' },
+    ]);
     expect((await api('GET', '/api/tickets', { user })).body.tickets).toEqual([]);
   });
 
@@ -192,6 +202,22 @@ describe('ticket-api: the mini app', () => {
       body: ticketBody({ subject: 'Другое' }),
     });
     expect(reused.status).toBe(422);
+  });
+
+  it('files anew when the ticket a key created was erased since: a replay never answers with what the user no longer has', async () => {
+    const user = freshUser();
+    const headers = { 'idempotency-key': 'before-erasure' };
+    const body = ticketBody();
+    const first = await api('POST', '/api/tickets', { user, headers, body });
+    expect(first.status).toBe(201);
+    expect((await api('DELETE', '/api/me', { user })).status).toBe(200);
+    const again = await api('POST', '/api/tickets', { user, headers, body });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBeNull();
+    expect(again.body.number).not.toBe(first.body.number);
+    expect(
+      (await api('GET', '/api/tickets', { user })).body.tickets.map((t: { number: string }) => t.number),
+    ).toEqual([again.body.number]);
   });
 
   it('filters "My tickets" by status and category and pages with a cursor', async () => {
@@ -241,6 +267,23 @@ describe('ticket-api: the mini app', () => {
     expect(linked.status).toBe(201);
     expect(linked.body.number).not.toBe(number);
     expect(linked.body.linkedTo).toBe(number);
+
+    // The user keeps writing in the old thread, one by one and at once: all of it joins that follow-up.
+    const more = [
+      await api('POST', `/api/tickets/${number}/messages`, { user, body: { text: 'Ещё деталь' } }),
+      ...(await Promise.all(
+        Array.from({ length: 8 }, (_, index) =>
+          api('POST', `/api/tickets/${number}/messages`, { user, body: { text: `Скриншот ${index}` } }),
+        ),
+      )),
+    ];
+    expect(more.map((answer) => [answer.status, answer.body.number])).toEqual(
+      more.map(() => [200, linked.body.number]),
+    );
+    const mine = (await api('GET', '/api/tickets', { user })).body.tickets;
+    expect(mine.map((t: { number: string }) => t.number)).toEqual([linked.body.number, number]);
+    const thread = (await api('GET', `/api/tickets/${linked.body.number}`, { user })).body;
+    expect(thread.messages).toHaveLength(10);
   });
 
   it('takes a rating once, only for a resolved ticket', async () => {

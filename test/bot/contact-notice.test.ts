@@ -23,7 +23,7 @@ describe('the contact question of the ticket intake', () => {
     expect(question.text).toContain('e-mail или телефон');
     expect(question.text).toContain('чтобы ответить на обращение');
     expect(question.text).toContain('оператор персональных данных');
-    expect(question.text).toContain('30 дн. после закрытия обращения');
+    expect(question.text).toContain('30 дней после закрытия обращения');
 
     const typedAt = bot.clock.now();
     await bot.says(701, 'anna@example.ru');

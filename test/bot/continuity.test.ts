@@ -97,6 +97,11 @@ describe('continuity within the hourly limit', () => {
         },
       });
       expect(created.status).toBe(201);
+      // Closed too: an open ticket, from any channel, would take the message instead.
+      await bot.api('POST', `/api/ops/tickets/${created.body.number}/status`, {
+        operatorToken: OPERATOR_TOKEN,
+        body: { status: 'closed' },
+      });
     }
     await bot.api('POST', `/api/ops/tickets/${number}/status`, {
       operatorToken: OPERATOR_TOKEN,

@@ -175,6 +175,13 @@ describe('routing new tickets', () => {
     expect(view.body.priority).toBe('urgent');
     const bad = await bot.api('GET', '/api/ops/tickets?priority=asap', { operatorToken: ADMIN_TOKEN });
     expect(bad.status).toBe(400);
+
+    // The user's later words raise the calm one: its card's last line follows, edited in place.
+    expect(cardOf(OPERATORS_CHAT, calm)?.text.split('\n').at(-1)).toBe('🟢 Приоритет: обычный');
+    await bot.says(1412, 'И ещё у меня списали деньги дважды');
+    await bot.settle();
+    expect((await ticketOf(calm)).details.priority).toBe('urgent');
+    expect(cardOf(OPERATORS_CHAT, calm)?.text.split('\n').at(-1)).toBe('🔴 Приоритет: срочный');
   });
 
   it('assigns new tickets of a chat round-robin among those on shift there, as an assignment by the system', async () => {

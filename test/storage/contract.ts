@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  AuditPosition,
   CampaignDeliveryRecord,
   DeferredJobRecord,
   NotificationRecord,
@@ -810,6 +811,58 @@ export function describeStoreContract(adapterName: string, openStore: () => Prom
           ['ticket.assign', t0 + 1, 'operator:5', 'operator', { to: 'in_progress' }],
           ['ticket.status', t0 + 2, 'operator:5', 'operator', { to: 'in_progress' }],
         ]);
+      });
+
+      it("pages every subject's entries in [since, until) newest first, each once, ties by subject and id", async () => {
+        // A second of its own in the next 30 years (YDB's Timestamp ends in 2105): a shared database
+        // holds other runs' entries.
+        const base = t0 + Math.floor(Math.random() * 1_000_000_000) * 1000;
+        const entry = (at: number, subject: string, entryId: string) => ({
+          subject,
+          at,
+          entryId,
+          actor: 'operator:7',
+          role: 'admin',
+          action: 'user.erase',
+          details: { anonymisedTickets: 1 },
+        });
+        const [ticketSubject, userSubject] = [`ticket:${run}`, `user:${run}`];
+        const written = [
+          entry(base - 1, userSubject, 'a'), // before `since`
+          entry(base, ticketSubject, 'a'),
+          entry(base, userSubject, 'a'),
+          entry(base, userSubject, 'b'),
+          entry(base + 1, ticketSubject, 'c'),
+          entry(base + 2, userSubject, 'd'),
+          entry(base + 5, ticketSubject, 'e'), // at `until`
+        ];
+        await store.transaction(async (r) => {
+          for (const record of written) await r.audit.append(record);
+        });
+        const range = { since: base, until: base + 5 };
+        const seen: string[] = [];
+        let before: AuditPosition | undefined;
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await store.read((r) =>
+            r.audit.listBetween({ ...range, limit: 2, ...(before ? { before } : {}) }),
+          );
+          seen.push(...page.entries.map((e) => `${e.at - base} ${e.subject} ${e.entryId}`));
+          expect(page.entries.length).toBeLessThanOrEqual(2);
+          if (!page.nextCursor) break;
+          before = page.nextCursor;
+        }
+        expect(seen).toEqual([
+          `2 ${userSubject} d`,
+          `1 ${ticketSubject} c`,
+          `0 ${userSubject} b`,
+          `0 ${userSubject} a`,
+          `0 ${ticketSubject} a`,
+        ]);
+        const [newest] = (await store.read((r) => r.audit.listBetween({ ...range, limit: 1 }))).entries;
+        expect(newest).toEqual(written[5]);
+        const last = await store.read((r) => r.audit.listBetween({ ...range, limit: 5 }));
+        expect(last.entries).toHaveLength(5);
+        expect(last.nextCursor).toBeNull();
       });
     });
 

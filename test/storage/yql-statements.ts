@@ -294,6 +294,18 @@ const calls: Array<{ method: string; branch?: string; run: (r: Repositories) => 
       }),
   },
   { method: 'audit.listBySubject', run: (r) => r.audit.listBySubject('ticket:t-1', 100) },
+  { method: 'audit.listBetween', run: (r) => r.audit.listBetween({ since: 0, until: t0, limit: 50 }) },
+  {
+    method: 'audit.listBetween',
+    branch: 'cursor',
+    run: (r) =>
+      r.audit.listBetween({
+        since: 0,
+        until: t0,
+        before: { at: t0 - 1, subject: 'user:abc', entryId: 'a-1' },
+        limit: 50,
+      }),
+  },
   {
     method: 'ticketSearch.add',
     run: (r) =>

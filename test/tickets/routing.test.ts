@@ -97,6 +97,10 @@ describe('priority', () => {
       'Списали Деньги!',
       'У меня списали все деньги с карты',
       'I was charged twice for the subscription',
+      // Five words apart, in reverse order, within one sentence.
+      'деньги у меня вчера со счёта списали',
+      'Здравствуйте! Деньги у меня вчера со счёта списали, а доступа нет.',
+      'И ещё у меня списали деньги дважды',
     ])
       expect([text, mentionsUrgentPhrase(text, shipped)]).toEqual([text, true]);
   });
@@ -107,6 +111,12 @@ describe('priority', () => {
       'Списали',
       'Деньги на счёте есть. Вчера вечером я долго пытался найти, где в приложении настройки, и мне списали',
       'Не работает вход через VK ID',
+      // Within one sentence, but too far apart.
+      'Деньги на карте лежат давно, а в приложении я искал настройки уведомлений и мне ничего не списали',
+      'Деньги вернули, спасибо, а за прошлый месяц всё списали верно',
+      // Next to each other, but in two sentences or lines.
+      'Верните деньги.\nСписали за подписку, которую я отменил',
+      'Списали? Деньги на месте, всё в порядке',
     ])
       expect([text, mentionsUrgentPhrase(text, shipped)]).toEqual([text, false]);
   });

@@ -1,6 +1,17 @@
 import { HOUR, MINUTE } from '../../lib/clock';
+import { BusinessHours } from '../../lib/schedule/business-hours';
 import type { TicketStatus } from '../../lib/storage/port';
-import { dueBreach, type SlaClock, slaOf } from '../../lib/tickets/sla';
+import { supportSettings } from '../../lib/support/settings';
+import {
+  dueBreach,
+  everBreached,
+  type SlaClock,
+  slaAfterStatusChange,
+  slaAlertKey,
+  slaOf,
+  slaPeriodOf,
+  slaState,
+} from '../../lib/tickets/sla';
 import {
   ADMIN_TOKEN,
   type BotStack,
@@ -170,5 +181,44 @@ describe('dueBreach', () => {
 
   it('holds a target only until it is flagged', () => {
     expect(owed(clock({ breachedAt: { firstResponse: due } }), 'new')).toEqual([false, true]);
+  });
+});
+
+describe('a reopen starts a new resolution period', () => {
+  const hours = new BusinessHours({ timezone: 'Europe/Moscow', ...supportSettings.businessHours });
+  const question = supportSettings.categories.find((category) => category.id === 'question');
+  if (!question) throw new Error('no question category');
+  const breached: SlaClock = {
+    firstResponseDueAt: 1,
+    resolutionDueAt: 2,
+    firstRespondedAt: 1,
+    waitingSince: null,
+    breachedAt: { resolution: 3 },
+  };
+  const reopen = (sla: SlaClock, at: number) =>
+    slaAfterStatusChange(sla, hours, question, { from: 'resolved', to: 'in_progress', at });
+
+  it('owes the resolution afresh, keeps the breach it had for the reports, and alerts under a key of its own', () => {
+    const at = Date.parse('2026-11-19T12:00:00+03:00');
+    const once = reopen(breached, at);
+    expect(once.breachedAt).toEqual({});
+    expect(once.earlierResolutionBreaches).toEqual([3]);
+    expect([slaPeriodOf(once, 'resolution'), slaPeriodOf(once, 'firstResponse')]).toEqual([1, 0]);
+    expect(dueBreach(once, 'in_progress', 'resolution', once.resolutionDueAt ?? 0)).toBe(true);
+    expect(slaState(once, 'in_progress', question, hours, at)).toBe('ok');
+    expect(everBreached(once, 'resolution')).toBe(true);
+    const twice = reopen({ ...once, breachedAt: { resolution: 4 } }, at + HOUR);
+    expect([twice.resolutionPeriod, twice.earlierResolutionBreaches]).toEqual([2, [3, 4]]);
+    expect([0, 1, 2].map((period) => slaAlertKey('t1', 'resolution', period))).toEqual([
+      'sla-alert:t1:resolution',
+      'sla-alert:t1:resolution:1',
+      'sla-alert:t1:resolution:2',
+    ]);
+  });
+
+  it('keeps a first-response breach: that target is owed once per ticket', () => {
+    const reopened = reopen({ ...breached, breachedAt: { firstResponse: 1 } }, 10);
+    expect(reopened.breachedAt).toEqual({ firstResponse: 1 });
+    expect(reopened.earlierResolutionBreaches).toBeUndefined();
   });
 });

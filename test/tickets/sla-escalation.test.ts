@@ -1,7 +1,7 @@
-import { HOUR, MINUTE } from '../../lib/clock';
+import { DAY, HOUR, MINUTE } from '../../lib/clock';
 import { escalatedAtOf } from '../../lib/tickets/escalation';
 import { slaOf } from '../../lib/tickets/sla';
-import { type BotStack, OPERATORS_CHAT, startBotStack } from '../support/bot-harness';
+import { type BotStack, OPERATOR_TOKEN, OPERATORS_CHAT, startBotStack } from '../support/bot-harness';
 
 /**
  * Escalation (issue 19, item 8): a ticket past its SLA is escalated once to the leads' chat, after the
@@ -90,6 +90,64 @@ describe('a ticket past its SLA escalates once to the leads’ chat', () => {
     ticket = await ticketOf(number);
     expect(escalatedAtOf(ticket)).toEqual(expect.any(Number));
     await bot.advance(24 * HOUR);
+    expect(escalationsIn(LEAD_CHAT, number)).toHaveLength(1);
+  });
+});
+
+describe('a reopened ticket owes its new resolution target afresh', () => {
+  const resolutionAlerts = (number: string) =>
+    alertsIn(OPERATORS_CHAT, number).filter((message) => message.text.includes('не решено в срок'));
+  const breachedInQueue = async () =>
+    (
+      (await bot.api('GET', '/api/ops/tickets?sla=breached', { operatorToken: OPERATOR_TOKEN })).body as {
+        tickets: Array<{ number: string }>;
+      }
+    ).tickets.map((ticket) => ticket.number);
+
+  it('alerts again at the new due time after an earlier breach, exactly once through VK error 10, and escalates once', async () => {
+    bot = await startBotStack({ environment: { LEAD_CHAT_PEER_ID: String(LEAD_CHAT) } });
+    const filed = await bot.api('POST', '/api/tickets', {
+      user: 1531,
+      body: { category: 'question', subject: 'Вопрос', description: 'Как поменять тариф?' },
+    });
+    const number = filed.body.number as string;
+    const ops = (path: string, body: unknown) =>
+      bot.api('POST', `/api/ops/tickets/${number}${path}`, { operatorToken: OPERATOR_TOKEN, body });
+    await ops('/messages', { text: 'Смотрим' }); // answered in time: only the resolution is owed
+    await bot.advance(23 * HOUR + 15 * MINUTE); // Thursday 11:15, past the resolution due at 11:00
+    expect(resolutionAlerts(number)).toHaveLength(1);
+    expect(escalationsIn(LEAD_CHAT, number)).toHaveLength(1);
+    const firstBreach = slaOf(await ticketOf(number))?.breachedAt.resolution;
+    expect(firstBreach).toEqual(expect.any(Number));
+    expect(await breachedInQueue()).toContain(number);
+
+    await ops('/status', { status: 'resolved' });
+    const reopened = await bot.api('POST', `/api/tickets/${number}/messages`, {
+      user: 1531,
+      body: { text: 'Не помогло, тариф прежний' },
+    });
+    expect(reopened.status).toBe(200);
+    let sla = slaOf(await ticketOf(number));
+    // A new period: due 8 business hours on (Friday 10:15), nothing breached in it yet, the old breach kept.
+    expect(sla).toMatchObject({ resolutionPeriod: 1, earlierResolutionBreaches: [firstBreach] });
+    expect(sla?.breachedAt.resolution).toBeUndefined();
+    expect(sla?.resolutionDueAt).toBe(bot.clock.now() + 23 * HOUR);
+    expect(await breachedInQueue()).not.toContain(number);
+
+    await bot.advance(23 * HOUR - 15 * MINUTE);
+    expect(resolutionAlerts(number)).toHaveLength(1);
+    bot.sandbox.injectFault({ method: 'messages.send', error: 10, times: 4 }); // the whole first run fails
+    await bot.advance(15 * MINUTE); // the new due time
+    expect(resolutionAlerts(number)).toHaveLength(1);
+    expect(slaOf(await ticketOf(number))?.breachedAt.resolution).toBeUndefined();
+    await bot.advance(HOUR); // the retry
+    expect(resolutionAlerts(number)).toHaveLength(2);
+    sla = slaOf(await ticketOf(number));
+    expect(sla?.breachedAt.resolution).toBeGreaterThan(firstBreach ?? 0);
+    expect(await breachedInQueue()).toContain(number);
+    await bot.advance(DAY);
+    expect(resolutionAlerts(number)).toHaveLength(2);
+    // Once per ticket: the second breach alerts its chat, the leads heard of the ticket already.
     expect(escalationsIn(LEAD_CHAT, number)).toHaveLength(1);
   });
 });

@@ -63,6 +63,20 @@ async function closedTicket(setupResult: ReturnType<typeof setup>, userId: numbe
   return ticket.number;
 }
 
+/**
+ * `count` closed tickets of the user, filed in earlier hours (the limit lets 5 an hour through), the
+ * clock then an hour on: the user's budget is whole again. A message on each files a linked ticket.
+ */
+async function closedTickets(setupResult: ReturnType<typeof setup>, userId: number, count: number) {
+  const numbers: string[] = [];
+  for (let index = 0; index < count; index++) {
+    if (index > 0 && index % LIMIT === 0) setupResult.clock.advance(HOUR + MINUTE);
+    numbers.push(await closedTicket(setupResult, userId));
+  }
+  setupResult.clock.advance(HOUR + MINUTE);
+  return numbers;
+}
+
 describe('the hourly ticket limit', () => {
   it('lets 5 of 20 concurrent filings through and refuses 15 with too_many_tickets', async () => {
     const { store, tickets } = setup();
@@ -80,19 +94,20 @@ describe('the hourly ticket limit', () => {
     const setupResult = setup();
     const { store, tickets } = setupResult;
     const userId = freshUser();
-    const closed = await closedTicket(setupResult, userId); // 1 of 5 used
+    const closed = await closedTickets(setupResult, userId, 7);
     const attempts = Array.from({ length: 21 }, (_, i) => {
       if (i % 3 === 0) return tickets.create(form(userId));
       if (i % 3 === 1)
         return store.transaction((repositories) =>
           tickets.create(form(userId, { channel: 'chat' }), { repositories, outbox: { jobs: [] } }),
         );
-      return tickets.addUserMessage(userId, closed, { text: 'Снова не работает', attachments: [] });
+      const number = closed[(i - 2) / 3] ?? '';
+      return tickets.addUserMessage(userId, number, { text: 'Снова не работает', attachments: [] });
     });
     const { created, refusedCodes } = tally(await Promise.allSettled(attempts));
-    expect(created).toBe(LIMIT - 1);
-    expect(refusedCodes).toEqual(Array(21 - (LIMIT - 1)).fill('too_many_tickets'));
-    expect(await ticketCount(store, userId)).toBe(LIMIT);
+    expect(created).toBe(LIMIT);
+    expect(refusedCodes).toEqual(Array(21 - LIMIT).fill('too_many_tickets'));
+    expect(await ticketCount(store, userId)).toBe(7 + LIMIT);
     await store.close();
   });
 
@@ -101,24 +116,29 @@ describe('the hourly ticket limit', () => {
     const { store, clock, tickets } = setupResult;
     const userId = freshUser();
     const closed = await closedTicket(setupResult, userId);
+    const other = await closedTicket(setupResult, userId);
     clock.advance(10 * MINUTE);
     const linked = await tickets.addUserMessage(userId, closed, { text: 'Опять', attachments: [] });
     expect(linked.linkedFrom).toBe(closed);
-    for (let i = 0; i < LIMIT - 2; i++) await tickets.create(form(userId));
+    for (let i = 0; i < LIMIT - 3; i++) await tickets.create(form(userId));
 
-    // At 5 of 5: the form is refused, and so is a message on the closed ticket.
+    // At 5 of 5: the form is refused, and so is a message starting a linked ticket; more words to
+    // the first closed ticket join the follow-up they started, spending nothing.
     await expect(tickets.create(form(userId))).rejects.toMatchObject({ code: 'too_many_tickets' });
     const refused = await tickets
-      .addUserMessage(userId, closed, { text: 'Ну ответьте же', attachments: [] })
+      .addUserMessage(userId, other, { text: 'Ну ответьте же', attachments: [] })
       .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(TicketError);
     expect(refused).toMatchObject({ code: 'too_many_tickets', retryAfterSeconds: 50 * 60 });
+    const joined = await tickets.addUserMessage(userId, closed, { text: 'Ну ответьте же', attachments: [] });
+    expect([joined.ticket.number, joined.linkedFrom]).toEqual([linked.ticket.number, null]);
     expect(await ticketCount(store, userId)).toBe(LIMIT);
 
-    // The first ticket leaves the window after an hour: one more goes through, by either path.
+    // The first two tickets leave the window after an hour: two more go through, by either path.
     clock.advance(50 * MINUTE);
-    const again = await tickets.addUserMessage(userId, closed, { text: 'Ну ответьте же', attachments: [] });
-    expect(again.linkedFrom).toBe(closed);
+    const again = await tickets.addUserMessage(userId, other, { text: 'Ну ответьте же', attachments: [] });
+    expect(again.linkedFrom).toBe(other);
+    await tickets.create(form(userId));
     await expect(tickets.create(form(userId))).rejects.toMatchObject({
       code: 'too_many_tickets',
       retryAfterSeconds: 10 * 60,
@@ -126,20 +146,34 @@ describe('the hourly ticket limit', () => {
     await store.close();
   });
 
-  it('refuses 15 of 20 concurrent messages on a closed ticket', async () => {
+  it('refuses 15 of 20 concurrent messages on 20 closed tickets', async () => {
+    const setupResult = setup();
+    const { store, tickets } = setupResult;
+    const userId = freshUser();
+    const closed = await closedTickets(setupResult, userId, 20);
+    const results = await Promise.allSettled(
+      closed.map((number) => tickets.addUserMessage(userId, number, { text: '?', attachments: [] })),
+    );
+    const { created, refusedCodes } = tally(results);
+    expect(created).toBe(LIMIT);
+    expect(refusedCodes).toEqual(Array(20 - LIMIT).fill('too_many_tickets'));
+    expect(await ticketCount(store, userId)).toBe(20 + LIMIT);
+    await store.close();
+  });
+
+  it('starts one follow-up for 20 concurrent messages on one closed ticket: the rest join it', async () => {
     const setupResult = setup();
     const { store, tickets } = setupResult;
     const userId = freshUser();
     const closed = await closedTicket(setupResult, userId);
-    const results = await Promise.allSettled(
+    const results = await Promise.all(
       Array.from({ length: 20 }, () =>
         tickets.addUserMessage(userId, closed, { text: '?', attachments: [] }),
       ),
     );
-    const { created, refusedCodes } = tally(results);
-    expect(created).toBe(LIMIT - 1);
-    expect(refusedCodes).toEqual(Array(20 - (LIMIT - 1)).fill('too_many_tickets'));
-    expect(await ticketCount(store, userId)).toBe(LIMIT);
+    expect(new Set(results.map((result) => result.ticket.number)).size).toBe(1);
+    expect(results.filter((result) => result.linkedFrom === closed)).toHaveLength(1);
+    expect(await ticketCount(store, userId)).toBe(2);
     await store.close();
   });
 

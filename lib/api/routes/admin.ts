@@ -1,16 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { json } from '../../http/http';
 import type { Repositories } from '../../storage/port';
-import type { OperatorActor } from '../../tickets/audit';
-import { TicketError } from '../../tickets/errors';
-import { eraseUser, exportUserData } from '../../users/account';
-import { auditSchema, erasedSchema, userExportSchema } from '../responses';
+import { audit, type OperatorActor } from '../../tickets/audit';
+import { allTicketsOf, eraseUser, exportUserData } from '../../users/account';
+import { erasedSchema, userExportSchema } from '../responses';
 import { jsonOf, type Route, route } from '../router';
-import { iso, userIdOf } from './common';
+import { userIdOf } from './common';
 
 /**
  * What only admins may do (an operator's token gets 403): a user's data exported or erased on their
- * request (made to support, not through the mini app), each audited with the admin's VK id.
+ * request (made to support, not through the mini app), each audited with the admin's VK id. The
+ * audit itself is read through lib/api/routes/audit.ts.
  */
 
 /** The audit names a user by a hash: an entry must not keep what an erasure removes. */
@@ -35,25 +35,6 @@ function auditUserAction(
 }
 
 export const adminRoutes: Route[] = [
-  route({
-    method: 'GET',
-    path: '/api/ops/tickets/{number}/audit',
-    auth: 'admin',
-    tag: 'admins',
-    summary: 'What operators and the CRM changed on a ticket, in order',
-    responses: {
-      200: { description: 'The audit entries', schema: auditSchema },
-      404: 'No such ticket',
-    },
-    handle: async ({ params, deps }) => {
-      const entries = await deps.store.read(async (repositories) => {
-        const ticket = await repositories.tickets.getByNumber(params.number ?? '');
-        if (!ticket) throw new TicketError('ticket_not_found', `No ticket ${params.number}.`);
-        return repositories.audit.listBySubject(`ticket:${ticket.ticketId}`, 500);
-      });
-      return jsonOf(auditSchema, 200, { entries: entries.map((entry) => ({ ...entry, at: iso(entry.at) })) });
-    },
-  }),
   route({
     method: 'GET',
     path: '/api/ops/users/{userId}/export',
@@ -99,9 +80,14 @@ export const adminRoutes: Route[] = [
       const userId = userIdOf(params);
       const result = await deps.store.transaction(async (repositories) => {
         const now = deps.clock.now();
+        const tickets = await allTicketsOf(repositories, userId);
         const erased = await eraseUser(repositories, userId, now);
         const details = { anonymisedTickets: erased.tickets };
         await auditUserAction(repositories, operator, { userId, action: 'user.erase', details, at: now });
+        // Each ticket's own audit shows it was anonymised, by whom; not for whom (the user's hash
+        // would tie the anonymised ticket back to the erased user).
+        for (const ticket of tickets)
+          await audit(repositories, operator, ticket, 'ticket.anonymise', { reason: 'user.erase' }, now);
         return erased;
       });
       await deps.store.afterErasure?.();

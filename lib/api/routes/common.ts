@@ -162,8 +162,9 @@ export { requesterOf } from '../../users/requester';
 
 /** A `{userId}` path parameter: a VK user's id, or the caller's error. */
 export function userIdOf(params: Record<string, string>): number {
-  const userId = Number(params.userId);
-  if (!Number.isSafeInteger(userId) || userId <= 0 || userId >= 2_000_000_000)
+  // Digits only: Number() would also read "1e3", "0x10" and " 7" as ids.
+  const userId = /^[1-9]\d{0,9}$/.test(params.userId ?? '') ? Number(params.userId) : Number.NaN;
+  if (!Number.isSafeInteger(userId) || userId >= 2_000_000_000)
     throw new ValidationError('The path is invalid: userId must be a VK user id.', [
       { path: 'path.userId', message: 'must be a VK user id (a positive integer below 2000000000)' },
     ]);

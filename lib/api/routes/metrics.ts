@@ -12,7 +12,7 @@ import {
   retentionSchema,
 } from '../responses-analytics';
 import { jsonOf, type Route, route, type TicketApiDependencies } from '../router';
-import { reportDate } from '../schemas';
+import { personText, reportDate } from '../schemas';
 
 /** A report's range of local dates (the community's timezone); the last 30 days by default. */
 const metricsRangeQuery = z.strictObject({ from: reportDate.optional(), to: reportDate.optional() });
@@ -30,7 +30,7 @@ const npsCommentsQuery = metricsRangeQuery.extend({
 
 const npsAnswerBody = z.strictObject({
   score: z.number().int().min(0).max(10),
-  comment: z.string().max(2000).optional(),
+  comment: personText(0, 2000).optional(),
 });
 
 const rangeError = () =>

@@ -178,7 +178,11 @@ export const miniAppRoutes: Route[] = [
     summary: 'Continue a ticket; a resolved one reopens, a closed one starts a linked ticket',
     body: ticketMessageBody,
     responses: {
-      200: { description: 'The ticket the message went to', schema: postedMessageSchema },
+      200: {
+        description:
+          'The ticket the message went to: this one, or the follow-up an earlier message to this finished ticket started',
+        schema: postedMessageSchema,
+      },
       201: {
         description: 'A linked ticket was created (the one written to is closed)',
         schema: postedMessageSchema,

@@ -8,6 +8,7 @@ import type { TicketService } from '../../tickets/service';
 import { slaOf } from '../../tickets/sla';
 import { type Dialog, type DialogData, dialogDataSchema, stripUndefined } from '../dialog';
 import type { IntentId } from '../intents';
+import { ticketNumberIn } from '../operators/commands';
 import type { Turn } from '../turn';
 import type { BotUpdate } from '../updates';
 import { describeMoment } from '../wording';
@@ -26,6 +27,8 @@ const OFF_HOURS_QUIET_AFTER_OPERATOR = 5 * MINUTE;
  * mini app's ticket thread does. Later, a message is a new conversation.
  */
 const CONTINUES_FOR = 30 * DAY;
+/** How many of the user's newest tickets are read for an open or just resolved one (one bounded read). */
+const USER_TICKETS_READ = 10;
 /** Typed intents that say something about a finished ticket rather than close the conversation. */
 const REOPENING_INTENTS: ReadonlySet<IntentId> = new Set(['not_helped', 'operator']);
 
@@ -51,22 +54,21 @@ export class HandoverFlow implements Flow {
   ) {}
 
   readonly presses: Flow['presses'] = {
-    operator: (dialog) => {
-      dialog.reset('choosing_category', { mode: 'handover' });
-      dialog.say(dialog.text('bot.category.choose'), categoryButtons(dialog, this.deps.settings.support));
-      return 'choosing_category';
-    },
+    operator: (dialog) => this.askCategory(dialog),
     handover: async (dialog) => {
       const query = dialog.data.query;
-      if (!query) {
-        dialog.reset('choosing_category', { mode: 'handover' });
-        dialog.say(dialog.text('bot.category.choose'), categoryButtons(dialog, this.deps.settings.support));
-        return 'choosing_category';
-      }
+      if (!query) return this.askCategory(dialog);
       await this.fileTicket(dialog, { category: 'question', description: query, photos: [], contact: null });
       return 'handed_over';
     },
   };
+
+  /** Asks which category the question for a person is in (the handover's first step). */
+  askCategory(dialog: Dialog): Outcome {
+    dialog.reset('choosing_category', { mode: 'handover' });
+    dialog.say(dialog.text('bot.category.choose'), categoryButtons(dialog, this.deps.settings.support));
+    return 'choosing_category';
+  }
 
   /** Files the ticket, tells the user its number and when to expect an answer, and posts its card. */
   async fileTicket(dialog: Dialog, draft: TicketDraft): Promise<void> {
@@ -116,32 +118,53 @@ export class HandoverFlow implements Flow {
    * ticket gets the message; a resolved one is reopened (its survey cancelled, the operators told),
    * a closed one or one resolved before the reopen window gets a linked ticket. Small talk ("спасибо",
    * "ок") after the resolution doesn't reopen anything. Null when the message is not the ticket's.
+   * Which ticket that is, whatever channel filed it: `#ticketOfMessage`.
    */
   async continueTicket(
     dialog: Dialog,
     typed: Typed,
     intent: IntentId | 'bare_number' | null,
   ): Promise<Outcome | null> {
-    const number = dialog.data.ticket;
-    if (!number) return null;
-    const { repositories, now } = dialog.turn;
-    const ticket = await repositories.tickets.getByNumber(number);
-    if (!ticket || ticket.userId !== dialog.userId) {
-      dialog.data.ticket = undefined;
-      return null;
-    }
+    const ticket = await this.#ticketOfMessage(dialog, typed.text);
+    if (!ticket) return null;
     if (!openStatuses.includes(ticket.status)) {
       if (intent === 'bare_number' || (intent !== null && !REOPENING_INTENTS.has(intent))) return null;
-      const resolvedAt = typeof ticket.details.resolvedAt === 'number' ? ticket.details.resolvedAt : null;
-      const endedAt = ticket.status === 'resolved' && resolvedAt !== null ? resolvedAt : ticket.updatedAt;
-      if (now - endedAt > CONTINUES_FOR) {
-        dialog.data.ticket = undefined;
-        return null;
-      }
     }
+    dialog.data.ticket = ticket.number;
     const outcome = await this.addToTicket(dialog, typed, { forward: true });
     if (outcome !== 'ticket_gone') dialog.state = 'with_operator';
     return outcome;
+  }
+
+  /**
+   * The ticket a message is about, as Chatwoot threads a contact's messages into their conversation:
+   * the user's ticket the message names ("Дополнение к Q-1005"); else one open ticket, the dialog's or
+   * else the user's newest from any channel (the mini app's too); else the dialog's ticket up to 30
+   * days after it ended, or else the user's ticket resolved within the reopen window (so a message
+   * reopens it, never links a new one to an app ticket the chat never talked about). Null when the
+   * message starts a new conversation; the dialog then forgets a ticket that no longer continues.
+   */
+  async #ticketOfMessage(dialog: Dialog, text: string): Promise<TicketRecord | null> {
+    const { repositories, now } = dialog.turn;
+    const prefixes = this.deps.settings.support.categories.map((category) => category.prefix);
+    for (const number of ticketNumbersNamed(text, prefixes)) {
+      const ticket = await repositories.tickets.getByNumber(number);
+      // Another user's number is just text: it says nothing about whether that ticket exists.
+      if (ticket?.userId === dialog.userId) return ticket;
+    }
+    const current = dialog.data.ticket ? await repositories.tickets.getByNumber(dialog.data.ticket) : null;
+    const own = current?.userId === dialog.userId ? current : null;
+    if (own && openStatuses.includes(own.status)) return own;
+    const { tickets } = await repositories.tickets.listByUser(dialog.userId, { limit: USER_TICKETS_READ });
+    const open = tickets.find((ticket) => openStatuses.includes(ticket.status));
+    if (open) return open;
+    if (own && now - endedAt(own) <= CONTINUES_FOR) return own;
+    dialog.data.ticket = undefined;
+    const { reopenWindowMs } = this.deps.tickets.settings;
+    const reopenable = tickets.find(
+      (ticket) => ticket.status === 'resolved' && now - endedAt(ticket) <= reopenWindowMs,
+    );
+    return reopenable ?? null;
   }
 
   /** A message for the ticket the dialog is with: recorded (a closed one starts a linked ticket). */
@@ -198,13 +221,14 @@ export class HandoverFlow implements Flow {
       return outcome;
     }
     this.deps.operatorsChat.postUserMessage(turn, result.ticket, dialog.user, text, photos);
+    const promised = this.#promisedAnswer(dialog, result.ticket);
     if (result.reopened) {
       dialog.data.lastReceiptAt = turn.now;
+      const number = result.ticket.number;
       dialog.say(
-        dialog.text('bot.ticket.reopened', {
-          number: result.ticket.number,
-          when: this.#expectedAnswer(dialog, null, result.ticket.category),
-        }),
+        promised
+          ? dialog.text('bot.ticket.reopened', { number, when: promised })
+          : dialog.text('bot.ticket.reopened.untimed', { number }),
       );
       this.#offHoursReply(dialog);
       return outcome;
@@ -216,7 +240,7 @@ export class HandoverFlow implements Flow {
       return outcome;
     dialog.data.lastReceiptAt = turn.now;
     dialog.say(
-      dialog.text('bot.receipt', { when: this.#expectedAnswer(dialog, null, result.ticket.category) }),
+      promised ? dialog.text('bot.receipt', { when: promised }) : dialog.text('bot.receipt.untimed'),
     );
     return outcome;
   }
@@ -284,7 +308,27 @@ export class HandoverFlow implements Flow {
     return true;
   }
 
-  /** "by 15:30 today" from the ticket's first-response target, or from the category's target now. */
+  /**
+   * What a later message's receipt promises: the ticket's own first-response due time while no
+   * operator has answered and it is still ahead ("by 10:38 today", as the user was told at filing).
+   * Once answered, the SLA promises no next reply time (its resolution target is not a reply), and a
+   * due time already past is no promise: null, and the receipt names no time.
+   */
+  #promisedAnswer(dialog: Dialog, ticket: TicketRecord): string | null {
+    const sla = slaOf(ticket);
+    const { now } = dialog.turn;
+    if (!sla || sla.firstRespondedAt !== null || sla.firstResponseDueAt === null) return null;
+    if (sla.firstResponseDueAt <= now) return null;
+    return describeMoment(
+      sla.firstResponseDueAt,
+      now,
+      this.deps.settings.hours.timezone,
+      dialog.language,
+      'by',
+    );
+  }
+
+  /** "by 15:30 today" from a new ticket's first-response target, or from the category's target now. */
   #expectedAnswer(dialog: Dialog, dueAt: number | null, categoryId: string): string {
     const { hours, support } = this.deps.settings;
     const category: Category | undefined = findCategory(support, categoryId);
@@ -296,6 +340,32 @@ export class HandoverFlow implements Flow {
       dialog.turn.now;
     return describeMoment(due, dialog.turn.now, hours.timezone, dialog.language, 'by');
   }
+}
+
+/** When a finished ticket ended: its resolution, else its last change (closing). */
+function endedAt(ticket: TicketRecord): number {
+  const resolvedAt = typeof ticket.details.resolvedAt === 'number' ? ticket.details.resolvedAt : null;
+  return ticket.status === 'resolved' && resolvedAt !== null ? resolvedAt : ticket.updatedAt;
+}
+
+/** At most this many numbers a message names are looked up (a point read each). */
+const NAMED_NUMBERS_MAX = 3;
+const NUMBER_LIKE = /(?<![\p{L}\d])(\p{L})[-\s]?(\d{4,9})(?![\p{L}\d])/gu;
+
+/**
+ * Ticket numbers of `prefixes` a message names, as people type them: "Q-1005", "q1005", "Q 1005",
+ * or "В-1005" with the Cyrillic letter that looks like the Latin one (`ticketNumberIn`). A Cyrillic
+ * letter apart from the digits is a word ("в 2025 году"), not a number.
+ */
+export function ticketNumbersNamed(text: string, prefixes: readonly string[]): string[] {
+  const numbers: string[] = [];
+  for (const match of text.matchAll(NUMBER_LIKE)) {
+    if (/\s/.test(match[0]) && !/^[A-Za-z]/.test(match[0])) continue;
+    const number = ticketNumberIn(`${match[1]}-${match[2]}`);
+    if (number && prefixes.includes(number.charAt(0)) && !numbers.includes(number)) numbers.push(number);
+    if (numbers.length === NAMED_NUMBERS_MAX) break;
+  }
+  return numbers;
 }
 
 /** The ticket's subject: the description's first line, cut at a word. */

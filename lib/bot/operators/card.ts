@@ -57,9 +57,15 @@ export function withCardRecord(ticket: TicketRecord, card: CardRecord): TicketRe
   return { ...ticket, details: { ...ticket.details, opsCard: card } };
 }
 
-/** What of the ticket a card shows that changes: a card whose `shown` differs needs an edit. */
-export function cardState(ticket: Pick<TicketRecord, 'status' | 'assigneeId'>): string {
-  return `${ticket.status}:${ticket.assigneeId ?? ''}`;
+/**
+ * What of the ticket a card shows that changes: a card whose `shown` differs needs an edit. Status
+ * and assignee; and the priority once it is urgent (a user's later words can raise it there, never
+ * lower it), so the card's last line follows. Other priorities are fixed at filing: left out, so the
+ * cards posted before the priority counted need no edit for it.
+ */
+export function cardState(ticket: Pick<TicketRecord, 'status' | 'assigneeId' | 'details'>): string {
+  const state = `${ticket.status}:${ticket.assigneeId ?? ''}`;
+  return priorityOf(ticket) === 'urgent' ? `${state}:urgent` : state;
 }
 
 /** An operator as the chat names them: their first name when known, else their VK id. */

@@ -364,6 +364,12 @@ CREATE TABLE IF NOT EXISTS nps_surveys (
   asked_at INTEGER NOT NULL
 );`),
   },
+  {
+    version: 16,
+    // The admins' audit feed reads every subject's entries by time, newest first.
+    apply: (db) =>
+      db.exec('CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (at, subject, entry_id)'),
+  },
 ];
 
 /** Applies the steps the file has not had, each in a transaction with its record. */
