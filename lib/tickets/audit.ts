@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Repositories, TicketRecord } from '../storage/port';
 import type { Actor } from './lifecycle';
 
@@ -54,5 +54,38 @@ async function appendTicketEntry(
     role: entry.role,
     action: entry.action,
     details: { number: ticket.number, ...entry.details },
+  });
+}
+
+/**
+ * How the audit names a user: an entry must not keep what an erasure removes, and a plain hash of a
+ * VK id is no cover (every id can be hashed in minutes). Keyed with a secret the audit's readers
+ * don't hold (the app's, from Lockbox), it still ties one user's entries together.
+ */
+export function userAuditSubject(userId: number, key: string): string {
+  return `user:${createHmac('sha256', key).update(`audit-user\u0000${userId}`).digest('base64url').slice(0, 22)}`;
+}
+
+/** An action on a user's data (an export, an erasure), in the audit under the user's keyed subject. */
+export async function auditUserAction(
+  repositories: Repositories,
+  entry: {
+    userId: number;
+    key: string;
+    /** The admin acting on the user's request to support; absent: the user, from the mini app. */
+    operator?: OperatorActor;
+    action: string;
+    details: Record<string, unknown>;
+    at: number;
+  },
+): Promise<void> {
+  await repositories.audit.append({
+    subject: userAuditSubject(entry.userId, entry.key),
+    at: entry.at,
+    entryId: randomUUID(),
+    actor: entry.operator ? `operator:${entry.operator.operatorId}` : 'user',
+    role: entry.operator?.role ?? 'user',
+    action: entry.action,
+    details: entry.details,
   });
 }

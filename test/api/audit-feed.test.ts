@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MINUTE } from '../../lib/clock';
 import { ADMIN_TOKEN, type BotStack, OPERATOR_TOKEN, startBotStack } from '../support/bot-harness';
 
@@ -138,6 +139,22 @@ describe('the audit feed', () => {
       details: { number, reason: 'user.erase' },
     });
     expect(JSON.stringify(entries)).not.toContain('user:');
+  });
+
+  it('names users by a keyed hash, and records an erasure the user asked for in the mini app', async () => {
+    bot = await startBotStack();
+    const user = 7_400_001;
+    await bot.api('POST', '/api/tickets', {
+      user,
+      body: { category: 'bug', subject: 'Белый экран', description: 'Профиль не открывается' },
+    });
+    expect((await bot.api('DELETE', '/api/me', { user })).status).toBe(200);
+    const [erase] = (await feed('?action=user.erase')).entries;
+    expect(erase).toMatchObject({ actor: 'user', role: 'user', details: { anonymisedTickets: 1, by: 'self' } });
+    // Not the plain SHA-256 an earlier version used: anyone could hash every VK id and match it.
+    const unkeyed = createHash('sha256').update(`audit-user\u0000${user}`).digest('base64url').slice(0, 22);
+    expect(erase?.subject).toMatch(/^user:[\w-]{22}$/);
+    expect(erase?.subject).not.toBe(`user:${unkeyed}`);
   });
 
   it('pages with the cursor through every entry once, filtered or not', async () => {

@@ -1,7 +1,5 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { json } from '../../http/http';
-import type { Repositories } from '../../storage/port';
-import { audit, type OperatorActor } from '../../tickets/audit';
+import { audit, auditUserAction } from '../../tickets/audit';
 import { allTicketsOf, eraseUser, exportUserData } from '../../users/account';
 import { erasedSchema, userExportSchema } from '../responses';
 import { jsonOf, type Route, route } from '../router';
@@ -12,27 +10,6 @@ import { userIdOf } from './common';
  * request (made to support, not through the mini app), each audited with the admin's VK id. The
  * audit itself is read through lib/api/routes/audit.ts.
  */
-
-/** The audit names a user by a hash: an entry must not keep what an erasure removes. */
-const userSubject = (userId: number) =>
-  `user:${createHash('sha256').update(`audit-user\u0000${userId}`).digest('base64url').slice(0, 22)}`;
-
-/** An admin's action on a user's data, in the audit (the user named by a hash). */
-function auditUserAction(
-  repositories: Repositories,
-  operator: OperatorActor,
-  entry: { userId: number; action: string; details: Record<string, unknown>; at: number },
-): Promise<void> {
-  return repositories.audit.append({
-    subject: userSubject(entry.userId),
-    at: entry.at,
-    entryId: randomUUID(),
-    actor: `operator:${operator.operatorId}`,
-    role: operator.role,
-    action: entry.action,
-    details: entry.details,
-  });
-}
 
 export const adminRoutes: Route[] = [
   route({
@@ -53,8 +30,11 @@ export const adminRoutes: Route[] = [
       const userId = userIdOf(params);
       const exported = await deps.store.transaction(async (repositories) => {
         const now = deps.clock.now();
-        await auditUserAction(repositories, operator, {
+        const key = deps.settings.appSecret;
+        await auditUserAction(repositories, {
           userId,
+          key,
+          operator,
           action: 'user.export',
           details: {},
           at: now,
@@ -83,7 +63,15 @@ export const adminRoutes: Route[] = [
         const tickets = await allTicketsOf(repositories, userId);
         const erased = await eraseUser(repositories, userId, now);
         const details = { anonymisedTickets: erased.tickets };
-        await auditUserAction(repositories, operator, { userId, action: 'user.erase', details, at: now });
+        const key = deps.settings.appSecret;
+        await auditUserAction(repositories, {
+          userId,
+          key,
+          operator,
+          action: 'user.erase',
+          details,
+          at: now,
+        });
         // Each ticket's own audit shows it was anonymised, by whom; not for whom (the user's hash
         // would tie the anonymised ticket back to the erased user).
         for (const ticket of tickets)

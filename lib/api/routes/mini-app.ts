@@ -8,6 +8,7 @@ import { enterJourneys } from '../../journeys/enter';
 import { markJourneyGoals, TICKET_FILED_EVENT } from '../../journeys/goals';
 import { supportSettings } from '../../support/settings';
 import { contactNotice, retentionDays } from '../../tickets/anonymise';
+import { auditUserAction } from '../../tickets/audit';
 import { TicketError } from '../../tickets/errors';
 import type { NewTicket } from '../../tickets/service';
 import { ensureAppUser, eraseUser, exportUserData } from '../../users/account';
@@ -378,9 +379,19 @@ export const miniAppRoutes: Route[] = [
     summary: 'Erase the caller’s data; tickets stay, anonymised, for statistics',
     responses: { 200: { description: 'Erased', schema: erasedSchema } },
     handle: async ({ user, deps }) => {
-      const result = await deps.store.transaction((repositories) =>
-        eraseUser(repositories, user.userId, deps.clock.now()),
-      );
+      const result = await deps.store.transaction(async (repositories) => {
+        const now = deps.clock.now();
+        const erased = await eraseUser(repositories, user.userId, now);
+        // The erasure itself is on record (admins read it), under the user's keyed subject.
+        await auditUserAction(repositories, {
+          userId: user.userId,
+          key: deps.settings.appSecret,
+          action: 'user.erase',
+          details: { anonymisedTickets: erased.tickets, by: 'self' },
+          at: now,
+        });
+        return erased;
+      });
       await deps.store.afterErasure?.();
       deps.logger.info('user data erased', { anonymisedTickets: result.tickets });
       return jsonOf(erasedSchema, 200, { erased: true, anonymisedTickets: result.tickets });
