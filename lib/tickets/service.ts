@@ -1,120 +1,49 @@
 import { randomUUID } from 'node:crypto';
-import { type Clock, DAY } from '../clock';
-import { type CsatSettings, cancelOpenSurveys, scheduleSurvey } from '../csat/survey';
+import { DAY } from '../clock';
+import { cancelOpenSurveys, scheduleSurvey } from '../csat/survey';
 import { AppError } from '../errors';
-import type { Logger } from '../log/logger';
-import { createJob, type NewJob } from '../queue/jobs';
-import type { BusinessHours } from '../schedule/business-hours';
 import type {
   OperatorShiftRecord,
   Repositories,
   StatusChangeRecord,
-  Store,
-  SurveyRecord,
-  TicketChannel,
   TicketMessageRecord,
   TicketRecord,
   TicketStatus,
 } from '../storage/port';
-import { findCategory, type SupportSettings } from '../support/settings';
+import { findCategory } from '../support/settings';
 import { parkAnonymisation } from './anonymise';
-import { audit, auditBySystem, type OperatorActor, operatorActor } from './audit';
+import { audit, type OperatorActor, operatorActor } from './audit';
 import { notFound, TicketError, ticketByNumber } from './errors';
 import { followUpOf, isBeyondReopen } from './follow-up';
 import { type Actor, actorLabel, canTransition, reopenStatus, resolutionCount } from './lifecycle';
-import { priorityOf } from './priority';
-import {
-  chatPeerIdOf,
-  mentionsUrgentPhrase,
-  type OperatorsChats,
-  priorityFor,
-  type UrgentPhrases,
-} from './routing';
+import { raiseOnUrgentWords } from './priority-raise';
+import { chatPeerIdOf, priorityFor } from './routing';
 import { indexNewTicket } from './search-index';
+import {
+  type CreatedTicket,
+  type NewTicket,
+  type Outbox,
+  type ThreadView,
+  type TicketServiceDependencies,
+  type TicketServiceSettings,
+  type TransactionScope,
+  writeOutbox,
+} from './service-types';
 import { auditShiftAssignment, takeTurn } from './shifts';
 import { slaAfterOperatorReply, slaAfterStatusChange, slaCheckJobs, slaOf, startSla } from './sla';
 import { idempotencyClaimKey, spendTicketBudget } from './ticket-budget';
 import { queueWebhook } from './webhooks';
 
-export interface TicketServiceSettings {
-  support: SupportSettings;
-  hours: BusinessHours;
-  ticketsPerHour: number;
-  reopenWindowMs: number;
-  autoCloseMs: number;
-  /** A closed ticket's personal data is anonymised this long after it closes (FZ-152). */
-  personalDataRetentionMs: number;
-  /** Ticket events go to the CRM only when a webhook is configured. */
-  crmWebhooks: boolean;
-  /** Each resolution schedules a satisfaction survey. */
-  csat: CsatSettings;
-  /** Which chat gets a category's tickets (new ones go round the operators on shift there). */
-  operatorsChats: OperatorsChats;
-  /** Words that make a ticket urgent, when filed or in the user's later message (content/priority.json). */
-  urgentPhrases: UrgentPhrases;
-}
-
-export interface TicketServiceDependencies {
-  store: Store;
-  clock: Clock;
-  logger: Logger;
-  settings: TicketServiceSettings;
-  /** Sends the first hop of committed deferred jobs (DeferredJobs.dispatch); failures are rescued later. */
-  dispatchJobs: (jobIds: readonly string[]) => Promise<void>;
-  /**
-   * Called in the transaction of every status, assignee or priority change, with the ticket as
-   * written: the composition root hangs the operators' card refresh here (the card shows them), so a
-   * change made through the API, the mini app or a timer reaches the chat too.
-   */
-  onTicketChanged?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
-  /** Called in the transaction that files a ticket: the composition root announces it to the operators' chat. */
-  onTicketFiled?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
-}
-
-export interface NewTicket {
-  userId: number;
-  channel: TicketChannel;
-  category: string;
-  subject: string;
-  description: string;
-  attachments: string[];
-  /** Screen, app version, platform, contact, recent events: what operators see beside the thread. */
-  details: Record<string, unknown>;
-  /** The client's retry key (Idempotency-Key) and a hash of what it sent with it. */
-  idempotency?: { key: string; requestHash: string };
-}
-
-export interface CreatedTicket {
-  ticket: TicketRecord;
-  /** True when the idempotency key had already created this ticket. */
-  replayed: boolean;
-  expectedFirstResponseAt: number | null;
-}
-
-export interface ThreadView {
-  ticket: TicketRecord;
-  messages: TicketMessageRecord[];
-  statusChanges: StatusChangeRecord[];
-  /** One per resolution: what the rating screen needs. */
-  surveys: SurveyRecord[];
-}
-
-/** Work queued inside a transaction, run after it commits. */
-export type Outbox = { jobs: NewJob[] };
-
-/**
- * A caller's open transaction: the chat bot claims its event id and changes tickets in one commit.
- * The caller creates the outbox's jobs before committing (`writeOutbox`) and dispatches them after.
- */
-export interface TransactionScope {
-  repositories: Repositories;
-  outbox: Outbox;
-}
-
-/** Creates the rows of an outbox's jobs inside the transaction that queued them. */
-export async function writeOutbox(repositories: Repositories, outbox: Outbox, now: number): Promise<void> {
-  for (const job of outbox.jobs) await createJob(repositories, job, now);
-}
+export type {
+  CreatedTicket,
+  NewTicket,
+  Outbox,
+  ThreadView,
+  TicketServiceDependencies,
+  TicketServiceSettings,
+  TransactionScope,
+} from './service-types';
+export { writeOutbox } from './service-types';
 
 const IDEMPOTENCY_TTL = DAY;
 
@@ -207,7 +136,7 @@ export class TicketService {
    * counts toward the hourly limit like any other (over it: `too_many_tickets`, nothing written).
    * Later messages to that finished ticket go to its follow-up while the follow-up can take them,
    * so a user who writes three times after the closing has one new ticket, not three.
-   * An urgent phrase in the message makes the ticket urgent (`#raiseOnUrgentWords`).
+   * An urgent phrase in the message makes the ticket urgent (`raiseOnUrgentWords`, lib/tickets/priority-raise.ts).
    */
   async addUserMessage(
     userId: number,
@@ -259,7 +188,11 @@ export class TicketService {
       } else if (ticket.status === 'resolved') {
         current = await this.#changeStatus(repositories, outbox, ticket, reopenStatus(ticket), actor, now);
       }
-      current = await this.#raiseOnUrgentWords(repositories, outbox, current, added, now);
+      current = await raiseOnUrgentWords(repositories, outbox, current, added, now, {
+        phrases: this.#deps.settings.urgentPhrases,
+        onTicketChanged: this.#deps.onTicketChanged,
+        webhook: (raised, extra) => this.#webhook(outbox, raised, 'ticket.priority_changed', now, extra),
+      });
       this.#messageWebhook(outbox, current, added);
       return { ticket: current, reopened: ticket.status === 'resolved', linkedFrom: null };
     });
@@ -600,43 +533,6 @@ export class TicketService {
       seq: message.seq,
       author: message.author,
     });
-  }
-
-  /**
-   * The user's later message says an urgent phrase: the open ticket becomes urgent (never lowered),
-   * audited by `system`, announced (`ticket.priority_changed`) and handed to `onTicketChanged` (the
-   * operators' card shows the priority).
-   */
-  async #raiseOnUrgentWords(
-    repositories: Repositories,
-    outbox: Outbox,
-    ticket: TicketRecord,
-    message: TicketMessageRecord,
-    now: number,
-  ): Promise<TicketRecord> {
-    const from = priorityOf(ticket);
-    if (from === 'urgent' || !mentionsUrgentPhrase(message.text, this.#deps.settings.urgentPhrases))
-      return ticket;
-    const raised: TicketRecord = {
-      ...ticket,
-      details: { ...ticket.details, priority: 'urgent' },
-      updatedAt: now,
-    };
-    await repositories.tickets.update(raised);
-    await auditBySystem(
-      repositories,
-      raised,
-      'ticket.priority',
-      { from, to: 'urgent', by: 'urgent_phrase', seq: message.seq },
-      now,
-    );
-    this.#deps.onTicketChanged?.(raised, outbox, now);
-    this.#webhook(outbox, raised, 'ticket.priority_changed', now, {
-      from,
-      to: 'urgent',
-      changedBy: 'system',
-    });
-    return raised;
   }
 
   async #changeStatus(
