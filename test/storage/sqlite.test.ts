@@ -6,9 +6,11 @@ import { SqliteStore } from '../../lib/storage/sqlite/store';
 import { describeStoreContract } from './contract';
 import { describeAnalyticsContract } from './contract-analytics';
 import { describeEngagementContract } from './contract-engagement';
+import { describeOutreachContract } from './contract-outreach';
 
 describeStoreContract('SQLite (in memory)', async () => new SqliteStore(':memory:'));
 describeEngagementContract('SQLite (in memory)', async () => new SqliteStore(':memory:'));
+describeOutreachContract('SQLite (in memory)', async () => new SqliteStore(':memory:'));
 describeAnalyticsContract('SQLite (in memory)', async () => new SqliteStore(':memory:'));
 
 describe('SQLite store specifics', () => {

@@ -6,6 +6,7 @@ import { YdbStore } from '../../lib/storage/ydb/store';
 import { describeStoreContract } from './contract';
 import { describeAnalyticsContract } from './contract-analytics';
 import { describeEngagementContract } from './contract-engagement';
+import { describeOutreachContract } from './contract-outreach';
 
 /**
  * The same contract against a real YDB. No YDB can run on the CI machines (no Docker engine, no
@@ -27,6 +28,7 @@ if (configured) {
   };
   describeStoreContract('YDB', openYdb);
   describeEngagementContract('YDB', openYdb);
+  describeOutreachContract('YDB', openYdb);
   describeAnalyticsContract('YDB', openYdb);
 } else {
   // Reason for the skip: no YDB can run on these machines (no Docker engine, no binaries), so the
