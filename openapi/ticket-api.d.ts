@@ -1007,6 +1007,7 @@ export interface components {
                 answeredAt: string | null;
             }[];
             requester: components["schemas"]["Requester"] | null;
+            contact: components["schemas"]["TicketContact"] | null;
             /** @enum {string} */
             sla: "ok" | "at_risk" | "breached" | "paused" | "met";
             priority: components["schemas"]["TicketPriority"];
@@ -1325,6 +1326,11 @@ export interface components {
         };
         /** @enum {string} */
         TicketChannel: "chat" | "app" | "operator";
+        TicketContact: {
+            email: string | null;
+            phone: string | null;
+            consentAt: string | null;
+        };
         TicketCreatedEvent: {
             /** @constant */
             event: "ticket.created";

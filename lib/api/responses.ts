@@ -201,6 +201,17 @@ export const opsQueueSchema = named(
   }),
 );
 
+export const ticketContactSchema = named(
+  'TicketContact',
+  z.strictObject({
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    /** When the user agreed to the contact notice (FZ-152); null on tickets from before it was asked. */
+    consentAt: instant.nullable(),
+  }),
+  'The contact the user left (the bot and the form alike, normalised: a phone as `+<digits>`).',
+);
+
 export const opsThreadSchema = named(
   'OpsTicket',
   ticketSummarySchema.extend({
@@ -224,6 +235,8 @@ export const opsThreadSchema = named(
       }),
     ),
     requester: requesterSchema.nullable(),
+    /** `details.contact` typed: null when none was left, or the ticket was anonymised. */
+    contact: ticketContactSchema.nullable(),
     sla: slaState,
     priority: ticketPrioritySchema,
   }),

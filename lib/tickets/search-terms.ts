@@ -1,5 +1,6 @@
 import { parseContact } from '../bot/contact';
 import type { TicketRecord, TicketSearchEntry } from '../storage/port';
+import { ticketContactOf } from './contact';
 
 /**
  * What the operators' search (`GET /api/ops/tickets?q=`) looks a ticket up by, as pure functions:
@@ -31,17 +32,10 @@ export function nameTerms(firstName: string | null): string[] {
   return letters.map((_, index) => `name:${letters.slice(0, index + 1).join('')}`);
 }
 
-/** The `contact:` terms of a ticket: the bot keeps a string, the form `{ email?, phone? }`. */
+/** The `contact:` terms of a ticket: its e-mail and phone, whichever channel took them. */
 export function contactTerms(details: Record<string, unknown>): string[] {
-  const given = details.contact;
-  const raw =
-    typeof given === 'string'
-      ? [given]
-      : given && typeof given === 'object'
-        ? Object.values(given).filter((value): value is string => typeof value === 'string')
-        : [];
-  const values = raw.map(parseContact).flatMap((contact) => (contact ? [`contact:${contact.value}`] : []));
-  return [...new Set(values)];
+  const contact = ticketContactOf(details);
+  return [contact?.email, contact?.phone].flatMap((value) => (value ? [`contact:${value}`] : []));
 }
 
 /** Every search entry of a ticket, given its requester's first name (null: none known, or erased). */

@@ -1,4 +1,4 @@
-import { type BotStack, startBotStack } from '../support/bot-harness';
+import { ADMIN_TOKEN, type BotStack, startBotStack } from '../support/bot-harness';
 
 /**
  * FZ-152 where the bot collects a contact: the question says why it is asked, who keeps it and how
@@ -31,6 +31,42 @@ describe('the contact question of the ticket intake', () => {
     const number = /Обращение (B-\d+) создано/.exec(bot.lastTo(701).text)?.[1];
     const { ticket } = await bot.stack.tickets.threadForUser(701, number!);
     expect(ticket.details).toMatchObject({ contact: 'anna@example.ru', contactConsentAt: typedAt });
+  });
+
+  it('shows operators one contact shape whoever took it: the bot’s typed string and the form’s fields', async () => {
+    bot = await startBotStack();
+    await upToTheContactQuestion(704);
+    const typedAt = bot.clock.now();
+    await bot.says(704, '8 (900) 123-45-67');
+    await bot.press(704, bot.lastTo(704), { c: 'send' });
+    const chatNumber = /Обращение (B-\d+) создано/.exec(bot.lastTo(704).text)?.[1];
+    const form = await bot.api('POST', '/api/tickets', {
+      user: 705,
+      body: {
+        category: 'bug',
+        subject: 'Белый экран',
+        description: 'Профиль не открывается',
+        contact: { email: 'Anna@Example.ru', phone: '+7 900 765-43-21' },
+        consent: true,
+      },
+    });
+    const contactOf = async (number: string) =>
+      (await bot.api('GET', `/api/ops/tickets/${number}`, { operatorToken: ADMIN_TOKEN })).body.contact;
+    expect(await contactOf(chatNumber ?? '')).toEqual({
+      email: null,
+      phone: '+79001234567',
+      consentAt: new Date(typedAt).toISOString(),
+    });
+    expect(await contactOf(form.body.number)).toEqual({
+      email: 'anna@example.ru',
+      phone: '+79007654321',
+      consentAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    const noContact = await bot.api('POST', '/api/tickets', {
+      user: 706,
+      body: { category: 'bug', subject: 'Белый экран', description: 'Профиль не открывается' },
+    });
+    expect(await contactOf(noContact.body.number)).toBeNull();
   });
 
   it('shows the notice in English to an English-speaking user', async () => {

@@ -5,6 +5,7 @@ import { json } from '../../http/http';
 import { utcDay } from '../../notifications/daily-cap';
 import type { TicketRecord, TicketStatus, UserRecord } from '../../storage/port';
 import { supportSettings } from '../../support/settings';
+import { type TicketContact, ticketContactOf } from '../../tickets/contact';
 import { openStatuses } from '../../tickets/lifecycle';
 import { priorityOf } from '../../tickets/priority';
 import type { SlaState } from '../../tickets/sla';
@@ -125,6 +126,7 @@ export const opsRoutes: Route[] = [
       return json(200, {
         ...threadBody(view, 'ru', true),
         requester: requesterOf(userId, user),
+        contact: contactView(ticketContactOf(view.ticket.details)),
         sla: slaStateOf(view.ticket, context.deps),
         priority: priorityOf(view.ticket),
       });
@@ -296,3 +298,8 @@ const USER_TICKETS_SHOWN = 20;
 const USER_EVENTS_DAYS = 30;
 const USER_EVENTS_READ = 500;
 const USER_EVENTS_SHOWN = 20;
+
+/** A ticket's contact for the API: its consent time as an ISO instant. */
+function contactView(contact: TicketContact | null) {
+  return contact && { ...contact, consentAt: contact.consentAt === null ? null : iso(contact.consentAt) };
+}
