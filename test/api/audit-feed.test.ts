@@ -150,7 +150,11 @@ describe('the audit feed', () => {
     });
     expect((await bot.api('DELETE', '/api/me', { user })).status).toBe(200);
     const [erase] = (await feed('?action=user.erase')).entries;
-    expect(erase).toMatchObject({ actor: 'user', role: 'user', details: { anonymisedTickets: 1, by: 'self' } });
+    expect(erase).toMatchObject({
+      actor: 'user',
+      role: 'user',
+      details: { anonymisedTickets: 1, by: 'self' },
+    });
     // Not the plain SHA-256 an earlier version used: anyone could hash every VK id and match it.
     const unkeyed = createHash('sha256').update(`audit-user\u0000${user}`).digest('base64url').slice(0, 22);
     expect(erase?.subject).toMatch(/^user:[\w-]{22}$/);

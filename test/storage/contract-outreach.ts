@@ -10,7 +10,7 @@ import { contractFixtures } from './contract-fixtures';
 export function describeOutreachContract(adapterName: string, openStore: () => Promise<Store>): void {
   describe(`storage contract (notifications, deliveries, surveys): ${adapterName}`, () => {
     let store: Store;
-    const { run, freshId, t0, user, ticket } = contractFixtures();
+    const { run, freshId, t0 } = contractFixtures();
 
     beforeAll(async () => {
       store = await openStore();
