@@ -931,6 +931,7 @@ export interface components {
         OpsMessage: {
             number: string;
             status: components["schemas"]["TicketStatus"];
+            assigneeId: number | null;
             seq: number;
             internal: boolean;
         };

@@ -248,6 +248,8 @@ export const opsMessageSchema = named(
   z.strictObject({
     number: z.string(),
     status: ticketStatusSchema,
+    /** Who holds the ticket now: a reply to an unassigned ticket assigns it to its author. */
+    assigneeId: z.number().int().nullable(),
     seq: z.number().int(),
     internal: z.boolean(),
   }),

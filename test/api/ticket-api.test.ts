@@ -477,6 +477,19 @@ describe('ticket-api: operators', () => {
     expect((await api('GET', '/api/ops/tickets', { user: freshUser() })).status).toBe(401);
   });
 
+  it('answers a reply to an unassigned ticket with the ticket as written: taken, by the replier', async () => {
+    const user = freshUser();
+    const { number } = (await api('POST', '/api/tickets', { user, body: ticketBody() })).body;
+    const reply = await api('POST', `/api/ops/tickets/${number}/messages`, {
+      operator: OPERATOR,
+      body: { text: 'Смотрим', internal: false },
+    });
+    expect(reply.status).toBe(201);
+    const view = await api('GET', `/api/ops/tickets/${number}`, { operator: OPERATOR });
+    expect(view.body.assigneeId).toEqual(expect.any(Number));
+    expect(reply.body).toMatchObject({ number, status: 'in_progress', assigneeId: view.body.assigneeId });
+  });
+
   it('takes, replies (delivered to the user in chat), notes internally, and audits every change', async () => {
     const user = freshUser();
     await stack.store.transaction(async (r) => {

@@ -187,6 +187,7 @@ export const opsRoutes: Route[] = [
       return jsonOf(opsMessageSchema, 201, {
         number: result.ticket.number,
         status: result.ticket.status,
+        assigneeId: result.ticket.assigneeId,
         seq: result.message.seq,
         internal: result.message.internal,
       });
