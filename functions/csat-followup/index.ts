@@ -1,4 +1,8 @@
-import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import {
+  announceCardOnFiling,
+  refreshCardOnChange,
+  relayAppMessage,
+} from '../../lib/bot/operators/card-sync';
 import { MINUTE, systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { AppNotifications } from '../../lib/notifications/app-notification';
@@ -48,6 +52,7 @@ export const handler = (event: QueueEvent | TimerEvent, context: FunctionContext
       settings: serviceSettings,
       onTicketChanged: refreshCardOnChange,
       onTicketFiled: announceCardOnFiling,
+      onAppMessage: relayAppMessage,
     });
     const jobHandlers = deferredJobHandlers({
       store,

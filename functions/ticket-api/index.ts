@@ -1,5 +1,9 @@
 import { handleApiRequest } from '../../lib/api/routes';
-import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import {
+  announceCardOnFiling,
+  refreshCardOnChange,
+  relayAppMessage,
+} from '../../lib/bot/operators/card-sync';
 import { systemClock } from '../../lib/clock';
 import { functionConfigSections } from '../../lib/config/schema';
 import { requestFromEvent } from '../../lib/http/http';
@@ -24,6 +28,7 @@ export const handler: HttpHandler = (event, context) =>
       settings: serviceSettings,
       onTicketChanged: refreshCardOnChange,
       onTicketFiled: announceCardOnFiling,
+      onAppMessage: relayAppMessage,
     });
     return handleApiRequest(requestFromEvent(event, context.requestId), {
       store,

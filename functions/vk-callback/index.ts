@@ -1,6 +1,10 @@
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
-import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import {
+  announceCardOnFiling,
+  refreshCardOnChange,
+  relayAppMessage,
+} from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { systemClock } from '../../lib/clock';
@@ -56,6 +60,7 @@ export const handler: HttpHandler = (event, context) =>
       settings: serviceSettings,
       onTicketChanged: refreshCardOnChange,
       onTicketFiled: announceCardOnFiling,
+      onAppMessage: relayAppMessage,
     });
     const bot = createCallbackBot({
       store,

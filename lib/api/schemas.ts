@@ -30,8 +30,11 @@ export function personText(min: number, max: number) {
     .trim()
     .min(min)
     .max(max)
-    .refine((text) => !CONTROL_CHARACTERS.test(text), 'must not contain control characters');
+    .refine((text) => !CONTROL_CHARACTERS.test(text), 'must not contain control characters')
+    .refine((text) => !LONE_SURROGATE.test(text), 'must be valid Unicode (a lone surrogate is not)');
 }
+/** Half of a UTF-16 pair without the other: valid JSON, but no character; stored it would become U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point.
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 

@@ -41,7 +41,8 @@ export function auditBySystem(
   return appendTicketEntry(repositories, ticket, { actor: 'system', role: 'system', action, details, at });
 }
 
-async function appendTicketEntry(
+/** A ticket's audit entry by any actor (`user` for what the user did to their own data). */
+export async function appendTicketEntry(
   repositories: Repositories,
   ticket: TicketRecord,
   entry: { actor: string; role: string; action: string; details: Record<string, unknown>; at: number },

@@ -83,6 +83,8 @@ export function createTicketService(parts: {
   onTicketChanged?: TicketServiceDependencies['onTicketChanged'];
   /** See `TicketServiceDependencies.onTicketFiled`: the card of a ticket filed in the mini app. */
   onTicketFiled?: TicketServiceDependencies['onTicketFiled'];
+  /** See `TicketServiceDependencies.onAppMessage`: a mini app message relayed to the operators' chat. */
+  onAppMessage?: TicketServiceDependencies['onAppMessage'];
 }): { tickets: TicketService; deferred: DeferredJobs } {
   const deferred = new DeferredJobs({
     store: parts.store,
@@ -98,6 +100,7 @@ export function createTicketService(parts: {
     dispatchJobs: (jobIds) => deferred.dispatchAll(jobIds),
     ...(parts.onTicketChanged ? { onTicketChanged: parts.onTicketChanged } : {}),
     ...(parts.onTicketFiled ? { onTicketFiled: parts.onTicketFiled } : {}),
+    ...(parts.onAppMessage ? { onAppMessage: parts.onAppMessage } : {}),
   });
   return { tickets, deferred };
 }

@@ -53,6 +53,11 @@ export interface TicketServiceDependencies {
   onTicketChanged?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
   /** Called in the transaction that files a ticket: the composition root announces it to the operators' chat. */
   onTicketFiled?: (ticket: TicketRecord, outbox: Outbox, now: number) => void;
+  /**
+   * Called in the transaction that adds a user's message written in the mini app to their ticket:
+   * the composition root relays it to the operators' chat, as the chat bot relays what users write there.
+   */
+  onAppMessage?: (ticket: TicketRecord, message: TicketMessageRecord, outbox: Outbox, now: number) => void;
 }
 
 export interface NewTicket {

@@ -141,7 +141,12 @@ export class TicketService {
   async addUserMessage(
     userId: number,
     number: string,
-    message: { text: string; attachments: string[] },
+    message: {
+      text: string;
+      attachments: string[];
+      /** `app`: written in the mini app (relayed to the operators' chat by `onAppMessage`). */
+      via?: 'app' | 'chat';
+    },
     scope?: TransactionScope,
   ): Promise<{ ticket: TicketRecord; reopened: boolean; linkedFrom: string | null }> {
     const { clock, settings } = this.#deps;
@@ -194,6 +199,7 @@ export class TicketService {
         webhook: (raised, extra) => this.#webhook(outbox, raised, 'ticket.priority_changed', now, extra),
       });
       this.#messageWebhook(outbox, current, added);
+      if (message.via === 'app') this.#deps.onAppMessage?.(current, added, outbox, now);
       return { ticket: current, reopened: ticket.status === 'resolved', linkedFrom: null };
     });
   }

@@ -2,7 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
-import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import {
+  announceCardOnFiling,
+  refreshCardOnChange,
+  relayAppMessage,
+} from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { type CallbackDependencies, handleCallback } from '../../lib/callback/handler';
 import { ManualClock } from '../../lib/clock';
@@ -75,6 +79,7 @@ async function main() {
     settings: ticketServiceSettings(config),
     onTicketChanged: refreshCardOnChange,
     onTicketFiled: announceCardOnFiling,
+    onAppMessage: relayAppMessage,
   });
   const vk = new VkClient({
     apiUrl: sandbox.apiUrl,

@@ -4,7 +4,11 @@ import { signLaunchParams } from '../../lib/api/launch-params';
 import { handleApiRequest } from '../../lib/api/routes';
 import { botSettingsFrom, createCallbackBot } from '../../lib/bot/compose';
 import { REPLY_BUDGET_MS } from '../../lib/bot/delivery';
-import { announceCardOnFiling, refreshCardOnChange } from '../../lib/bot/operators/card-sync';
+import {
+  announceCardOnFiling,
+  refreshCardOnChange,
+  relayAppMessage,
+} from '../../lib/bot/operators/card-sync';
 import { FactsFetcher } from '../../lib/bot/prefetch';
 import { handleCallback } from '../../lib/callback/handler';
 import { type Campaign, shippedCampaigns } from '../../lib/campaigns/campaign';
@@ -157,6 +161,7 @@ export async function startLocalStack(
     settings: ticketServiceSettings(config),
     onTicketChanged: refreshCardOnChange,
     onTicketFiled: announceCardOnFiling,
+    onAppMessage: relayAppMessage,
   });
   const apiSettings = apiSettingsFrom(config.miniApp, config.api);
   // The stack's VK requests counted while out, so a test can wait for them (`busy`): a callback whose

@@ -144,11 +144,19 @@ describe('the audit feed', () => {
   it('names users by a keyed hash, and records an erasure the user asked for in the mini app', async () => {
     bot = await startBotStack();
     const user = 7_400_001;
-    await bot.api('POST', '/api/tickets', {
+    const filed = await bot.api('POST', '/api/tickets', {
       user,
       body: { category: 'bug', subject: 'Белый экран', description: 'Профиль не открывается' },
     });
     expect((await bot.api('DELETE', '/api/me', { user })).status).toBe(200);
+    const ticketAudit = await bot.api('GET', `/api/ops/tickets/${filed.body.number}/audit`, {
+      operatorToken: ADMIN_TOKEN,
+    });
+    expect(ticketAudit.body.entries.at(-1)).toMatchObject({
+      action: 'ticket.anonymise',
+      actor: 'user',
+      details: { number: filed.body.number, reason: 'user.erase' },
+    });
     const [erase] = (await feed('?action=user.erase')).entries;
     expect(erase).toMatchObject({
       actor: 'user',

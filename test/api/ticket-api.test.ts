@@ -163,7 +163,22 @@ describe('ticket-api: the mini app', () => {
       { path: 'body.subject', message: 'must not contain control characters' },
       { path: 'body.description', message: 'must not contain control characters' },
     ]);
-    expect((await api('GET', '/api/tickets', { user })).body.tickets).toEqual([]);
+    // Half a surrogate pair is valid JSON but no character: refused, not stored as U+FFFD.
+    const lone = await api('POST', '/api/tickets', {
+      user,
+      rawBody: JSON.stringify(ticketBody()).replace('Не открывается', 'Не открывается \\ud800'),
+    });
+    expect(lone.status).toBe(400);
+    expect(lone.body.errors).toEqual([
+      { path: 'body.subject', message: 'must be valid Unicode (a lone surrogate is not)' },
+    ]);
+    // A whole pair (an emoji) is a character like any other.
+    const emoji = await api('POST', '/api/tickets', {
+      user,
+      body: ticketBody({ subject: 'Не открывается 😕' }),
+    });
+    expect(emoji.status).toBe(201);
+    expect((await api('GET', '/api/tickets', { user })).body.tickets).toHaveLength(1);
   });
 
   it('refuses a body over 64 KB with 413', async () => {

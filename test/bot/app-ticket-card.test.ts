@@ -39,5 +39,39 @@ describe('a ticket filed in the mini app', () => {
       status: 'in_progress',
       assigneeId: 1,
     });
+    // Its edits keep the form's subject above the words, as posted.
+    expect(card.text).toContain('Не открывается профиль\nПосле обновления белый экран');
+    expect(card.text).toContain('взял(а)');
+  });
+
+  it('relays what the user writes on it in the mini app to the operators’ chat, once, where a reply answers it', async () => {
+    const filed = await bot.api('POST', '/api/tickets', {
+      user: 1602,
+      body: { category: 'bug', subject: 'Платёж завис', description: 'Деньги ушли, подписки нет' },
+    });
+    const number = filed.body.number as string;
+    const posted = await bot.api('POST', `/api/tickets/${number}/messages`, {
+      user: 1602,
+      body: { text: 'Вот номер платежа: 4471', attachments: ['photo1602_1_abc'] },
+    });
+    expect(posted.status).toBe(200);
+    const relayed = bot.sentTo(OPERATORS_CHAT).filter((message) => message.text.startsWith('✉️'));
+    expect(relayed.map((message) => message.text)).toEqual([
+      `✉️ ${number} · User1602: Вот номер платежа: 4471\n📎 photo1602_1_abc`,
+    ]);
+    // The operators answer it by replying, as to a chat user's message: it reaches the ticket.
+    await bot.sandbox.memberWritesInChat(
+      OPERATORS_CHAT,
+      1,
+      'Нашли платёж, возвращаем',
+      relayed[0]?.conversationMessageId,
+    );
+    await bot.settle();
+    const thread = await bot.stack.tickets.thread(number);
+    expect(thread.messages.map((message) => [message.author, message.text])).toEqual([
+      ['user', 'Деньги ушли, подписки нет'],
+      ['user', 'Вот номер платежа: 4471'],
+      ['operator', expect.stringMatching(/^Нашли платёж, возвращаем\n\n— User1$/)],
+    ]);
   });
 });

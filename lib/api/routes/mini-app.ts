@@ -8,10 +8,10 @@ import { enterJourneys } from '../../journeys/enter';
 import { markJourneyGoals, TICKET_FILED_EVENT } from '../../journeys/goals';
 import { supportSettings } from '../../support/settings';
 import { contactNotice, retentionDays } from '../../tickets/anonymise';
-import { auditUserAction } from '../../tickets/audit';
+import { appendTicketEntry, auditUserAction } from '../../tickets/audit';
 import { TicketError } from '../../tickets/errors';
 import type { NewTicket } from '../../tickets/service';
-import { ensureAppUser, eraseUser, exportUserData } from '../../users/account';
+import { allTicketsOf, ensureAppUser, eraseUser, exportUserData } from '../../users/account';
 import {
   categoriesSchema,
   erasedSchema,
@@ -192,7 +192,10 @@ export const miniAppRoutes: Route[] = [
       429: 'A linked ticket would pass the hourly limit of new tickets (Retry-After)',
     },
     handle: async ({ params, user, body, deps }) => {
-      const result = await deps.tickets.addUserMessage(user.userId, params.number ?? '', body);
+      const result = await deps.tickets.addUserMessage(user.userId, params.number ?? '', {
+        ...body,
+        via: 'app',
+      });
       return json(result.linkedFrom ? 201 : 200, {
         ...ticketSummary(result.ticket, user.language),
         reopened: result.reopened,
@@ -381,7 +384,17 @@ export const miniAppRoutes: Route[] = [
     handle: async ({ user, deps }) => {
       const result = await deps.store.transaction(async (repositories) => {
         const now = deps.clock.now();
+        const tickets = await allTicketsOf(repositories, user.userId);
         const erased = await eraseUser(repositories, user.userId, now);
+        // Each ticket's own audit shows it was anonymised, as after an admin's erasure; not for whom.
+        for (const ticket of tickets)
+          await appendTicketEntry(repositories, ticket, {
+            actor: 'user',
+            role: 'user',
+            action: 'ticket.anonymise',
+            details: { reason: 'user.erase' },
+            at: now,
+          });
         // The erasure itself is on record (admins read it), under the user's keyed subject.
         await auditUserAction(repositories, {
           userId: user.userId,

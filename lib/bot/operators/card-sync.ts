@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { cancelJob, type NewJob } from '../../queue/jobs';
-import type { Repositories, TicketRecord } from '../../storage/port';
+import type { Repositories, TicketMessageRecord, TicketRecord } from '../../storage/port';
 import type { Outbox } from '../../tickets/service';
 import { VK_EDIT_JOB } from '../turn';
 import {
@@ -10,6 +10,7 @@ import {
   cardFrameSchema,
   cardRecordOf,
   cardState,
+  cardWords,
   renderCard,
   withCardRecord,
 } from './card';
@@ -51,6 +52,8 @@ export const cardJobSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('refresh'), ticketId: z.string() }),
   /** A ticket filed outside the chat bot (the mini app): the worker renders its card and posts it. */
   z.object({ mode: z.literal('announce'), ticketId: z.string() }),
+  /** A user's message written in the mini app (its `seq`): the worker relays it to the card's chat. */
+  z.object({ mode: z.literal('relay'), ticketId: z.string(), seq: z.number().int().positive() }),
 ]);
 
 /** What a card's `vk-edit` job carries besides the edit itself. */
@@ -163,7 +166,7 @@ async function cardContent(repositories: Repositories, ticket: TicketRecord): Pr
   return {
     userId: ticket.userId,
     firstName: user?.firstName ?? null,
-    text: first?.text ?? '',
+    text: cardWords(ticket, first),
     photos: first?.attachments ?? [],
     history: await requesterHistory(repositories, ticket),
   };
@@ -191,6 +194,26 @@ export function announceCardOnFiling(ticket: TicketRecord, outbox: Outbox, now: 
     jobId: `${cardPostJobId(ticket.ticketId)}:announce`,
     kind: OPS_CARD_JOB,
     payload: { mode: 'announce', ticketId: ticket.ticketId },
+    dueAt: now,
+  });
+}
+
+/**
+ * The ticket service's `onAppMessage` (set by each composition root): what a user writes on their
+ * ticket in the mini app reaches the operators' chat as what they write to the community does
+ * ("✉️ B-1042 · Анна: …", answered by replying to it), relayed by the worker, which holds the
+ * community's token. Keyed by the message: a retried job is one message in the chat.
+ */
+export function relayAppMessage(
+  ticket: TicketRecord,
+  message: TicketMessageRecord,
+  outbox: Outbox,
+  now: number,
+): void {
+  outbox.jobs.push({
+    jobId: `ops-relay:${ticket.ticketId}:${message.seq}`,
+    kind: OPS_CARD_JOB,
+    payload: { mode: 'relay', ticketId: ticket.ticketId, seq: message.seq },
     dueAt: now,
   });
 }

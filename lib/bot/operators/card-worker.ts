@@ -11,9 +11,10 @@ import { type Outbox, writeOutbox } from '../../tickets/service';
 import { messagesSendParams, type VkClient } from '../../vk/client';
 import { VkApiError, vkApiError } from '../../vk/errors';
 import { markSent } from '../reply-sending';
-import { cardFrame, cardRecordOf, renderCard, withCardRecord } from './card';
+import { cardFrame, cardRecordOf, cardWords, renderCard, withCardRecord } from './card';
 import { requesterHistory } from './card-history';
 import { cardEditSchema, cardJobSchema, cardPostJob, queueCardEdit } from './card-sync';
+import { opsText } from './voice';
 
 /** `messages.send` with `peer_ids`: one entry per peer (VK's `messages_send_user_ids_response`). */
 const peerIdsAnswerSchema = z.array(
@@ -54,6 +55,10 @@ export class CardJobs {
       await this.#inTransaction((repositories, outbox, now) =>
         this.#announce(repositories, outbox, payload.ticketId, now, name),
       );
+      return;
+    }
+    if (payload.mode === 'relay') {
+      await this.#relay(job.jobId, payload.ticketId, payload.seq);
       return;
     }
     if (payload.mode === 'refresh') {
@@ -115,12 +120,46 @@ export class CardJobs {
     const content = {
       userId: ticket.userId,
       firstName: user?.firstName ?? null,
-      text: [ticket.subject, first?.text].filter(Boolean).join('\n'),
+      text: cardWords(ticket, first),
       photos: first?.attachments ?? [],
       history,
     };
     const view = renderCard(frame, content, ticket, cardRecordOf(ticket).names);
     outbox.jobs.push(cardPostJob(ticket, { peerId, frame, view }, now));
+  }
+
+  /**
+   * Relays a user's message from the mini app to the ticket's chat (where its card is, else its
+   * category's), under the job's `random_id`: a re-run is one message. Nothing for an erased user,
+   * a message gone (anonymised), or a ticket with no chat. The job holds no words: it reads them now.
+   */
+  async #relay(jobId: string, ticketId: string, seq: number): Promise<void> {
+    const { store, vk } = this.#deps;
+    const found = await store.read(async (repositories) => {
+      const ticket = await repositories.tickets.get(ticketId);
+      if (!ticket || ticket.userId === null) return null;
+      const message = (await repositories.tickets.listMessages(ticketId)).find((m) => m.seq === seq);
+      const user = await repositories.users.get(ticket.userId);
+      return message ? { ticket, message, user } : null;
+    });
+    if (!found) return;
+    const { ticket, message, user } = found;
+    const settings = this.#deps.cards;
+    const peerId =
+      cardRecordOf(ticket).posted?.peerId ??
+      (settings && chatPeerIdOf(findCategory(settings.support, ticket.category), settings.chats));
+    // An anonymised message has neither words nor photos left: nothing to relay.
+    if (peerId === undefined || (!message.text && message.attachments.length === 0)) return;
+    const text = opsText('ops.user_message', {
+      number: ticket.number,
+      name: user?.firstName ?? `id${ticket.userId}`,
+      text: message.text || '—',
+      attachments:
+        message.attachments.length > 0
+          ? opsText('ops.card.attachments', { list: message.attachments.join(', ') })
+          : '',
+    });
+    await vk.call<unknown>('messages.send', messagesSendParams({ peerId, messageKey: jobId, text }));
   }
 
   /**

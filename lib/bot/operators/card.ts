@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { TicketRecord } from '../../storage/port';
+import type { TicketMessageRecord, TicketRecord } from '../../storage/port';
 import { findCategory, type SupportSettings } from '../../support/settings';
 import { statusEmoji } from '../../tickets/lifecycle';
 import { priorityEmoji, priorityOf } from '../../tickets/priority';
@@ -84,6 +84,19 @@ export function cardFrame(settings: { groupId: number; support: SupportSettings 
 }
 
 /** The user's side of a card: who wrote and what (the ticket's first message). */
+/**
+ * The words a card shows: a mini app ticket's subject above its first message, as the form took
+ * them apart; a chat ticket's message alone (its subject is made of those words). The same at the
+ * card's post and at every edit.
+ */
+export function cardWords(
+  ticket: Pick<TicketRecord, 'channel' | 'subject'>,
+  first: Pick<TicketMessageRecord, 'text'> | undefined,
+): string {
+  const text = first?.text ?? '';
+  return ticket.channel === 'app' ? [ticket.subject, text].filter(Boolean).join('\n') : text;
+}
+
 export interface CardContent {
   /** null once the user's data was erased. */
   userId: number | null;
