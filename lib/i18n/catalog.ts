@@ -119,6 +119,8 @@ export const catalog = {
       '{emoji} {category}. Опишите, пожалуйста, что случилось, одним сообщением. Можно приложить скриншоты.',
     'bot.describe.handover': 'Опишите вопрос одним сообщением — я передам его оператору.',
     'bot.describe.too_short': 'Слишком коротко — опишите, пожалуйста, подробнее (хотя бы пару слов).',
+    'bot.describe.required':
+      'Этот шаг не пропустить: опишите, пожалуйста, что случилось, хотя бы парой слов.',
     'bot.describe.too_long': 'Слишком длинное сообщение: не больше {max} символов. Сократите, пожалуйста.',
     'bot.contact.ask':
       'Оставьте e-mail или телефон для связи — например, name@example.com или +7 900 123-45-67. Или нажмите «Пропустить».',
@@ -344,6 +346,7 @@ export const catalog = {
       '{emoji} {category}. Please describe what happened in one message. You can attach screenshots.',
     'bot.describe.handover': 'Describe your question in one message and I will pass it to an operator.',
     'bot.describe.too_short': 'That is a bit short — please describe it in a few words at least.',
+    'bot.describe.required': 'This step can’t be skipped: please say what happened, in a few words at least.',
     'bot.describe.too_long': 'That message is too long: {max} characters at most. Please shorten it.',
     'bot.contact.ask':
       'Leave an e-mail or phone number to reach you — e.g. name@example.com or +7 900 123-45-67. Or press "Skip".',

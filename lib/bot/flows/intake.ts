@@ -2,6 +2,7 @@ import { findCategory } from '../../support/settings';
 import { contactNotice } from '../../tickets/anonymise';
 import { parseContact } from '../contact';
 import type { Dialog } from '../dialog';
+import { intents } from '../intents';
 import type { Button } from '../keyboard';
 import { cancelButton } from './buttons';
 import type { BotDependencies, Flow, Outcome } from './context';
@@ -63,6 +64,12 @@ export class TicketIntakeFlow implements Flow {
       if (text.length < DESCRIPTION.min && photos.length === 0) {
         dialog.say(dialog.text('bot.describe.too_short'), [[cancelButton(dialog)]]);
         return 'description_too_short';
+      }
+      // "Пропустить" or "отправить" answers a later step's button, not what happened: asked again.
+      const intent = photos.length === 0 ? intents.recognise(text) : null;
+      if (intent === 'skip' || intent === 'send') {
+        dialog.say(dialog.text('bot.describe.required'), [[cancelButton(dialog)]]);
+        return 'description_required';
       }
       if (text.length > DESCRIPTION.max) {
         dialog.say(dialog.text('bot.describe.too_long', { max: DESCRIPTION.max }), [[cancelButton(dialog)]]);
