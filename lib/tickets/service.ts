@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { DAY } from '../clock';
-import { cancelOpenSurveys, scheduleSurvey } from '../csat/survey';
 import { AppError } from '../errors';
 import type {
   OperatorShiftRecord,
   Repositories,
-  StatusChangeRecord,
   TicketMessageRecord,
   TicketRecord,
   TicketStatus,
 } from '../storage/port';
 import { findCategory } from '../support/settings';
-import { parkAnonymisation } from './anonymise';
 import { audit, type OperatorActor, operatorActor } from './audit';
 import { notFound, TicketError, ticketByNumber } from './errors';
 import { followUpOf, isBeyondReopen } from './follow-up';
-import { type Actor, actorLabel, canTransition, reopenStatus, resolutionCount } from './lifecycle';
+import { type Actor, actorLabel, reopenStatus } from './lifecycle';
 import { raiseOnUrgentWords } from './priority-raise';
 import { chatPeerIdOf, priorityFor } from './routing';
 import { indexNewTicket } from './search-index';
@@ -30,7 +27,8 @@ import {
   writeOutbox,
 } from './service-types';
 import { auditShiftAssignment, takeTurn } from './shifts';
-import { slaAfterOperatorReply, slaAfterStatusChange, slaCheckJobs, slaOf, startSla } from './sla';
+import { slaAfterOperatorReply, slaCheckJobs, slaOf, startSla } from './sla';
+import { changeTicketStatus } from './status-change';
 import { idempotencyClaimKey, spendTicketBudget } from './ticket-budget';
 import { queueWebhook } from './webhooks';
 
@@ -541,7 +539,7 @@ export class TicketService {
     });
   }
 
-  async #changeStatus(
+  #changeStatus(
     repositories: Repositories,
     outbox: Outbox,
     ticket: TicketRecord,
@@ -550,61 +548,7 @@ export class TicketService {
     now: number,
     options: { notifyUser?: boolean } = {},
   ): Promise<TicketRecord> {
-    const { settings } = this.#deps;
-    if (!canTransition(ticket.status, to)) {
-      throw new TicketError('invalid_transition', `A ${ticket.status} ticket can't become ${to}.`);
-    }
-    const history = await repositories.tickets.listStatusChanges(ticket.ticketId);
-    const change: StatusChangeRecord = {
-      ticketId: ticket.ticketId,
-      seq: history.length + 1,
-      from: ticket.status,
-      to,
-      changedBy: actorLabel(actor),
-      changedAt: now,
-    };
-    await repositories.tickets.addStatusChange(change);
-    const category = findCategory(settings.support, ticket.category);
-    const sla = slaOf(ticket);
-    const nextSla =
-      sla && category
-        ? slaAfterStatusChange(sla, settings.hours, category, { from: ticket.status, to, at: now })
-        : sla;
-    const details: Record<string, unknown> = { ...ticket.details, ...(nextSla ? { sla: nextSla } : {}) };
-    const resolution = resolutionCount([...history, change]);
-    if (to === 'resolved') Object.assign(details, { resolvedAt: now, resolution });
-    const updated: TicketRecord = { ...ticket, status: to, details, updatedAt: now };
-    await repositories.tickets.update(updated);
-    this.#deps.onTicketChanged?.(updated, outbox, now);
-
-    if (to === 'resolved') {
-      outbox.jobs.push({
-        jobId: `auto-close:${ticket.ticketId}:${resolution}`,
-        kind: 'auto-close',
-        payload: { ticketId: ticket.ticketId, resolution },
-        dueAt: now + settings.autoCloseMs,
-      });
-      // Credit goes to whoever resolved it, else to whom it was assigned: fixed now, whatever follows.
-      const credited = actor.kind === 'operator' ? actor.operatorId : ticket.assigneeId;
-      await scheduleSurvey(repositories, outbox, updated, credited, now, settings.csat);
-    } else if (ticket.status === 'resolved' && to !== 'closed') {
-      // Reopened: the survey about a resolution that didn't hold is dropped.
-      await cancelOpenSurveys(repositories, ticket.ticketId, now);
-    }
-    // Parked, not in the outbox: it waits months for a sweep, with no queue hops (see anonymise.ts).
-    if (to === 'closed') await parkAnonymisation(repositories, change, settings.personalDataRetentionMs);
-    if (nextSla) outbox.jobs.push(...slaCheckJobs(updated, nextSla, sla));
-    // The user hears of changes an operator or the system made; their own they know about.
-    if (actor.kind !== 'user' && options.notifyUser !== false) {
-      outbox.jobs.push({
-        jobId: `ticket-update:${ticket.ticketId}:status:${change.seq}`,
-        kind: 'ticket-update',
-        payload: { ticketId: ticket.ticketId, event: 'status', seq: change.seq, status: to },
-        dueAt: now,
-      });
-    }
-    this.#webhook(outbox, updated, 'ticket.status_changed', now, { from: ticket.status, to });
-    return updated;
+    return changeTicketStatus(this.#deps, { repositories, outbox }, ticket, to, actor, now, options);
   }
 
   /** A CRM event (lib/tickets/webhooks.ts), when a webhook is configured. */

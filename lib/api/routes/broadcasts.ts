@@ -3,7 +3,11 @@ import { startBroadcast } from '../../broadcasts/broadcast';
 import { HttpError, ValidationError } from '../../errors';
 import { NOTIFICATION_LIMIT } from '../../notifications/app-notification';
 import type { BroadcastRecord } from '../../storage/port';
-import { broadcastAcceptedSchema, broadcastAudienceCountSchema, broadcastReportSchema } from '../responses';
+import {
+  broadcastAcceptedSchema,
+  broadcastAudienceCountSchema,
+  broadcastReportSchema,
+} from '../responses-campaigns';
 import { jsonOf, type Route, route } from '../router';
 import { broadcastBody, broadcastQuery } from '../schemas';
 import { iso } from './common';

@@ -5,7 +5,7 @@ import { HttpError, ValidationError } from '../../errors';
 import { shippedJourneys } from '../../journeys/definition';
 import { journeyResults } from '../../journeys/results';
 import { utcDay } from '../../notifications/daily-cap';
-import { campaignListSchema, campaignResultSchema } from '../responses';
+import { campaignListSchema, campaignResultSchema } from '../responses-campaigns';
 import { jsonOf, type Route, route } from '../router';
 import { campaignResultsQuery } from '../schemas';
 
