@@ -69,7 +69,7 @@ export type BotUpdate =
   | { kind: 'rejected'; reason: string };
 
 /** VK's chat service messages (`messages_message_action_status`) that change who is in the chat. */
-const CHAT_MEMBER_ACTIONS: Readonly<Record<string, 'joined' | 'left'>> = {
+export const CHAT_MEMBER_ACTIONS: Readonly<Record<string, 'joined' | 'left'>> = {
   chat_invite_user: 'joined',
   chat_invite_user_by_link: 'joined',
   chat_invite_user_by_message_request: 'joined',

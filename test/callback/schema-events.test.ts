@@ -1,4 +1,6 @@
-import { subscribedCallbackEvents } from '../../lib/bot/updates';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHAT_MEMBER_ACTIONS, subscribedCallbackEvents } from '../../lib/bot/updates';
 import { callbackEnvelopeSchema, eventIdentity } from '../../lib/callback/events';
 import { DAY, SECOND } from '../../lib/clock';
 import { chatMessageEvent, communityMessage, userMessageEvent } from '../../scripts/sandbox/callback-events';
@@ -9,6 +11,7 @@ import {
   type Fields,
   missingRequired,
   objectDefinitions,
+  SCHEMA_DIR,
   schemaPresent,
 } from './vk-callback-schema';
 
@@ -209,6 +212,23 @@ describeWithSchema('every subscribed event as VK documents it', () => {
     expect(missingRequired('callback_message_new', privateMessage)).toEqual([]);
     expect(missingRequired('callback_message_new', chatMessage)).toEqual([]);
     expect(missingRequired('callback_message', communityMessage(sent, GROUP_ID))).toEqual([]);
+    // A member leaving the operators' chat: the service message VK sends, `action` required `type`.
+    const left = chatMessageEvent({
+      peerId: OPERATORS_CHAT,
+      fromId: 7,
+      text: '',
+      conversationMessageId: 4,
+      groupId: GROUP_ID,
+      replied: undefined,
+      action: { type: 'chat_kick_user', member_id: 7 },
+    });
+    expect(missingRequired('callback_message_new', left)).toEqual([]);
+  });
+
+  it('reads only chat actions VK documents (messages_message_action_status)', () => {
+    const objects = JSON.parse(readFileSync(join(SCHEMA_DIR, 'messages/objects.json'), 'utf8'));
+    const documented: unknown[] = objects.definitions.messages_message_action_status.enum;
+    expect(documented).toEqual(expect.arrayContaining(Object.keys(CHAT_MEMBER_ACTIONS)));
   });
 });
 
